@@ -1,0 +1,3 @@
+from glpi_scim.cli.main import main
+
+main()

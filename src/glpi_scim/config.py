@@ -1,0 +1,240 @@
+"""Settings, declared once as data: a TOML file < GLPI_SCIM_* environment variables < CLI flags.
+
+Each setting names its default, its environment variable and its help text; the CLI builds its
+options from the same declarations and `glpi-scim config show` prints where each value came from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_CONFIG_FILE = "glpi-scim.toml"
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+    env: str | None = None  # defaults to GLPI_SCIM_<NAME>
+    secret: bool = False
+    multiple: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return self.env or f"GLPI_SCIM_{self.name.upper()}"
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "database_url",
+        None,
+        "SQLAlchemy URL of GLPI's database (mysql+pymysql://user:pass@host/glpi or sqlite:///f)",
+        secret=True,
+    ),
+    SettingSpec(
+        "glpi_config",
+        None,
+        "GLPI's config directory; its config_db.php gives the database connection",
+        env="GLPI_CONFIG_DIR",
+    ),
+    SettingSpec(
+        "sqlite_path",
+        "glpi-scim.sqlite",
+        "Embedded SQLite file used when neither a database URL nor a GLPI config is given",
+    ),
+    SettingSpec("host", "127.0.0.1", "Address `serve` listens on"),
+    SettingSpec("port", 8080, "Port `serve` listens on", kind=int),
+    SettingSpec("threads", 8, "Worker threads of the waitress server", kind=int),
+    SettingSpec("url_prefix", "/scim", "Path prefix of the SCIM endpoints"),
+    SettingSpec(
+        "public_url",
+        None,
+        "External base URL clients use (https://glpi.example.com); used in printed URLs and meta",
+    ),
+    SettingSpec(
+        "trusted_proxies",
+        (),
+        "Proxy addresses or CIDRs whose X-Forwarded-For/-Proto headers are believed",
+        multiple=True,
+    ),
+    SettingSpec("max_body_bytes", 1_048_576, "Largest request body accepted (413 above)", kind=int),
+    SettingSpec("max_results", 1000, "Largest page a list or search returns", kind=int),
+    SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
+    SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
+)
+SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    glpi_config: str | None = None
+    sqlite_path: str = "glpi-scim.sqlite"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+    url_prefix: str = "/scim"
+    public_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    max_results: int = 1000
+    db_timeout: int = 10
+    log_level: str = "INFO"
+    # Where each value came from: "default", "file", "env" or "cli".
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(name, value with secrets masked, source) for `config show`."""
+        rows = []
+        for spec in SPECS:
+            value = getattr(self, spec.name)
+            shown = _mask(spec, value)
+            rows.append((spec.name, shown, self.sources.get(spec.name, "default")))
+        return rows
+
+    @property
+    def base_url(self) -> str:
+        """URL the outside world reaches the server at (no trailing slash)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+
+def _mask(spec: SettingSpec, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    if spec.secret and spec.name == "database_url":
+        return mask_url_password(text)
+    return "********" if spec.secret else text
+
+
+def mask_url_password(url: str) -> str:
+    """`mysql+pymysql://glpi:secret@db/glpi` -> `mysql+pymysql://glpi:***@db/glpi`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+
+
+def _convert(spec: SettingSpec, raw: Any, origin: str) -> Any:
+    if raw is None:
+        return None
+    if spec.multiple:
+        if isinstance(raw, str):
+            items = [part.strip() for part in raw.split(",")]
+        elif isinstance(raw, (list, tuple)):
+            items = [str(part).strip() for part in raw]
+        else:
+            raise ConfigError(f"{spec.name} ({origin}): expected a list, got {raw!r}")
+        return tuple(item for item in items if item)
+    if spec.kind is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{spec.name} ({origin}): expected a whole number, got {raw!r}")
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{spec.name} ({origin}): expected a whole number, got {raw!r}"
+            ) from None
+        if value < 0:
+            raise ConfigError(f"{spec.name} ({origin}): must not be negative, got {value}")
+        return value
+    if not isinstance(raw, str):
+        raise ConfigError(f"{spec.name} ({origin}): expected text, got {raw!r}")
+    return raw
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    # Accept settings at the top level or under a [glpi-scim] table; keys with - or _.
+    section = data.get("glpi-scim", data.get("glpi_scim", data))
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if isinstance(value, dict):
+            continue
+        name = key.replace("-", "_")
+        if name not in SPECS_BY_NAME:
+            known = ", ".join(spec.name for spec in SPECS)
+            raise ConfigError(f"{path}: unknown setting {key!r} (known: {known})")
+        values[name] = value
+    return values
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Settings from defaults < TOML file < environment < explicit overrides (CLI flags).
+
+    `config_file` None means `glpi-scim.toml` in the working directory when it exists (or the
+    file named by GLPI_SCIM_CONFIG). Overrides whose value is None are ignored.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    path: Path | None
+    if config_file is not None:
+        path = Path(config_file)
+    elif env.get("GLPI_SCIM_CONFIG"):
+        path = Path(env["GLPI_SCIM_CONFIG"])
+    else:
+        default = Path(DEFAULT_CONFIG_FILE)
+        path = default if default.is_file() else None
+    if path is not None:
+        for name, raw in read_config_file(path).items():
+            values[name] = _convert(SPECS_BY_NAME[name], raw, f"file {path}")
+            sources[name] = "file"
+
+    for spec in SPECS:
+        raw = env.get(spec.env_var)
+        if raw is not None and raw != "":
+            values[spec.name] = _convert(spec, raw, f"environment {spec.env_var}")
+            sources[spec.name] = "env"
+
+    for name, raw in (overrides or {}).items():
+        if raw is None or (isinstance(raw, tuple) and not raw):
+            continue
+        spec = SPECS_BY_NAME[name]
+        values[name] = _convert(spec, raw, "command line")
+        sources[name] = "cli"
+
+    prefix = values.get("url_prefix")
+    if prefix is not None:
+        values["url_prefix"] = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    return Settings(**values, sources=sources)
+
+
+assert {f.name for f in fields(Settings)} - {"sources"} == set(SPECS_BY_NAME)

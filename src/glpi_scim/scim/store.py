@@ -1,0 +1,101 @@
+"""The contract between the SCIM service and a storage backend.
+
+A store speaks in SCIM resources (JSON-ready dicts with canonical attribute names) and owns its
+transactions: every method is atomic. The GLPI store (glpi_scim.glpi) implements it on GLPI's
+tables; tests use the in-memory store (memory.py) as a reference implementation.
+
+Resources a store returns carry `id`, `schemas` and `meta` with `resourceType`, `created`,
+`lastModified` and `version` (a weak ETag, `W/"..."`); the service adds `meta.location` and
+`$ref` values, which depend on the URL the client used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from glpi_scim.scim.ast import AttrPath, Filter
+
+Resource = dict[str, Any]
+Mutation = Callable[[Resource], Resource]
+
+USER = "User"
+GROUP = "Group"
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A list or search request, already validated (see query.py)."""
+
+    filter: Filter | None = None
+    sort_by: AttrPath | None = None
+    descending: bool = False
+    start_index: int = 1
+    count: int = 100
+    attributes: tuple[AttrPath, ...] = ()
+    excluded_attributes: tuple[AttrPath, ...] = ()
+    # Lower-cased top-level attribute names the caller will not return (for example "members"
+    # with excludedAttributes=members): the store need not read them.
+    skip: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    resources: list[Resource] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """A membership edit that a store applies without loading the whole member list."""
+
+    add: Sequence[Resource] = ()
+    remove: Sequence[str] = ()
+    # When set, the member list becomes exactly this (a PUT-like replace of `members`).
+    replace: Sequence[Resource] | None = None
+    remove_all: bool = False
+
+
+class ResourceStore(Protocol):
+    def get(self, resource_type: str, resource_id: str, *, skip: frozenset[str] = ...) -> Resource:
+        """The resource, or NotFound."""
+        ...
+
+    def list(self, resource_type: str, query: ListQuery) -> Page:
+        """One page of the resources matching the query filter, sorted and paged."""
+        ...
+
+    def create(self, resource_type: str, resource: Resource) -> Resource:
+        """Store a validated new resource; Uniqueness on a clash."""
+        ...
+
+    def update(
+        self,
+        resource_type: str,
+        resource_id: str,
+        mutate: Mutation,
+        *,
+        if_match: str | None = None,
+    ) -> Resource:
+        """Read the current resource, apply `mutate` and write the difference, atomically.
+
+        `if_match` is compared with the current version inside the same transaction
+        (PreconditionFailed when it differs), so that of concurrent conditional updates exactly
+        one wins.
+        """
+        ...
+
+    def change_members(
+        self,
+        group_id: str,
+        change: MemberChange,
+        *,
+        if_match: str | None = None,
+    ) -> None:
+        """Edit a group's members in place (PATCH on `members` of a large group)."""
+        ...
+
+    def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
+        """Delete per the store's policy; NotFound when absent."""
+        ...
