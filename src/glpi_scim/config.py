@@ -16,7 +16,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 DEFAULT_CONFIG_FILE = "glpi-scim.toml"
 
@@ -98,6 +98,8 @@ class Settings:
     log_level: str = "INFO"
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The TOML file read, if any (for `config show`).
+    config_path: str | None = field(default=None, compare=False)
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(name, value with secrets masked, source) for `config show`."""
@@ -151,6 +153,8 @@ def _convert(spec: SettingSpec, raw: Any, origin: str) -> Any:
         else:
             raise ConfigError(f"{spec.name} ({origin}): expected a list, got {raw!r}")
         return tuple(item for item in items if item)
+    if spec.kind is bool:
+        return _to_bool(spec, raw, origin)
     if spec.kind is int:
         if isinstance(raw, bool):
             raise ConfigError(f"{spec.name} ({origin}): expected a whole number, got {raw!r}")
@@ -162,10 +166,24 @@ def _convert(spec: SettingSpec, raw: Any, origin: str) -> Any:
             ) from None
         if value < 0:
             raise ConfigError(f"{spec.name} ({origin}): must not be negative, got {value}")
+        if spec.name == "port" and value > 65535:
+            raise ConfigError(f"{spec.name} ({origin}): a TCP port is at most 65535, got {value}")
         return value
     if not isinstance(raw, str):
         raise ConfigError(f"{spec.name} ({origin}): expected text, got {raw!r}")
     return raw
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _to_bool(spec: SettingSpec, raw: Any, origin: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+        return raw.strip().lower() in _TRUE
+    raise ConfigError(f"{spec.name} ({origin}): expected true or false, got {raw!r}")
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -176,8 +194,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"configuration file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
     # Accept settings at the top level or under a [glpi-scim] table; keys with - or _.
     section = data.get("glpi-scim", data.get("glpi_scim", data))
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [glpi-scim] must be a table of settings")
     values: dict[str, Any] = {}
     for key, value in section.items():
         if isinstance(value, dict):
@@ -234,7 +256,7 @@ def load_settings(
     prefix = values.get("url_prefix")
     if prefix is not None:
         values["url_prefix"] = "/" + prefix.strip("/") if prefix.strip("/") else ""
-    return Settings(**values, sources=sources)
+    return Settings(**values, sources=sources, config_path=str(path) if path is not None else None)
 
 
-assert {f.name for f in fields(Settings)} - {"sources"} == set(SPECS_BY_NAME)
+assert {f.name for f in fields(Settings)} - {"sources", "config_path"} == set(SPECS_BY_NAME)

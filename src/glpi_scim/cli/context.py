@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from glpi_scim.config import Settings, load_settings
 from glpi_scim.glpi.database import Database, open_database
@@ -27,10 +28,14 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
-        Console(stderr=True, highlight=False).print(f"[bold red]Error:[/] {self.message}")
+        # Escaped: messages quote user input ("[x]" would otherwise be read as markup); one
+        # line whatever the terminal width.
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]Error:[/] {escape(self.message)}"
+        )
 
 
 def global_options(func: F) -> F:
@@ -136,7 +141,7 @@ def fail(message: str, exit_code: int = EXIT_FAILED) -> NoReturn:
 
 
 def warn(message: str) -> None:
-    Console(stderr=True, highlight=False).print(f"[bold red]Warning:[/] {message}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Warning:[/] {message}")
 
 
 def is_interactive() -> bool:

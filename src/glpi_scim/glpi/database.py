@@ -5,16 +5,39 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from glpi_scim.config import Settings
+from glpi_scim.config import Settings, mask_url_password
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says what to fix."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """No server answers at the given address (or the SQLite file cannot be opened)."""
+
+
+class DatabaseAuthError(DatabaseError):
+    """The server refused the user name or password."""
+
+
+class UnknownDatabase(DatabaseError):
+    """The server answers but has no database of that name."""
+
+
+class DatabaseConfigError(DatabaseError):
+    """The URL or GLPI's config_db.php cannot be turned into a connection."""
 
 
 @dataclass
 class Database:
     engine: Engine
+    url: str
     url_display: str  # the URL with its password masked, for messages
 
     @property
@@ -33,11 +56,53 @@ class Database:
         with self.engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection, with connection failures turned into a `DatabaseError` that says why."""
+        try:
+            connection = self.engine.connect()
+        except DBAPIError as exc:
+            raise explain_connection_error(exc, self.url_display) from None
+        with connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# MySQL/MariaDB client and server error numbers that mean "fix your settings", not "bug".
+_ACCESS_DENIED = {1044, 1045, 1698}
+_UNKNOWN_DATABASE = {1049}
+_UNREACHABLE = {2002, 2003, 2005, 2006, 2013}
+
+
+def explain_connection_error(exc: DBAPIError, url_display: str) -> DatabaseError:
+    """The DatabaseError a person can act on for a failed connection attempt."""
+    original = exc.orig
+    code = original.args[0] if original is not None and original.args else None
+    detail = str(original.args[1]) if original is not None and len(original.args) > 1 else ""
+    if code in _ACCESS_DENIED:
+        return DatabaseAuthError(
+            f"the database server refused the credentials of {url_display}: check the user "
+            f"name and password, and that this user may connect from this host ({detail})"
+        )
+    if code in _UNKNOWN_DATABASE:
+        return UnknownDatabase(
+            f"the database server has no database named in {url_display}: check the database "
+            f"name (GLPI's $dbdefault), or create it ({detail})"
+        )
+    if code in _UNREACHABLE:
+        return DatabaseUnreachable(
+            f"cannot reach the database server of {url_display}: check the host and port, "
+            f"and that MySQL/MariaDB is running and accepts network connections ({detail})"
+        )
+    message = str(original) if original is not None else str(exc)
+    return DatabaseUnreachable(f"cannot connect to {url_display}: {message}")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides where transactions start (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     # WAL lets readers run while one writer writes; busy_timeout queues writers instead of
     # failing at once; foreign keys stay off as in GLPI (no FKs at all).
     cursor = dbapi_connection.cursor()
@@ -47,26 +112,78 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # Take the write lock when the transaction starts: a read-check-write sequence (unique
+    # login, unique group name, single-use codes) is then atomic across processes, and schema
+    # creation by two processes starting at once is serialised instead of failing.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_recycle=3600,
-        connect_args={"charset": "utf8mb4", "connect_timeout": timeout},
-    )
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseConfigError(
+            f"{mask_url_password(url)} is not a database URL: expected e.g. "
+            "mysql+pymysql://user:password@host/glpi or sqlite:///path/to/file.sqlite"
+        ) from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(
+                parsed, connect_args={"check_same_thread": False, "timeout": timeout}
+            )
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        if parsed.get_backend_name() not in ("mysql", "mariadb"):
+            raise DatabaseConfigError(
+                f"{mask_url_password(url)}: GLPI runs on MySQL or MariaDB; use a "
+                "mysql+pymysql:// URL (or sqlite:/// for the embedded database)"
+            )
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_recycle=3600,
+            connect_args={"charset": "utf8mb4", "connect_timeout": timeout},
+        )
+    except NoSuchModuleError:
+        raise DatabaseConfigError(
+            f"{mask_url_password(url)}: unknown database driver; use mysql+pymysql://"
+        ) from None
 
 
-def sqlite_url(path: str) -> str:
+def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
-def open_database(settings: Settings) -> Database:
-    """The database the settings name: URL first, then GLPI's config dir, else embedded SQLite."""
-    from glpi_scim.config import mask_url_password
+def embedded_path(settings: Settings) -> Path:
+    """The embedded SQLite file, its parent directory created so that first use succeeds."""
+    path = Path(settings.sqlite_path).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnreachable(
+            f"cannot create the directory {path.parent} for the embedded database: "
+            f"{exc.strerror}; set sqlite_path (GLPI_SCIM_SQLITE_PATH) to a writable place"
+        ) from None
+    return path
 
-    url = settings.database_url or sqlite_url(settings.sqlite_path)
-    return Database(engine_for_url(url, timeout=settings.db_timeout), mask_url_password(url))
+
+def database_url(settings: Settings) -> str:
+    """The URL the settings name: database_url, else GLPI's config_db.php, else embedded SQLite."""
+    if settings.database_url:
+        return settings.database_url
+    if settings.glpi_config:
+        from glpi_scim.glpi.configdb import read_glpi_config
+
+        return read_glpi_config(settings.glpi_config).url()
+    return sqlite_url(embedded_path(settings))
+
+
+def open_database(settings: Settings) -> Database:
+    """The database the settings name: URL first, then GLPI's config dir, else embedded SQLite.
+
+    No connection is made yet; the first query (or `check_schema`) reports connection problems.
+    """
+    url = database_url(settings)
+    return Database(engine_for_url(url, timeout=settings.db_timeout), url, mask_url_password(url))

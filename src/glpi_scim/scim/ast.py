@@ -3,18 +3,23 @@
 The parser (filter.py, paths.py) produces these nodes; the in-memory evaluator and the SQL
 translation of a store both consume them. Attribute names are kept as the client spelled them;
 `AttrPath.key` gives the lower-cased form used for case-insensitive matching.
+
+A bare schema URN (an extension as a whole, as in `attributes=urn:...:enterprise:2.0:User` or a
+PATCH path naming the extension) is `AttrPath(attr=<urn>)`: no `schema`, no `sub_attr`.
+
+Binary `And`/`Or` chains are left-associative: `a or b or c` is `Or(Or(a, b), c)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 CompareOp = Literal["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
 COMPARE_OPS: tuple[CompareOp, ...] = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
 
 # A literal in a filter: string, number, boolean or null (dateTime values are strings).
-Literal_ = Union[str, int, float, bool, None]
+Literal_ = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class ValuePath:
     filter: Filter
 
 
-Filter = Union[Compare, Present, And, Or, Not, ValuePath]
+Filter = Compare | Present | And | Or | Not | ValuePath
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,12 @@ class NotFound(ScimError):
     status = 404
 
 
+class Conflict(ScimError):
+    """409 without a scimType: a bulk operation depends on one that failed or on itself."""
+
+    status = 409
+
+
 class PreconditionFailed(ScimError):
     status = 412
 

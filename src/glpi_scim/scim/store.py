@@ -48,7 +48,14 @@ class Page:
 
 @dataclass(frozen=True)
 class MemberChange:
-    """A membership edit that a store applies without loading the whole member list."""
+    """A membership edit that a store applies without loading the whole member list.
+
+    Apply `replace` (or `remove_all`) first, then `remove`, then `add`. As built by
+    patch.member_change: `add` and `remove` are disjoint, `replace` comes alone, and members
+    are `{"value": id}` dicts (possibly with `type` and `$ref`); ids are compared exactly.
+    Adding a member already there, or removing one that is not, is no change. An id that is
+    neither a User nor a Group is a 400 invalidValue.
+    """
 
     add: Sequence[Resource] = ()
     remove: Sequence[str] = ()

@@ -1,0 +1,1 @@
+"""Performance benchmark of glpi-scim: seeder, load driver, reference servers and runner."""

@@ -1,0 +1,118 @@
+"""The performance targets of issue #8, checked against a run's results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from benchmarks.load import PhaseResult
+
+SUBJECT = "glpi-scim mariadb"
+REFERENCE = "scim2-server"
+CEILING = "ceiling"
+BASELINE = "glpi-scim mariadb 1k"
+FILTER_PHASES = ("filter_username", "filter_externalid", "filter_email")
+RSS_LIMIT_MB = 150.0
+MEMBER_P99_MS = 20.0
+GROUP_GET_ROWS = 1000.0  # rows read per request well below the 50,000 members
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    measured: str
+    ok: bool | None  # None: not measured in this run
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _index(results: Mapping[str, Sequence[PhaseResult]]) -> dict[str, dict[str, PhaseResult]]:
+    return {name: {r.phase: r for r in rows if not r.skipped} for name, rows in results.items()}
+
+
+def check(results: Mapping[str, Sequence[PhaseResult]]) -> list[Verdict]:
+    by = _index(results)
+    subject = by.get(SUBJECT, {})
+    verdicts: list[Verdict] = []
+
+    reference = by.get(REFERENCE, {})
+    for phase, mine in subject.items():
+        theirs = reference.get(phase)
+        if theirs is None:
+            continue
+        paging = phase == "paging"
+        need = 10.0 if paging else 2.0
+        a = mine.resources_per_s if paging else mine.rps
+        b = theirs.resources_per_s if paging else theirs.rps
+        ratio = a / b if b else float("inf")
+        unit = "resources/s" if paging else "req/s"
+        verdicts.append(
+            Verdict(
+                f"{phase}: >= {need:g}x scim2-server {unit}",
+                f"{ratio:.2f}x ({a:,.0f} vs {b:,.0f})",
+                ratio >= need and mine.errors == 0,
+            )
+        )
+
+    ceiling_get = by.get(CEILING, {}).get("get")
+    if "get" in subject and ceiling_get:
+        ratio = subject["get"].rps / ceiling_get.rps if ceiling_get.rps else 0.0
+        verdicts.append(
+            Verdict(
+                "get by id: >= 0.5x the ceiling",
+                f"{ratio:.2f}x ({subject['get'].rps:,.0f} vs {ceiling_get.rps:,.0f} req/s)",
+                ratio >= 0.5,
+            )
+        )
+
+    baseline = by.get(BASELINE, {})
+    for phase in FILTER_PHASES:
+        big, small = subject.get(phase), baseline.get(phase)
+        if big and small and small.rps:
+            ratio = big.rps / small.rps
+            verdicts.append(
+                Verdict(
+                    f"{phase}: at 100k users within 10% of 1k users",
+                    f"{ratio:.2f}x ({big.rps:,.0f} vs {small.rps:,.0f} req/s; p50 "
+                    f"{big.p50_ms:.1f} vs {small.p50_ms:.1f} ms)",
+                    ratio >= 0.9,
+                )
+            )
+
+    members = subject.get("member_add_remove")
+    if members:
+        verdicts.append(
+            Verdict(
+                f"member add/remove on the big group: p99 < {MEMBER_P99_MS:g} ms",
+                f"p99 {members.p99_ms:.1f} ms",
+                members.p99_ms < MEMBER_P99_MS and members.errors == 0,
+            )
+        )
+
+    group_get = subject.get("group_get")
+    if group_get:
+        rows = group_get.per_request.get("rows_read")
+        shown = f"{rows:,.0f} rows read/request" if rows is not None else "rows read not sampled"
+        verdicts.append(
+            Verdict(
+                "group GET excludedAttributes=members reads no members",
+                shown,
+                None if rows is None else rows < GROUP_GET_ROWS and group_get.errors == 0,
+            )
+        )
+
+    for name in (SUBJECT, "glpi-scim sqlite"):
+        rows_of = results.get(name)
+        if rows_of:
+            peak = max(
+                (max(r.hwm_mb, r.rss_peak_mb) for r in rows_of if not r.skipped), default=0.0
+            )
+            verdicts.append(
+                Verdict(
+                    f"{name}: server RSS < {RSS_LIMIT_MB:g} MB",
+                    f"peak {peak:.0f} MB",
+                    peak < RSS_LIMIT_MB,
+                )
+            )
+    return verdicts

@@ -1,0 +1,1 @@
+"""`glpi-scim doctor`: a short, harmless provisioning cycle run against a live endpoint."""

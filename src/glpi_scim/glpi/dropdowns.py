@@ -1,0 +1,63 @@
+"""GLPI dropdowns (user titles, user categories): found by name, created when missing.
+
+Like GLPI's Dropdown::importExternal: the name is trimmed, an existing row with the same name
+(for GLPI's collation) is reused, otherwise a row is added with a "create" history entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, func, select
+
+from glpi_scim.glpi import history, tables
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.transaction import inserted_id
+
+TABLES: dict[str, Table] = {
+    "glpi_usertitles": tables.usertitles,
+    "glpi_usercategories": tables.usercategories,
+}
+
+
+def find_or_create(
+    connection: Connection,
+    table_name: str,
+    itemtype: str,
+    name: str | None,
+    log: history.History,
+    now: datetime,
+) -> int:
+    """The id of the dropdown row called `name` (0 for no name)."""
+    name = (name or "").strip()
+    if not name:
+        return 0
+    table = TABLES[table_name]
+    encoded = glpi_text.encode(name)
+    if connection.dialect.name == "sqlite":
+        same = func.glpi_key(table.c.name) == collation_key(encoded)
+    else:
+        same = table.c.name == encoded
+    # FOR UPDATE: two transactions adding the same new title serialise on the index gap, and
+    # the second one (retried after the deadlock) finds the first one's row.
+    query = select(table.c.id).where(same).order_by(table.c.id).limit(1).with_for_update()
+    found = connection.execute(query).scalar()
+    if found is not None:
+        return int(found)
+    result = connection.execute(
+        table.insert().values(name=encoded, date_mod=now, date_creation=now)
+    )
+    new_id = inserted_id(result)
+    log.created(itemtype, new_id)
+    return new_id
+
+
+def names(connection: Connection, table_name: str, ids: set[int]) -> dict[int, str]:
+    """Stored (encoded) names by id."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    table = TABLES[table_name]
+    rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))
+    return {row.id: row.name or "" for row in rows}

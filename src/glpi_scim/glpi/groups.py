@@ -1,0 +1,425 @@
+"""SCIM Groups on glpi_groups and glpi_groups_users.
+
+Every GLPI group is a SCIM Group; its members are its users that this server sees. GLPI groups
+have no trash: deleting one purges it, its memberships (logged on the users) and its history,
+and moves its sub-groups up, as GLPI does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy.sql import Select
+
+from glpi_scim.glpi import history, memberships, tables, verbatim
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
+from glpi_scim.glpi.transaction import inserted_id
+from glpi_scim.scim.ast import AttrPath, Filter
+from glpi_scim.scim.errors import NotFound, Uniqueness
+from glpi_scim.scim.store import GROUP, MemberChange, Resource
+from glpi_scim.servers.models import IdentityServer
+
+G = tables.groups.alias("scim_g")
+R = tables.scim_resources.alias("scim_r")
+LINKS = tables.groups_users
+USERS = tables.users
+SEPARATOR = " > "  # GLPI's completename separator
+
+
+def frame(server_id: int, sqlite: bool) -> Frame:
+    return Frame(GROUP, G, R, "scim_r", sqlite, server_id)
+
+
+def base(server_id: int) -> Any:
+    return G.outerjoin(
+        R, and_(R.c.servers_id == server_id, R.c.itemtype == GROUP, R.c.items_id == G.c.id)
+    )
+
+
+def _select(server_id: int) -> Select[Any]:
+    return select(
+        G.c.id,
+        G.c.name,
+        G.c.date_creation,
+        G.c.date_mod,
+        R.c.external_id.label("scim_external_id"),
+        R.c.attributes.label("scim_attributes"),
+    ).select_from(base(server_id))
+
+
+class GroupReader:
+    def __init__(self, connection: Connection, server: IdentityServer, sqlite: bool):
+        self.connection = connection
+        self.server = server
+        self.sqlite = sqlite
+
+    def one(
+        self, group_id: int, *, skip: frozenset[str] = frozenset(), lock: bool = False
+    ) -> Resource:
+        query = _select(self.server.id).where(G.c.id == group_id)
+        if lock and not self.sqlite:
+            query = query.with_for_update(of=G)
+        row = self.connection.execute(query).first()
+        if row is None:
+            raise NotFound(f"Group {group_id} not found")
+        return self.render([row], skip)[0]
+
+    def page(
+        self,
+        filter_: Filter | None,
+        sort_by: AttrPath | None,
+        descending: bool,
+        start_index: int,
+        count: int,
+        skip: frozenset[str],
+    ) -> tuple[int, list[Resource]]:
+        sql = SqlFilter(frame(self.server.id, self.sqlite))
+        condition = sql.where(filter_) if filter_ is not None else None
+        total_query = select(func.count()).select_from(base(self.server.id))
+        if condition is not None:
+            total_query = total_query.where(condition)
+        total = int(self.connection.execute(total_query).scalar() or 0)
+        offset = max(start_index, 1) - 1
+        if count <= 0 or offset >= total:
+            return total, []
+        query = _select(self.server.id)
+        if condition is not None:
+            query = query.where(condition)
+        if sort_by is not None:
+            query = query.order_by(*order_by(sql.sort_key(sort_by), descending, G.c.id))
+        else:
+            query = query.order_by(G.c.id)
+        rows = self.connection.execute(query.offset(offset).limit(count)).all()
+        return total, self.render(rows, skip)
+
+    def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
+        ids = [row.id for row in rows]
+        visible = memberships.visible_users_condition(self.server.id)
+        members: dict[int, list[tuple[int, str]]] | None = None
+        if "members" in skip:
+            prints = memberships.fingerprints(self.connection, LINKS.c.groups_id, ids, visible)
+        else:
+            members, prints = self._members(ids, visible)
+        out = []
+        for row in rows:
+            record = GroupRecord(
+                id=row.id,
+                name=glpi_text.decode(row.name or ""),
+                date_creation=row.date_creation,
+                date_mod=row.date_mod,
+                members=None if members is None else members.get(row.id, []),
+                membership=prints.get(row.id, (0, 0)),
+                external_id=row.scim_external_id,
+                stored=verbatim.parse_attributes(row.scim_attributes),
+            )
+            out.append(group_resource(record))
+        return out
+
+    def _members(
+        self, ids: Sequence[int], visible: Any
+    ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
+        members: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+        prints: dict[int, tuple[int, int]] = {}
+        for chunk in memberships.chunks(ids):
+            query = (
+                select(
+                    LINKS.c.id,
+                    LINKS.c.groups_id,
+                    LINKS.c.users_id,
+                    formatted_user_name(USERS).label("display"),
+                )
+                .join(USERS, USERS.c.id == LINKS.c.users_id)
+                .where(LINKS.c.groups_id.in_(chunk), visible)
+                .order_by(LINKS.c.groups_id, LINKS.c.id)
+            )
+            for link_id, group_id, user_id, display in self.connection.execute(query):
+                members[group_id].append((user_id, glpi_text.decode(display or "")))
+                count, highest = prints.get(group_id, (0, 0))
+                prints[group_id] = (count + 1, max(highest, link_id))
+        return members, prints
+
+
+class GroupWriter:
+    def __init__(
+        self,
+        connection: Connection,
+        server: IdentityServer,
+        now: datetime,
+        log: history.History,
+        sqlite: bool,
+    ):
+        self.connection = connection
+        self.server = server
+        self.now = now
+        self.log = log
+        self.sqlite = sqlite
+
+    def current(self, group_id: int) -> Row[Any]:
+        groups = tables.groups
+        row = self.connection.execute(
+            select(groups).where(groups.c.id == group_id).with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"Group {group_id} not found")
+        return row
+
+    def _check_name(self, name: str, group_id: int | None) -> None:
+        """displayName is unique among GLPI's groups, compared as GLPI's collation does."""
+        groups = tables.groups
+        encoded = glpi_text.encode(name)
+        if self.sqlite:
+            same = func.glpi_key(groups.c.name) == collation_key(encoded)
+        else:
+            same = groups.c.name == encoded
+        query = select(groups.c.id).where(same).order_by(groups.c.id).with_for_update()
+        for found in self.connection.execute(query).scalars():
+            if found != group_id:
+                raise Uniqueness(f"displayName {name!r} is already used by GLPI group {found}")
+
+    def _is_visible(self, group_id: int) -> bool:
+        groups = tables.groups
+        return (
+            self.connection.execute(select(groups.c.id).where(groups.c.id == group_id)).first()
+            is not None
+        )
+
+    def create(self, values: GroupValues) -> int:
+        self._check_name(values.name, None)
+        verbatim.claim_external_id(
+            self.connection,
+            self.server.id,
+            GROUP,
+            values.external_id,
+            None,
+            holder_visible=self._is_visible,
+        )
+        members = memberships.resolve_users(
+            self.connection, self.server.id, values.member_ids or []
+        )
+        encoded = glpi_text.encode(values.name)
+        result = self.connection.execute(
+            tables.groups.insert().values(
+                entities_id=self.server.entities_id,
+                is_recursive=1 if self.server.is_recursive else 0,
+                name=encoded,
+                completename=encoded,
+                level=1,
+                groups_id=0,
+                date_creation=self.now,
+                date_mod=self.now,
+            )
+        )
+        group_id = inserted_id(result)
+        self.log.created(history.GROUP, group_id)
+        memberships.add(
+            self.connection, group_id, history.with_id(encoded, group_id), members, self.log
+        )
+        verbatim.save(
+            self.connection,
+            self.server.id,
+            GROUP,
+            group_id,
+            values.external_id,
+            values.stored,
+            self.now,
+        )
+        return group_id
+
+    def apply(self, row: Row[Any], values: GroupValues) -> bool:
+        group_id = row.id
+        changed = False
+        encoded = glpi_text.encode(values.name)
+        if encoded != row.name:
+            self._check_name(values.name, group_id)
+            self._rename(row, encoded)
+            changed = True
+        if values.member_ids is not None:
+            changed = self._set_members(group_id, encoded, values.member_ids) or changed
+        changed = self._save_row(group_id, values) or changed
+        if changed:
+            self.touch(group_id)
+        return changed
+
+    def touch(self, group_id: int) -> None:
+        self.connection.execute(
+            update(tables.groups).where(tables.groups.c.id == group_id).values(date_mod=self.now)
+        )
+
+    def _rename(self, row: Row[Any], encoded: str) -> None:
+        groups = tables.groups
+        parent = None
+        if row.groups_id:
+            parent = self.connection.execute(
+                select(groups.c.completename).where(groups.c.id == row.groups_id)
+            ).scalar()
+        completename = f"{parent}{SEPARATOR}{encoded}" if parent else encoded
+        self.connection.execute(
+            update(groups)
+            .where(groups.c.id == row.id)
+            .values(name=encoded, completename=completename)
+        )
+        self.log.field(history.GROUP, row.id, history.GROUP_NAME, row.name or "", encoded)
+        if completename != row.completename:
+            self.log.field(
+                history.GROUP,
+                row.id,
+                history.GROUP_COMPLETENAME,
+                row.completename or "",
+                completename,
+            )
+            self._rebuild_below(row.id, completename, row.level)
+
+    def _rebuild_below(self, group_id: int, completename: str, level: int) -> None:
+        """Recompute completename and level of the sub-groups (GLPI's regenerateTreeUnderID)."""
+        groups = tables.groups
+        pending = [(group_id, completename, level)]
+        while pending:
+            parent_id, parent_name, parent_level = pending.pop()
+            children = self.connection.execute(
+                select(groups.c.id, groups.c.name).where(groups.c.groups_id == parent_id)
+            ).all()
+            for child_id, child_name in children:
+                name = f"{parent_name}{SEPARATOR}{child_name or ''}"
+                self.connection.execute(
+                    update(groups)
+                    .where(groups.c.id == child_id)
+                    .values(completename=name, level=parent_level + 1, ancestors_cache=None)
+                )
+                pending.append((child_id, name, parent_level + 1))
+
+    def _set_members(self, group_id: int, encoded_name: str, wanted: list[int]) -> bool:
+        current = memberships.visible_member_ids(self.connection, self.server.id, group_id)
+        current_set, wanted_set = set(current), set(wanted)
+        to_remove = [i for i in current if i not in wanted_set]
+        to_add_ids = [i for i in wanted if i not in current_set]
+        label = history.with_id(encoded_name, group_id)
+        if to_remove:
+            memberships.remove(self.connection, group_id, label, to_remove, self.log)
+        if to_add_ids:
+            members = memberships.resolve_users(self.connection, self.server.id, to_add_ids)
+            hidden_rows = memberships.existing(self.connection, group_id, to_add_ids)
+            memberships.add(
+                self.connection,
+                group_id,
+                label,
+                [m for m in members if m.id not in hidden_rows],
+                self.log,
+            )
+        return bool(to_remove or to_add_ids)
+
+    def change_members(self, row: Row[Any], change: MemberChange) -> bool:
+        """Apply a membership edit without reading the whole member list (except to replace)."""
+        from glpi_scim.glpi.mapping import member_ids
+
+        group_id = row.id
+        label = history.with_id(row.name or "", group_id)
+        changed = False
+        if change.replace is not None:
+            changed = self._set_members(group_id, row.name or "", member_ids(list(change.replace)))
+        elif change.remove_all:
+            current = memberships.visible_member_ids(self.connection, self.server.id, group_id)
+            if current:
+                memberships.remove(self.connection, group_id, label, current, self.log)
+                changed = True
+        removing = [int(v) for v in change.remove if str(v).isdigit()]
+        if removing:
+            present = memberships.existing(self.connection, group_id, removing)
+            gone = [i for i in dict.fromkeys(removing) if i in present]
+            if gone:
+                memberships.remove(self.connection, group_id, label, gone, self.log)
+                changed = True
+        adding = member_ids(list(change.add))
+        if adding:
+            members = memberships.resolve_users(self.connection, self.server.id, adding)
+            present = memberships.existing(self.connection, group_id, adding)
+            new = [m for m in members if m.id not in present]
+            if new:
+                memberships.add(self.connection, group_id, label, new, self.log)
+                changed = True
+        if changed:
+            self.touch(group_id)
+        return changed
+
+    def _save_row(self, group_id: int, values: GroupValues) -> bool:
+        old = verbatim.load(self.connection, self.server.id, GROUP, [group_id]).get(group_id)
+        if (
+            old is not None
+            and old.external_id == values.external_id
+            and old.stored == values.stored
+        ):
+            return False
+        if old is None or old.external_id != values.external_id:
+            verbatim.claim_external_id(
+                self.connection,
+                self.server.id,
+                GROUP,
+                values.external_id,
+                group_id,
+                holder_visible=self._is_visible,
+            )
+        verbatim.save(
+            self.connection,
+            self.server.id,
+            GROUP,
+            group_id,
+            values.external_id,
+            values.stored,
+            self.now,
+        )
+        return True
+
+    def purge(self, row: Row[Any]) -> None:
+        groups = tables.groups
+        group_id = row.id
+        label = history.with_id(row.name or "", group_id)
+        self._reparent_children(row)
+        memberships.remove(self.connection, group_id, label, None, self.log, log_on_group=False)
+        self.connection.execute(
+            update(USERS).where(USERS.c.groups_id == group_id).values(groups_id=0)
+        )
+        logs = tables.logs
+        self.connection.execute(
+            delete(logs).where(logs.c.itemtype == history.GROUP, logs.c.items_id == group_id)
+        )
+        self.log.rows = [
+            r
+            for r in self.log.rows
+            if not (r["itemtype"] == history.GROUP and r["items_id"] == group_id)
+        ]
+        verbatim.remove(self.connection, GROUP, group_id)
+        self.connection.execute(delete(groups).where(groups.c.id == group_id))
+
+    def _reparent_children(self, row: Row[Any]) -> None:
+        """Sub-groups move to the deleted group's parent, as GLPI's CommonTreeDropdown does."""
+        groups = tables.groups
+        children = self.connection.execute(
+            select(groups.c.id, groups.c.name).where(groups.c.groups_id == row.id)
+        ).all()
+        if not children:
+            return
+        parent_name = None
+        if row.groups_id:
+            parent_name = self.connection.execute(
+                select(groups.c.completename).where(groups.c.id == row.groups_id)
+            ).scalar()
+        for child_id, child_name in children:
+            name = f"{parent_name}{SEPARATOR}{child_name}" if parent_name else (child_name or "")
+            level = row.level or 1
+            self.connection.execute(
+                update(groups)
+                .where(groups.c.id == child_id)
+                .values(
+                    groups_id=row.groups_id or 0,
+                    completename=name,
+                    level=level,
+                    ancestors_cache=None,
+                    sons_cache=None,
+                )
+            )
+            self._rebuild_below(child_id, name, level)

@@ -1,0 +1,521 @@
+"""SCIM attributes <-> GLPI columns: one declaration for reads, writes and filters.
+
+A User or Group resource is split into what GLPI has a column for (glpi_users, glpi_useremails,
+glpi_usertitles, ...) and the rest, which is kept verbatim in the tool's per-server resource row
+so that a GET returns what the identity provider sent. Reading joins them back, GLPI's columns
+winning: a value changed in GLPI's UI shows through SCIM.
+
+Pure functions and data only: the SQL lives in users.py, groups.py and sqlfilter.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from glpi_scim.glpi import history, languages
+from glpi_scim.glpi.validation import MAX_TEXT, check_email, check_length, check_login
+from glpi_scim.scim.errors import InvalidValue
+from glpi_scim.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
+from glpi_scim.scim.store import GROUP, USER, Resource
+from glpi_scim.scim.values import format_datetime, get_ci
+
+ENTERPRISE = ENTERPRISE_USER_SCHEMA
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    """A single-valued string attribute stored in one glpi_users column."""
+
+    column: str
+    # The search option GLPI logs a change of this column under; None: GLPI does not log it.
+    option: int | None
+    max_length: int = MAX_TEXT
+
+
+@dataclass(frozen=True)
+class DropdownColumn:
+    """An attribute stored as a foreign key to a GLPI dropdown, found or created by name."""
+
+    column: str
+    table: str
+    itemtype: str
+    option: int
+
+
+# SCIM attribute -> glpi_users column. Keys: (extension URN or None, attribute, sub-attribute),
+# canonical spelling; lookups go through `user_column`.
+USER_TEXT: dict[tuple[str | None, str, str | None], TextColumn] = {
+    (None, "userName", None): TextColumn("name", history.USER_LOGIN),
+    (None, "name", "givenName"): TextColumn("firstname", history.USER_FIRSTNAME),
+    (None, "name", "familyName"): TextColumn("realname", history.USER_REALNAME),
+    (None, "nickName", None): TextColumn("nickname", None),
+    (None, "timezone", None): TextColumn("timezone", None, 50),
+    (ENTERPRISE, "employeeNumber", None): TextColumn(
+        "registration_number", history.USER_REGISTRATION_NUMBER
+    ),
+}
+# phoneNumbers by type -> column: the first number of each type has a column, other types are
+# kept verbatim.
+PHONES: dict[str, TextColumn] = {
+    "work": TextColumn("phone", history.USER_PHONE),
+    "mobile": TextColumn("mobile", history.USER_MOBILE),
+    "other": TextColumn("phone2", history.USER_PHONE2),
+}
+DROPDOWNS: dict[str, DropdownColumn] = {
+    "title": DropdownColumn("usertitles_id", "glpi_usertitles", "UserTitle", history.USER_TITLE),
+    "userType": DropdownColumn(
+        "usercategories_id", "glpi_usercategories", "UserCategory", history.USER_CATEGORY
+    ),
+}
+ACTIVE = TextColumn("is_active", history.USER_ACTIVE)
+LANGUAGE = TextColumn("language", history.USER_LANGUAGE, 10)
+SUPERVISOR_OPTION = history.USER_SUPERVISOR
+
+# Top-level User attributes with a GLPI home (wholly or partly); everything else is verbatim.
+_USER_OWNED = frozenset(
+    {
+        "id",
+        "meta",
+        "schemas",
+        "externalId",
+        "userName",
+        "nickName",
+        "timezone",
+        "title",
+        "userType",
+        "active",
+        "password",
+        "groups",
+    }
+)
+_GROUP_OWNED = frozenset({"id", "meta", "schemas", "externalId", "displayName", "members"})
+
+
+def _lower_map(keys: Sequence[str]) -> dict[str, str]:
+    return {key.lower(): key for key in keys}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing: a validated SCIM resource -> GLPI values
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailValue:
+    address: str
+    primary: bool
+
+
+@dataclass
+class UserValues:
+    """What a User resource asks GLPI to hold (texts decoded; encoding happens on write)."""
+
+    login: str
+    columns: dict[str, Any]  # glpi_users text columns and language
+    active: bool | None  # None: not given (a new user is active; an update keeps the flag)
+    title: str | None
+    category: str | None
+    manager_id: int  # 0: none
+    emails: list[EmailValue]
+    password: str | None
+    external_id: str | None
+    stored: dict[str, Any]  # verbatim attributes for the tool's resource row
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidValue(f"{where} must be a string")
+    text = str(value)
+    return text if text != "" else None
+
+
+def _checked(value: Any, where: str, column: TextColumn) -> str | None:
+    text = _text(value, where)
+    if text is not None:
+        check_length(where, text, column.max_length)
+    return text
+
+
+def _sub(resource: Mapping[str, Any], container: str | None, attr: str, sub: str | None) -> Any:
+    node: Any = resource if container is None else get_ci(resource, container)
+    node = get_ci(node, attr)
+    if sub is not None:
+        node = get_ci(node, sub)
+    return node
+
+
+def _phones(values: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for entry in values if isinstance(values, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        kind = str(entry.get("type") or "").lower()
+        number = _text(entry.get("value"), "phoneNumbers.value")
+        if kind in PHONES and number is not None and kind not in found:
+            check_length(f'phoneNumbers[type eq "{kind}"].value', number)
+            found[kind] = number
+    return found
+
+
+def _emails(values: Any) -> list[EmailValue]:
+    emails: list[EmailValue] = []
+    seen: set[str] = set()
+    for entry in values if isinstance(values, list) else []:
+        raw = entry.get("value") if isinstance(entry, Mapping) else entry
+        address = _text(raw, "emails.value")
+        if address is None:
+            continue
+        address = check_email(address)
+        if address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        primary = bool(isinstance(entry, Mapping) and entry.get("primary") is True)
+        emails.append(EmailValue(address, primary))
+    return emails
+
+
+def _language(resource: Mapping[str, Any]) -> str | None:
+    for attr in ("preferredLanguage", "locale"):
+        value = _text(get_ci(resource, attr), attr)
+        if value is not None:
+            return languages.to_glpi(value)
+    return None
+
+
+def _manager_id(resource: Mapping[str, Any]) -> int:
+    manager = _sub(resource, ENTERPRISE, "manager", None)
+    value = get_ci(manager, "value") if isinstance(manager, Mapping) else manager
+    text = _text(value, "manager.value")
+    if text is None:
+        return 0
+    if not text.isdigit() or int(text) <= 0:
+        raise InvalidValue(f"manager.value {text!r} is not the id of a user of this GLPI")
+    return int(text)
+
+
+def _stored_user(resource: Mapping[str, Any]) -> dict[str, Any]:
+    stored: dict[str, Any] = {}
+    for key, value in resource.items():
+        if key in _USER_OWNED:
+            continue
+        if key == "name" and isinstance(value, Mapping):
+            rest = {k: v for k, v in value.items() if k.lower() not in ("givenname", "familyname")}
+            if rest:
+                stored[key] = copy.deepcopy(rest)
+        elif key.lower() == ENTERPRISE.lower() and isinstance(value, Mapping):
+            rest = {
+                k: v for k, v in value.items() if k.lower() not in ("employeenumber", "manager")
+            }
+            if rest:
+                stored[ENTERPRISE] = copy.deepcopy(rest)
+        else:
+            stored[key] = copy.deepcopy(value)
+    return stored
+
+
+def split_user(resource: Mapping[str, Any]) -> UserValues:
+    """The GLPI values of a validated User resource; InvalidValue for what GLPI cannot hold."""
+    login = _text(get_ci(resource, "userName"), "userName")
+    if login is None:
+        raise InvalidValue("userName is required")
+    login = check_login(login)
+    columns: dict[str, Any] = {}
+    for (container, attr, sub), column in USER_TEXT.items():
+        if column.column == "name":
+            continue
+        where = f"{attr}.{sub}" if sub else attr
+        columns[column.column] = _checked(_sub(resource, container, attr, sub), where, column)
+    phones = _phones(get_ci(resource, "phoneNumbers"))
+    for kind, column in PHONES.items():
+        columns[column.column] = phones.get(kind)
+    columns[LANGUAGE.column] = _language(resource)
+    active = get_ci(resource, "active")
+    if active is not None and not isinstance(active, bool):
+        raise InvalidValue("active must be true or false")
+    title = _text(get_ci(resource, "title"), "title")
+    category = _text(get_ci(resource, "userType"), "userType")
+    for where, value in (("title", title), ("userType", category)):
+        if value is not None:
+            check_length(where, value.strip())
+    password = get_ci(resource, "password")
+    if password is not None and not isinstance(password, str):
+        raise InvalidValue("password must be a string")
+    external_id = _text(get_ci(resource, "externalId"), "externalId")
+    if external_id is not None:
+        check_length("externalId", external_id)
+    return UserValues(
+        login=login,
+        columns=columns,
+        active=active,
+        title=title.strip() or None if title else None,
+        category=category.strip() or None if category else None,
+        manager_id=_manager_id(resource),
+        emails=_emails(get_ci(resource, "emails")),
+        password=password,
+        external_id=external_id,
+        stored=_stored_user(resource),
+    )
+
+
+@dataclass
+class GroupValues:
+    name: str
+    member_ids: list[int] | None  # None: `members` not given
+    external_id: str | None
+    stored: dict[str, Any]
+
+
+def member_id(entry: Any) -> int:
+    """The GLPI user id a `members` value names; InvalidValue for anything else."""
+    if isinstance(entry, Mapping):
+        kind = entry.get("type")
+        if isinstance(kind, str) and kind.lower() == "group":
+            raise InvalidValue("members: GLPI groups cannot contain groups, only users")
+        value = entry.get("value")
+    else:
+        value = entry
+    text = _text(value, "members.value")
+    if text is None or not text.isdigit() or int(text) <= 0:
+        raise InvalidValue(f"members: {value!r} is not the id of a user of this GLPI")
+    return int(text)
+
+
+def member_ids(values: Any) -> list[int]:
+    ids: dict[int, None] = {}
+    for entry in values if isinstance(values, list) else []:
+        ids[member_id(entry)] = None
+    return list(ids)
+
+
+def group_name(value: Any) -> str:
+    name = _text(value, "displayName")
+    name = name.strip() if name else ""
+    if not name:
+        raise InvalidValue("displayName is required and must not be blank")
+    check_length("displayName", name)
+    return name
+
+
+def split_group(resource: Mapping[str, Any]) -> GroupValues:
+    external_id = _text(get_ci(resource, "externalId"), "externalId")
+    if external_id is not None:
+        check_length("externalId", external_id)
+    members = get_ci(resource, "members")
+    return GroupValues(
+        name=group_name(get_ci(resource, "displayName")),
+        member_ids=None if members is None else member_ids(members),
+        external_id=external_id,
+        stored={k: copy.deepcopy(v) for k, v in resource.items() if k not in _GROUP_OWNED},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: GLPI rows -> a SCIM resource
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UserRecord:
+    """A user as read from GLPI (texts decoded) and from the tool's row for this server."""
+
+    id: int
+    login: str
+    columns: dict[str, Any]
+    is_active: bool
+    title: str | None
+    category: str | None
+    supervisor_id: int
+    supervisor_name: str | None  # GLPI's formatted name of the supervisor, when it exists
+    date_creation: datetime | None
+    date_mod: datetime | None
+    emails: list[tuple[str, bool]] = field(default_factory=list)  # (address, is_default)
+    groups: list[tuple[int, str]] | None = None  # None: not read
+    membership: tuple[int, int] = (0, 0)  # (count, highest row id) of its memberships
+    external_id: str | None = None
+    stored: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GroupRecord:
+    id: int
+    name: str
+    date_creation: datetime | None
+    date_mod: datetime | None
+    members: list[tuple[int, str]] | None = None  # (user id, display name); None: not read
+    membership: tuple[int, int] = (0, 0)
+    external_id: str | None = None
+    stored: dict[str, Any] = field(default_factory=dict)
+
+
+def _emails_out(record: UserRecord) -> list[dict[str, Any]]:
+    sent = {
+        str(e.get("value")).lower(): e
+        for e in record.stored.get("emails", [])
+        if isinstance(e, Mapping) and isinstance(e.get("value"), str)
+    }
+    out: list[dict[str, Any]] = []
+    for address, is_default in record.emails:
+        entry: dict[str, Any] = {"value": address}
+        original = sent.get(address.lower())
+        if original is not None:
+            for key in ("type", "display"):
+                if original.get(key) is not None:
+                    entry[key] = original[key]
+        if is_default:
+            entry["primary"] = True
+        out.append(entry)
+    return out
+
+
+def _phones_out(record: UserRecord) -> list[dict[str, Any]]:
+    sent = [e for e in record.stored.get("phoneNumbers", []) if isinstance(e, Mapping)]
+    out: list[dict[str, Any]] = []
+    mapped: set[str] = set()
+    for kind, column in PHONES.items():
+        number = record.columns.get(column.column)
+        if not number:
+            continue
+        mapped.add(kind)
+        entry: dict[str, Any] = {"value": number, "type": kind}
+        for original in sent:
+            if str(original.get("type") or "").lower() == kind and original.get("value") == number:
+                for key in ("display", "primary"):
+                    if original.get(key) is not None:
+                        entry[key] = original[key]
+                break
+        out.append(entry)
+    out.extend(dict(e) for e in sent if str(e.get("type") or "").lower() not in PHONES)
+    return out
+
+
+def _language_out(record: UserRecord, out: dict[str, Any]) -> None:
+    code = record.columns.get(LANGUAGE.column)
+    any_sent = False
+    for attr in ("preferredLanguage", "locale"):
+        sent = record.stored.get(attr)
+        if not isinstance(sent, str):
+            continue
+        any_sent = True
+        if languages.to_glpi(sent) == code:
+            out[attr] = sent
+        elif code:
+            out[attr] = languages.to_scim(code)
+    if not any_sent and code:
+        out["preferredLanguage"] = languages.to_scim(code)
+
+
+def user_resource(record: UserRecord) -> Resource:
+    """The SCIM User for a GLPI user, `meta` included (without `location`)."""
+    stored = record.stored
+    out: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(record.id)}
+    if record.external_id is not None:
+        out["externalId"] = record.external_id
+    out["userName"] = record.login
+    name = dict(stored.get("name") or {})
+    for sub, column in (("givenName", "firstname"), ("familyName", "realname")):
+        if record.columns.get(column):
+            name[sub] = record.columns[column]
+    if name:
+        out["name"] = name
+    for key, value in stored.items():
+        if key in ("name", "emails", "phoneNumbers", "preferredLanguage", "locale", ENTERPRISE):
+            continue
+        out[key] = copy.deepcopy(value)
+    if record.columns.get("nickname"):
+        out["nickName"] = record.columns["nickname"]
+    if record.title:
+        out["title"] = record.title
+    if record.category:
+        out["userType"] = record.category
+    _language_out(record, out)
+    if record.columns.get("timezone"):
+        out["timezone"] = record.columns["timezone"]
+    out["active"] = record.is_active
+    emails = _emails_out(record)
+    if emails:
+        out["emails"] = emails
+    phones = _phones_out(record)
+    if phones:
+        out["phoneNumbers"] = phones
+    if record.groups:
+        out["groups"] = [
+            {"value": str(gid), "display": name, "type": "direct"} for gid, name in record.groups
+        ]
+    enterprise = copy.deepcopy(stored.get(ENTERPRISE) or {})
+    if record.columns.get("registration_number"):
+        enterprise["employeeNumber"] = record.columns["registration_number"]
+    if record.supervisor_id and record.supervisor_name is not None:
+        manager: dict[str, Any] = {"value": str(record.supervisor_id)}
+        if record.supervisor_name:
+            manager["displayName"] = record.supervisor_name
+        enterprise["manager"] = manager
+    if enterprise:
+        out[ENTERPRISE] = enterprise
+        out["schemas"] = [USER_SCHEMA, ENTERPRISE]
+    out["meta"] = meta(USER, record.date_creation, record.date_mod, out, record.membership)
+    return out
+
+
+def group_resource(record: GroupRecord) -> Resource:
+    out: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(record.id)}
+    if record.external_id is not None:
+        out["externalId"] = record.external_id
+    out["displayName"] = record.name
+    for key, value in record.stored.items():
+        out[key] = copy.deepcopy(value)
+    if record.members:
+        out["members"] = [
+            {"value": str(uid), "type": "User", "display": name} for uid, name in record.members
+        ]
+    out["meta"] = meta(GROUP, record.date_creation, record.date_mod, out, record.membership)
+    return out
+
+
+# Attributes left out of the version hash: they are read from other rows, and a change to them
+# shows in the membership fingerprint instead (so that a page need not read them to be versioned).
+_UNVERSIONED = frozenset({"meta", "groups", "members"})
+
+
+def version(resource: Mapping[str, Any], membership: tuple[int, int]) -> str:
+    """A weak ETag: hash of the representation and of the membership fingerprint.
+
+    The fingerprint (row count, highest row id) changes whenever a membership is added or
+    removed, since ids only grow; a resource whose members were read or skipped gets the same
+    version.
+    """
+    body = {k: v for k, v in resource.items() if k not in _UNVERSIONED}
+    payload = json.dumps([body, list(membership)], sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+    return f'W/"{digest}"'
+
+
+def meta(
+    resource_type: str,
+    created: datetime | None,
+    modified: datetime | None,
+    resource: Mapping[str, Any],
+    membership: tuple[int, int],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"resourceType": resource_type}
+    first = created or modified
+    last = modified or created
+    if first is not None:
+        out["created"] = format_datetime(_utc(first))
+    if last is not None:
+        out["lastModified"] = format_datetime(_utc(last))
+    out["version"] = version(resource, membership)
+    return out
+
+
+def _utc(moment: datetime) -> datetime:
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

@@ -1,0 +1,252 @@
+"""Group memberships (glpi_groups_users) written set-wise, with GLPI's history on both sides.
+
+GLPI logs a membership added or removed on the user ("Group (id)") and on the group
+("Realname Firstname (id)"), user side first. Large changes never load a group's member list:
+additions and removals work on the ids given, in chunks, and the history of a mass removal is
+written with INSERT ... SELECT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+)
+
+from glpi_scim.glpi import history, tables
+from glpi_scim.glpi.sqlfilter import formatted_user_name
+from glpi_scim.scim.errors import InvalidValue
+from glpi_scim.scim.store import USER
+
+CHUNK = 1000
+LINKS = tables.groups_users
+USERS = tables.users
+ROWS = tables.scim_resources
+
+
+def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    login: str | None
+    realname: str | None
+    firstname: str | None
+
+    @property
+    def log_name(self) -> str:
+        return history.user_log_name(self.id, self.login, self.realname, self.firstname)
+
+
+def visible_users_condition(server_id: int, users: Any = USERS) -> Any:
+    """Users this server sees: not in GLPI's trash, not deleted through SCIM on this server."""
+    hidden = select(ROWS.c.items_id).where(
+        ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
+    )
+    return and_(users.c.is_deleted == 0, users.c.id.not_in(hidden))
+
+
+def resolve_users(connection: Connection, server_id: int, ids: Sequence[int]) -> list[Member]:
+    """The users `ids` names, in order; InvalidValue naming those that are not users here."""
+    found: dict[int, Member] = {}
+    for chunk in chunks(ids):
+        query = select(USERS.c.id, USERS.c.name, USERS.c.realname, USERS.c.firstname).where(
+            USERS.c.id.in_(chunk), visible_users_condition(server_id)
+        )
+        for row in connection.execute(query):
+            found[row.id] = Member(row.id, row.name, row.realname, row.firstname)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise InvalidValue(f"members: no user with id {shown}{more} in this GLPI")
+    return [found[i] for i in ids]
+
+
+def existing(connection: Connection, group_id: int, user_ids: Sequence[int]) -> set[int]:
+    """Which of `user_ids` are already members of the group (any row, visible or not)."""
+    present: set[int] = set()
+    for chunk in chunks(user_ids):
+        query = select(LINKS.c.users_id).where(
+            LINKS.c.groups_id == group_id, LINKS.c.users_id.in_(chunk)
+        )
+        present.update(connection.execute(query).scalars())
+    return present
+
+
+def visible_member_ids(connection: Connection, server_id: int, group_id: int) -> list[int]:
+    query = (
+        select(LINKS.c.users_id)
+        .join(USERS, USERS.c.id == LINKS.c.users_id)
+        .where(LINKS.c.groups_id == group_id, visible_users_condition(server_id))
+        .order_by(LINKS.c.id)
+    )
+    return list(connection.execute(query).scalars())
+
+
+def add(
+    connection: Connection,
+    group_id: int,
+    group_label: str,
+    members: Iterable[Member],
+    log: history.History,
+) -> int:
+    """Add memberships (the caller checked they do not exist); returns how many."""
+    rows = []
+    for member in members:
+        rows.append(
+            {
+                "users_id": member.id,
+                "groups_id": group_id,
+                "is_dynamic": 1,
+                "is_manager": 0,
+                "is_userdelegate": 0,
+            }
+        )
+        log.add(
+            history.USER, member.id, history.ADD_RELATION, itemtype_link=history.GROUP,
+            new=group_label,
+        )  # fmt: skip
+        log.add(
+            history.GROUP, group_id, history.ADD_RELATION, itemtype_link=history.USER,
+            new=member.log_name,
+        )  # fmt: skip
+    for start in range(0, len(rows), CHUNK):
+        connection.execute(LINKS.insert(), rows[start : start + CHUNK])
+    return len(rows)
+
+
+def remove(
+    connection: Connection,
+    group_id: int,
+    group_label: str,
+    user_ids: Sequence[int] | None,
+    log: history.History,
+    *,
+    log_on_group: bool = True,
+) -> None:
+    """Remove memberships of `user_ids` (all of the group's when None), logging each removal."""
+    if user_ids is None:
+        _remove_where(connection, group_id, group_label, None, log, log_on_group)
+        return
+    for chunk in chunks(user_ids):
+        _remove_where(connection, group_id, group_label, chunk, log, log_on_group)
+
+
+def _remove_where(
+    connection: Connection,
+    group_id: int,
+    group_label: str,
+    chunk: Sequence[int] | None,
+    log: history.History,
+    log_on_group: bool,
+) -> None:
+    condition = LINKS.c.groups_id == group_id
+    if chunk is not None:
+        condition = and_(condition, LINKS.c.users_id.in_(chunk))
+    logs = tables.logs
+    columns = [
+        logs.c.itemtype,
+        logs.c.items_id,
+        logs.c.itemtype_link,
+        logs.c.linked_action,
+        logs.c.user_name,
+        logs.c.date_mod,
+        logs.c.id_search_option,
+        logs.c.old_value,
+        logs.c.new_value,
+    ]
+    on_users = select(
+        literal(history.USER),
+        LINKS.c.users_id,
+        literal(history.GROUP),
+        literal(history.DELETE_RELATION),
+        literal(log.actor),
+        literal(log.now),
+        literal(0),
+        literal(group_label[: history.MAX_VALUE]),
+        literal(""),
+    ).where(condition)
+    connection.execute(logs.insert().from_select(columns, on_users))
+    if log_on_group:
+        member_name = func.substr(
+            formatted_user_name(USERS).concat(" (").concat(cast(USERS.c.id, String)).concat(")"),
+            1,
+            history.MAX_VALUE,
+        )
+        on_group = (
+            select(
+                literal(history.GROUP),
+                literal(group_id),
+                literal(history.USER),
+                literal(history.DELETE_RELATION),
+                literal(log.actor),
+                literal(log.now),
+                literal(0),
+                member_name,
+                literal(""),
+            )
+            .select_from(LINKS.join(USERS, USERS.c.id == LINKS.c.users_id))
+            .where(condition)
+        )
+        connection.execute(logs.insert().from_select(columns, on_group))
+    connection.execute(delete(LINKS).where(condition))
+
+
+def remove_user_everywhere(
+    connection: Connection, user_id: int, user_label: str, log: history.History
+) -> None:
+    """Drop every membership of a user being purged; the groups' history records it."""
+    groups = tables.groups
+    query = (
+        select(LINKS.c.groups_id)
+        .join(groups, groups.c.id == LINKS.c.groups_id)
+        .where(LINKS.c.users_id == user_id)
+        .order_by(LINKS.c.id)
+    )
+    for group_id in connection.execute(query).scalars():
+        log.add(
+            history.GROUP, group_id, history.DELETE_RELATION, itemtype_link=history.USER,
+            old=user_label,
+        )  # fmt: skip
+    connection.execute(delete(LINKS).where(LINKS.c.users_id == user_id))
+
+
+def fingerprints(
+    connection: Connection, column: Any, ids: Sequence[int], visible: Any | None = None
+) -> dict[int, tuple[int, int]]:
+    """(count, highest row id) of memberships per user (column users_id) or group (groups_id)."""
+    result: dict[int, tuple[int, int]] = {}
+    for chunk in chunks(ids):
+        query = select(column, func.count(), func.max(LINKS.c.id)).where(column.in_(chunk))
+        if column is LINKS.c.users_id:
+            query = query.join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
+        else:
+            query = query.join(USERS, USERS.c.id == LINKS.c.users_id)
+            if visible is not None:
+                query = query.where(visible)
+        for key, count, highest in connection.execute(query.group_by(column)):
+            result[int(key)] = (int(count), int(highest or 0))
+    return result
+
+
+def label(name: str | None, items_id: int) -> str:
+    return history.with_id(name or "", items_id)
+
+
+def now_or(value: datetime | None, fallback: datetime) -> datetime:
+    return value if value is not None else fallback

@@ -1,0 +1,992 @@
+"""SCIM filters and sort keys -> SQL on GLPI's tables (one WHERE clause, no row loaded to test).
+
+Semantics follow the in-memory evaluator (glpi_scim.scim.evaluate), with one deliberate
+difference: strings that are not caseExact compare as GLPI's collation does (case, accents and,
+for `eq`, trailing spaces ignored), so that `userName eq "x"` finds exactly the accounts GLPI
+would refuse a new `x` for. Every predicate is two-valued (never SQL NULL), so `not` and `ne` are
+plain negations: an unassigned attribute is `ne` anything.
+
+Where values live:
+- GLPI columns (userName -> glpi_users.name, ...), compared after GLPI's text encoding;
+- e-mails (glpi_useremails) and memberships (glpi_groups_users): EXISTS subqueries;
+- title/userType: `fk IN (SELECT id FROM dropdown WHERE name ...)`;
+- externalId and verbatim attributes: the tool's row for this server (`attributes` is JSON, read
+  with json_extract/json_each on SQLite, JSON_EXTRACT/JSON_TABLE on MariaDB).
+
+An attribute the server cannot filter on raises InvalidFilter; nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timezone
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.collation import collation_key, fold
+from glpi_scim.glpi.mapping import DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
+from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
+from glpi_scim.scim.attributes import Attribute
+from glpi_scim.scim.errors import InvalidFilter, InvalidValue
+from glpi_scim.scim.schemas import Resolved, ResourceType, resource_type
+from glpi_scim.scim.store import USER
+from glpi_scim.scim.values import fold as scim_fold
+from glpi_scim.scim.values import parse_datetime
+
+Predicate = ColumnElement[bool]
+CI = "utf8mb4_unicode_ci"
+BIN = "utf8mb4_bin"
+LIKE_ESCAPE = "!"
+# Characters of the entities GLPI encodes `&`, `<` and `>` with: a pattern holding none of them
+# cannot match inside an entity, so it can run on the stored (encoded) text directly.
+_ENTITY_CHARS = frozenset("&#;<>023468")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_$:.-]+$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The query a filter is compiled for.
+
+    `item` is glpi_users or glpi_groups (aliased); `row` the tool's resource row of the same item
+    for this server, LEFT JOINed (its columns are NULL when the server never wrote the item).
+    `row_name` is the SQL name of `row`, needed inside MariaDB's JSON_TABLE.
+    """
+
+    resource_type: str
+    item: FromClause
+    row: FromClause
+    row_name: str
+    sqlite: bool
+    server_id: int
+    # Names for JSON table aliases, numbered in compile order so that the same filter shape
+    # compiles to the same SQL (and hits SQLAlchemy's statement cache).
+    aliases: Iterator[int] = field(default_factory=lambda: itertools.count(1), compare=False)
+
+
+def json_path(*keys: str) -> str:
+    parts = ["$"]
+    for key in keys:
+        if not _SAFE_NAME.match(key):
+            raise InvalidFilter(f"'{key}' cannot be used in a filter")
+        parts.append(f".{key}" if key.isidentifier() else f'."{key}"')
+    return "".join(parts)
+
+
+def like_pattern(value: str, op: str) -> str:
+    escaped = (
+        value.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    if op == "co":
+        return f"%{escaped}%"
+    if op == "sw":
+        return f"{escaped}%"
+    return f"%{escaped}"
+
+
+def decoded(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQL for glpi_scim.glpi.text.decode of an encoded column."""
+    step = func.replace(expr, "&#62;", ">")
+    step = func.replace(step, "&#60;", "<")
+    return func.replace(step, "&#38;", "&")
+
+
+def formatted_user_name(users: FromClause) -> ColumnElement[Any]:
+    """GLPI's formatUserName in SQL: `Realname Firstname`, else the login (encoded text)."""
+    real, first, login = users.c.realname, users.c.firstname, users.c.name
+    has_real = and_(real.is_not(None), real != "")
+    has_first = and_(first.is_not(None), first != "")
+    return case(
+        (has_real, case((has_first, real.concat(" ").concat(first)), else_=real)),
+        else_=login,
+    )
+
+
+def _is_canonical_id(value: str) -> bool:
+    return value.isdigit() and value.isascii() and str(int(value)) == value and int(value) > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets: one attribute value per row (or per element), with two-valued predicates
+# ---------------------------------------------------------------------------------------------
+
+
+class Target(Protocol):
+    def present(self) -> Predicate: ...
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        """`op` is never `ne` and `value` never None (the caller derives those)."""
+        ...
+
+    def sort_key(self) -> ColumnElement[Any]: ...
+
+
+class TextTarget:
+    """A text value: a GLPI column (maybe encoded), a tool column, or a JSON string."""
+
+    def __init__(
+        self,
+        sqlite: bool,
+        expr: ColumnElement[Any],
+        *,
+        case_exact: bool,
+        encoded: bool = False,
+        native_binary: bool = False,
+    ) -> None:
+        self.sqlite = sqlite
+        self.expr = expr
+        self.case_exact = case_exact
+        self.encoded = encoded
+        # MariaDB: JSON_UNQUOTE returns utf8mb4_bin text; GLPI's columns are utf8mb4_unicode_ci.
+        self.native_binary = native_binary
+
+    def present(self) -> Predicate:
+        return and_(self.expr.is_not(None), self.expr != "")
+
+    def _ci(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return expr.collate(CI) if self.native_binary else expr
+
+    def _exact(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return expr if self.native_binary else expr.collate(BIN)
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if not isinstance(value, str):
+            return false()
+        expr, operand = self.expr, value
+        if self.encoded:
+            if op == "eq" or (op in ("co", "sw", "ew") and not _ENTITY_CHARS & set(value)):
+                operand = glpi_text.encode(value)
+            else:
+                expr = decoded(expr)
+        return and_(self.present(), self._compare(expr, op, operand))
+
+    def _compare(self, expr: ColumnElement[Any], op: str, value: str) -> Predicate:
+        if self.sqlite:
+            return self._compare_sqlite(expr, op, value)
+        if op in ("co", "sw", "ew"):
+            side = self._exact(expr) if self.case_exact else self._ci(expr)
+            return side.like(like_pattern(value, op), escape=LIKE_ESCAPE)
+        if op == "eq":
+            if not self.case_exact:
+                return self._ci(expr) == value
+            if self.native_binary:
+                return expr == value
+            # The collation's `=` can use the index; the binary one then decides.
+            return and_(expr == value, self._exact(expr) == value)
+        side = self._exact(expr) if self.case_exact else self._ci(expr)
+        return _order(side, op, value)
+
+    def _compare_sqlite(self, expr: ColumnElement[Any], op: str, value: str) -> Predicate:
+        if self.case_exact:
+            if op == "eq":
+                return expr == value
+            if op == "co":
+                return func.instr(expr, value) > 0
+            if op == "sw":
+                return func.substr(expr, 1, len(value)) == value
+            if op == "ew":
+                return func.substr(expr, -len(value)) == value if value else true()
+            return _order(expr, op, value)
+        if op == "eq":
+            return func.glpi_key(expr) == collation_key(value)
+        if op in ("co", "sw", "ew"):
+            return func.glpi_fold(expr).like(like_pattern(fold(value), op), escape=LIKE_ESCAPE)
+        return _order(func.glpi_fold(expr), op, fold(value))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        expr = func.nullif(self.expr, "")
+        if self.sqlite:
+            return expr if self.case_exact else func.glpi_fold(expr)
+        return self._exact(expr) if self.case_exact else self._ci(expr)
+
+
+def _order(expr: ColumnElement[Any], op: str, value: Any) -> Predicate:
+    comparisons: dict[str, Callable[[], Predicate]] = {
+        "gt": lambda: expr > value,
+        "ge": lambda: expr >= value,
+        "lt": lambda: expr < value,
+        "le": lambda: expr <= value,
+        "eq": lambda: expr == value,
+    }
+    build = comparisons.get(op)
+    return build() if build is not None else false()  # co/sw/ew on a value that is not text
+
+
+class BoolTarget:
+    def __init__(self, expr: ColumnElement[Any], true_value: Any = 1, false_value: Any = 0):
+        self.expr = expr
+        self.true_value = true_value
+        self.false_value = false_value
+
+    def present(self) -> Predicate:
+        return self.expr.in_([self.true_value, self.false_value])
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if op != "eq" or not isinstance(value, bool):
+            return false()
+        wanted = self.true_value if value else self.false_value
+        test: Predicate = self.expr == wanted
+        return test
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return self.expr
+
+
+class FlagTarget(BoolTarget):
+    """A flag shown only when set (an e-mail's `primary`): unset means absent, not false."""
+
+    def present(self) -> Predicate:
+        test: Predicate = self.expr == self.true_value
+        return test
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if op != "eq" or value is not True:
+            return false()
+        return self.present()
+
+
+class IdTarget:
+    """A GLPI id shown as a string (`id`, `members.value`, `manager.value`); 0 means none."""
+
+    def __init__(self, sqlite: bool, expr: ColumnElement[Any], extra: Predicate | None = None):
+        self.sqlite = sqlite
+        self.expr = expr
+        self.extra = extra
+
+    def present(self) -> Predicate:
+        test = self.expr > 0
+        return and_(test, self.extra) if self.extra is not None else test
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if not isinstance(value, str):
+            return false()
+        if op == "eq":
+            if not _is_canonical_id(value):
+                return false()
+            return and_(self.present(), self.expr == int(value))
+        as_text = TextTarget(self.sqlite, cast(self.expr, String), case_exact=True)
+        return and_(self.present(), as_text.compare(op, value))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return case((self.present(), cast(self.expr, String)), else_=None)
+
+
+class DateTarget:
+    def __init__(self, expr: ColumnElement[Any]):
+        self.expr = expr
+
+    def present(self) -> Predicate:
+        return self.expr.is_not(None)
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        if moment is None or op in ("co", "sw", "ew"):
+            return false()
+        naive = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return and_(self.present(), _order(self.expr, op, naive))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return self.expr
+
+
+class ConstTarget:
+    """A value every row has (meta.resourceType, groups.type, members.type)."""
+
+    def __init__(self, value: str, case_exact: bool):
+        self.value = value
+        self.case_exact = case_exact
+
+    def present(self) -> Predicate:
+        return true()
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if not isinstance(value, str):
+            return false()
+        mine, theirs = scim_fold(self.value, self.case_exact), scim_fold(value, self.case_exact)
+        checks = {
+            "eq": mine == theirs,
+            "co": theirs in mine,
+            "sw": mine.startswith(theirs),
+            "ew": mine.endswith(theirs),
+            "gt": mine > theirs,
+            "ge": mine >= theirs,
+            "lt": mine < theirs,
+            "le": mine <= theirs,
+        }
+        return true() if checks.get(op, False) else false()
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return literal(self.value)
+
+
+class SubqueryTarget:
+    """A value of another row reached by a foreign key: `fk IN (SELECT id ... WHERE test)`."""
+
+    def __init__(
+        self, fk: ColumnElement[Any], key: ColumnElement[Any], inner: Target, value: Any = None
+    ):
+        self.fk = fk
+        self.key = key
+        self.inner = inner
+        self.value = value  # scalar for sorting
+
+    def _where(self, test: Predicate) -> Predicate:
+        return self.fk.in_(select(self.key).where(test))
+
+    def present(self) -> Predicate:
+        return self._where(self.inner.present())
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        return self._where(self.inner.compare(op, value))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return self.value if self.value is not None else self.inner.sort_key()
+
+
+class LookupTarget:
+    """A sub-attribute kept verbatim for an element whose value lives in a GLPI column: the type
+    and display of an e-mail, found in the stored `emails` list by address."""
+
+    def __init__(self, source: JsonArray, match: Callable[[JsonElement], Predicate], sub: str):
+        self.source = source
+        self.match = match
+        self.sub = sub
+
+    def _exists(self, test: Callable[[Target], Predicate]) -> Predicate:
+        return self.source.exists(
+            lambda element: and_(self.match(element), test(element.target(self.sub)))
+        )
+
+    def present(self) -> Predicate:
+        return self._exists(lambda target: target.present())
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        return self._exists(lambda target: target.compare(op, value))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        raise InvalidValue(f"cannot sort by '{self.sub}' of this attribute")
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-valued attributes: sources of elements
+# ---------------------------------------------------------------------------------------------
+
+
+class Element(Protocol):
+    def target(self, sub: str) -> Target: ...
+
+
+class Elements(Protocol):
+    attribute: Attribute
+
+    def exists(self, test: Callable[[Any], Predicate]) -> Predicate: ...
+
+    def sort_key(self, sub: str) -> ColumnElement[Any]: ...
+
+
+class RowElements:
+    """Elements that are rows of a GLPI table (e-mails, memberships)."""
+
+    def __init__(
+        self,
+        attribute: Attribute,
+        source: FromClause,
+        correlation: Predicate,
+        targets: dict[str, Callable[[], Target]],
+        sort: Callable[[str], ColumnElement[Any]] | None = None,
+    ):
+        self.attribute = attribute
+        self.source = source
+        self.correlation = correlation
+        self.targets = targets
+        self.sort = sort
+
+    def target(self, sub: str) -> Target:
+        factory = self.targets.get(sub)
+        if factory is None:
+            raise InvalidFilter(f"'{self.attribute.name}.{sub}' cannot be used in a filter")
+        return factory()
+
+    def exists(self, test: Callable[[Any], Predicate]) -> Predicate:
+        return exists(
+            select(literal(1)).select_from(self.source).where(self.correlation, test(self))
+        )
+
+    def sort_key(self, sub: str) -> ColumnElement[Any]:
+        if self.sort is None:
+            raise InvalidValue(f"cannot sort by '{self.attribute.name}'")
+        return self.sort(sub)
+
+
+class VirtualElement:
+    """An element made of GLPI columns (the work phone: type "work", value glpi_users.phone)."""
+
+    def __init__(self, value: Target, fixed: dict[str, Target], others: Callable[[str], Target]):
+        self.value = value
+        self.fixed = fixed
+        self.others = others
+
+    def target(self, sub: str) -> Target:
+        if sub == "value":
+            return self.value
+        return self.fixed.get(sub) or self.others(sub)
+
+
+class JsonElement:
+    def __init__(self, frame_sqlite: bool, attribute: Attribute, column: Callable[[str], Any]):
+        self.sqlite = frame_sqlite
+        self.attribute = attribute
+        self.column = column
+
+    def target(self, sub: str) -> Target:
+        definition = self.attribute.sub(sub)
+        if definition is None or sub == "$ref":
+            raise InvalidFilter(f"'{self.attribute.name}.{sub}' cannot be used in a filter")
+        expr = self.column(definition.name)
+        if definition.type == "boolean":
+            return BoolTarget(expr, "true", "false")
+        return TextTarget(
+            self.sqlite, expr, case_exact=definition.case_exact, native_binary=not self.sqlite
+        )
+
+
+class JsonArray:
+    """Elements of a list kept verbatim in the tool's row (addresses, ims, stored e-mails...)."""
+
+    def __init__(
+        self,
+        frame: Frame,
+        attribute: Attribute,
+        keys: Sequence[str],
+        where: Callable[[JsonElement], Predicate] | None = None,
+    ):
+        self.frame = frame
+        self.attribute = attribute
+        self.keys = tuple(keys)
+        self.where = where
+
+    def exists(self, test: Callable[[Any], Predicate]) -> Predicate:
+        doc = self.frame.row.c.attributes
+        alias = f"scim_je{next(self.frame.aliases)}"
+        if self.frame.sqlite:
+            each = func.json_each(doc, json_path(*self.keys)).table_valued("value").alias(alias)
+            element = JsonElement(
+                True,
+                self.attribute,
+                lambda sub: (
+                    func.json_type(each.c.value, json_path(sub))
+                    if self._is_boolean(sub)
+                    else func.json_extract(each.c.value, json_path(sub))
+                ),
+            )
+            source: Any = each
+        else:
+            columns = ", ".join(
+                f"`c_{sub.name.lstrip('$')}` "
+                + ("VARCHAR(5)" if sub.type == "boolean" else "LONGTEXT")
+                + f" PATH '{json_path(sub.name)}'"
+                for sub in self.attribute.sub_attributes
+                if sub.name != "$ref"
+            )
+            source = text(
+                f"JSON_TABLE({self.frame.row_name}.attributes, "
+                f"'{json_path(*self.keys)}[*]' COLUMNS ({columns})) AS {alias}"
+            )
+            element = JsonElement(
+                False, self.attribute, lambda sub: literal_column(f"{alias}.`c_{sub}`")
+            )
+        conditions = [test(element)]
+        if self.where is not None:
+            conditions.insert(0, self.where(element))
+        return exists(select(literal(1)).select_from(source).where(*conditions))
+
+    def _is_boolean(self, sub: str) -> bool:
+        definition = self.attribute.sub(sub)
+        return definition is not None and definition.type == "boolean"
+
+    def sort_key(self, sub: str) -> ColumnElement[Any]:
+        path = json_path(*self.keys) + "[0]" + json_path(sub)[1:]
+        doc = self.frame.row.c.attributes
+        if self.frame.sqlite:
+            return func.glpi_fold(func.json_extract(doc, path))
+        return func.json_unquote(func.json_extract(doc, path)).collate(CI)
+
+
+class UnionElements:
+    """Elements from several sources (phone numbers: three columns and the stored list)."""
+
+    def __init__(
+        self,
+        attribute: Attribute,
+        virtual: Sequence[tuple[Predicate, VirtualElement]],
+        stored: JsonArray,
+        sort: ColumnElement[Any],
+    ):
+        self.attribute = attribute
+        self.virtual = virtual
+        self.stored = stored
+        self.sort = sort
+
+    def exists(self, test: Callable[[Any], Predicate]) -> Predicate:
+        parts = [and_(present, test(element)) for present, element in self.virtual]
+        parts.append(self.stored.exists(test))
+        return or_(*parts)
+
+    def sort_key(self, sub: str) -> ColumnElement[Any]:
+        if sub != "value":
+            raise InvalidValue(f"cannot sort by '{self.attribute.name}.{sub}'")
+        return self.sort
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiler
+# ---------------------------------------------------------------------------------------------
+
+
+class Complex:
+    """A single-valued complex attribute (`name`, `manager`, `meta`): only `pr` applies."""
+
+    def __init__(self, present: Predicate):
+        self._present = present
+
+    def present(self) -> Predicate:
+        return self._present
+
+
+class SqlFilter:
+    """Compiles filters and sort keys for one query frame."""
+
+    def __init__(self, frame: Frame):
+        self.frame = frame
+        self.sqlite = frame.sqlite
+        self.rt: ResourceType = resource_type(frame.resource_type)
+
+    # -- public
+
+    def where(self, node: Filter) -> Predicate:
+        if isinstance(node, And):
+            return and_(self.where(node.left), self.where(node.right))
+        if isinstance(node, Or):
+            return or_(self.where(node.left), self.where(node.right))
+        if isinstance(node, Not):
+            return not_(self.where(node.operand))
+        if isinstance(node, ValuePath):
+            elements = self._resolve(node.path)
+            if not isinstance(elements, RowElements | JsonArray | UnionElements):
+                raise InvalidFilter(f"'{node.path}' is not multi-valued")
+            attribute = elements.attribute
+            return elements.exists(lambda element: self._scoped(node.filter, element, attribute))
+        return self._leaf(node)
+
+    def sort_key(self, path: AttrPath) -> ColumnElement[Any]:
+        found = self._resolve(path, sorting=True)
+        if isinstance(found, Complex):
+            raise InvalidValue(f"cannot sort by the complex attribute '{path}'")
+        if isinstance(found, RowElements | JsonArray | UnionElements):
+            return found.sort_key(_canonical_sub(found.attribute, path.sub_attr or "value"))
+        key: ColumnElement[Any] = found.sort_key()
+        return key
+
+    # -- leaves
+
+    def _leaf(self, node: Compare | Present) -> Predicate:
+        found = self._resolve(node.path)
+        if isinstance(found, Complex):
+            if isinstance(node, Present):
+                return found.present()
+            raise InvalidFilter(f"'{node.path}' is complex: compare one of its sub-attributes")
+        if isinstance(found, RowElements | JsonArray | UnionElements):
+            sub = _canonical_sub(found.attribute, node.path.sub_attr or "value")
+            return self._many(found, sub, node, node.path.sub_attr)
+        return self._single(found, node)
+
+    def _single(self, target: Target, node: Compare | Present) -> Predicate:
+        if isinstance(node, Present):
+            return target.present()
+        if node.value is None:
+            return not_(target.present()) if node.op == "eq" else target.present()
+        if node.op == "ne":
+            return not_(target.compare("eq", node.value))
+        return target.compare(node.op, node.value)
+
+    def _many(
+        self, elements: Any, sub: str, node: Compare | Present, explicit_sub: str | None
+    ) -> Predicate:
+        """Some element satisfies the test; `ne` holds when no element equals the value."""
+
+        def on(test: Callable[[Target], Predicate]) -> Predicate:
+            return elements.exists(lambda element: test(element.target(sub)))  # type: ignore[no-any-return]
+
+        if isinstance(node, Present):
+            if explicit_sub is None:
+                return elements.exists(lambda element: true())  # type: ignore[no-any-return]
+            return on(lambda target: target.present())
+        if node.value is None:
+            some = elements.exists(lambda element: true())
+            missing = on(lambda target: not_(target.present()))
+            return or_(not_(some), missing) if node.op == "eq" else and_(some, not_(missing))
+        value = node.value
+        if node.op == "ne":
+            return not_(on(lambda target: target.compare("eq", value)))
+        return on(lambda target: target.compare(node.op, value))
+
+    def _scoped(self, node: Filter, element: Any, attribute: Attribute) -> Predicate:
+        """A filter inside `attr[...]`, on one element."""
+        if isinstance(node, And):
+            return and_(
+                self._scoped(node.left, element, attribute),
+                self._scoped(node.right, element, attribute),
+            )
+        if isinstance(node, Or):
+            return or_(
+                self._scoped(node.left, element, attribute),
+                self._scoped(node.right, element, attribute),
+            )
+        if isinstance(node, Not):
+            return not_(self._scoped(node.operand, element, attribute))
+        if isinstance(node, ValuePath):
+            raise InvalidFilter("value filters cannot be nested")
+        return self._single(element.target(_canonical_sub(attribute, node.path.attr)), node)
+
+    # -- attribute resolution
+
+    def _resolve(self, path: AttrPath, *, sorting: bool = False) -> Any:
+        resolved = self.rt.resolve(path)
+        if resolved is None:
+            raise InvalidFilter(f"unknown attribute '{path}'")
+        if resolved.target.returned == "never":
+            raise InvalidFilter(f"'{path}' cannot be used in a filter")
+        if resolved.sub is not None and resolved.sub.name == "$ref":
+            raise InvalidFilter(f"'{path}' cannot be used in a filter")
+        user = self.frame.resource_type == USER
+        found = self._user(resolved) if user else self._group(resolved)
+        if found is None:
+            raise InvalidFilter(f"'{path}' cannot be used in a filter")
+        return found
+
+    def _common(self, resolved: Resolved, item: FromClause) -> Any:
+        row = self.frame.row
+        name, sub = resolved.attribute.name, resolved.sub.name if resolved.sub else None
+        if resolved.extension:
+            return None
+        if name == "id":
+            return IdTarget(self.sqlite, item.c.id)
+        if name == "externalId":
+            return TextTarget(self.sqlite, row.c.external_id, case_exact=True)
+        if name == "meta":
+            created = func.coalesce(item.c.date_creation, item.c.date_mod)
+            modified = func.coalesce(item.c.date_mod, item.c.date_creation)
+            if sub is None:
+                return Complex(true())
+            if sub == "created":
+                return DateTarget(created)
+            if sub == "lastModified":
+                return DateTarget(modified)
+            if sub == "resourceType":
+                return ConstTarget(self.frame.resource_type, case_exact=True)
+            raise InvalidFilter(f"'meta.{sub}' cannot be used in a filter")
+        return None
+
+    def _stored_text(self, attribute: Attribute, *keys: str) -> TextTarget:
+        doc = self.frame.row.c.attributes
+        path = json_path(*keys)
+        if self.sqlite:
+            expr: ColumnElement[Any] = func.json_extract(doc, path)
+        else:
+            expr = func.json_unquote(func.json_extract(doc, path))
+        return TextTarget(
+            self.sqlite, expr, case_exact=attribute.case_exact, native_binary=not self.sqlite
+        )
+
+    def _user(self, resolved: Resolved) -> Any:
+        users = self.frame.item
+        found = self._common(resolved, users)
+        if found is not None:
+            return found
+        attribute, sub = resolved.attribute, resolved.sub
+        container = ENTERPRISE if resolved.extension else None
+        key = (container, attribute.name, sub.name if sub else None)
+        column = USER_TEXT.get(key)
+        if column is not None:
+            return TextTarget(self.sqlite, users.c[column.column], case_exact=False, encoded=True)
+        name = attribute.name
+        if container is None:
+            if name in DROPDOWNS:
+                return self._dropdown(name)
+            if name == "active":
+                return BoolTarget(users.c.is_active)
+            if name in ("preferredLanguage", "locale"):
+                return self._language(name)
+            if name == "emails":
+                return self._emails(attribute)
+            if name == "phoneNumbers":
+                return self._phones(attribute)
+            if name == "groups":
+                return self._user_groups(attribute)
+            if name == "name":
+                if sub is None:
+                    return Complex(
+                        or_(*(self._user_name_part(s).present() for s in attribute.sub_attributes))
+                    )
+                return self._user_name_part(sub)
+        elif name == "manager":
+            return self._manager(attribute, sub)
+        if attribute.multi_valued and attribute.is_complex:
+            keys = (container, name) if container else (name,)
+            return JsonArray(self.frame, attribute, keys)
+        if attribute.is_complex:
+            return None
+        keys = (container, name) if container else (name,)
+        if sub is not None:
+            keys = (*keys, sub.name)
+        return self._stored_text(resolved.target, *keys)
+
+    def _user_name_part(self, sub: Attribute) -> Target:
+        column = USER_TEXT.get((None, "name", sub.name))
+        if column is not None:
+            return TextTarget(
+                self.sqlite, self.frame.item.c[column.column], case_exact=False, encoded=True
+            )
+        return self._stored_text(sub, "name", sub.name)
+
+    def _dropdown(self, name: str) -> Target:
+        spec = DROPDOWNS[name]
+        table = tables.usertitles if spec.table == "glpi_usertitles" else tables.usercategories
+        inner = table.alias(f"scim_{name.lower()}")
+        fk = self.frame.item.c[spec.column]
+        label = TextTarget(self.sqlite, inner.c.name, case_exact=False, encoded=True)
+        value = select(label.sort_key()).where(inner.c.id == fk).scalar_subquery()
+        return SubqueryTarget(fk, inner.c.id, label, value)
+
+    def _language(self, name: str) -> Target:
+        """The language as the identity provider sent it, else GLPI's code as a tag (en-US)."""
+        doc = self.frame.row.c.attributes
+        sent: ColumnElement[Any] = (
+            func.json_extract(doc, json_path(name))
+            if self.sqlite
+            else func.json_unquote(func.json_extract(doc, json_path(name))).collate(CI)
+        )
+        if name == "locale":
+            expr: ColumnElement[Any] = sent
+        else:
+            locale = func.json_extract(doc, json_path("locale"))
+            glpi = case(
+                (locale.is_(None), func.replace(self.frame.item.c.language, "_", "-")),
+                else_=None,
+            )
+            expr = func.coalesce(sent, glpi)
+        return TextTarget(self.sqlite, expr, case_exact=False)
+
+    def _emails(self, attribute: Attribute) -> RowElements:
+        emails = tables.useremails.alias("scim_em")
+        users = self.frame.item
+        stored = JsonArray(self.frame, attribute, ("emails",))
+
+        def same_address(element: JsonElement) -> Predicate:
+            sent = element.target("value")
+            assert isinstance(sent, TextTarget)
+            if self.sqlite:
+                return func.glpi_key(sent.expr) == func.glpi_key(decoded(emails.c.email))
+            return sent.expr.collate(CI) == decoded(emails.c.email)
+
+        def by_address(sub: str) -> Callable[[], Target]:
+            return lambda: LookupTarget(stored, same_address, sub)
+
+        def sort(sub: str) -> ColumnElement[Any]:
+            if sub != "value":
+                raise InvalidValue(f"cannot sort by 'emails.{sub}'")
+            inner = tables.useremails.alias("scim_em_sort")
+            first = (
+                select(inner.c.email)
+                .where(inner.c.users_id == users.c.id)
+                .order_by(inner.c.is_default.desc(), inner.c.id)
+                .limit(1)
+                .scalar_subquery()
+            )
+            return TextTarget(self.sqlite, first, case_exact=False).sort_key()
+
+        return RowElements(
+            attribute,
+            emails,
+            emails.c.users_id == users.c.id,
+            {
+                "value": lambda: TextTarget(
+                    self.sqlite, emails.c.email, case_exact=False, encoded=True
+                ),
+                "primary": lambda: FlagTarget(emails.c.is_default),
+                "type": by_address("type"),
+                "display": by_address("display"),
+            },
+            sort,
+        )
+
+    def _phones(self, attribute: Attribute) -> UnionElements:
+        users = self.frame.item
+        mapped = tuple(PHONES)
+
+        def unmapped(element: JsonElement) -> Predicate:
+            kind = element.target("type")
+            assert isinstance(kind, TextTarget)
+            lowered = func.lower(func.coalesce(kind.expr, ""))
+            return lowered.not_in(mapped)
+
+        stored = JsonArray(self.frame, attribute, ("phoneNumbers",), unmapped)
+        virtual: list[tuple[Predicate, VirtualElement]] = []
+        for kind, column in PHONES.items():
+            value = TextTarget(self.sqlite, users.c[column.column], case_exact=False, encoded=True)
+            decoration = self._phone_decoration(attribute, kind, users.c[column.column])
+            element = VirtualElement(
+                value, {"type": ConstTarget(kind, case_exact=False)}, decoration
+            )
+            virtual.append((value.present(), element))
+        sort = func.coalesce(
+            *(func.nullif(users.c[c.column], "") for c in PHONES.values()),
+        )
+        sort_key = TextTarget(self.sqlite, sort, case_exact=False).sort_key()
+        return UnionElements(attribute, virtual, stored, sort_key)
+
+    def _phone_decoration(
+        self, attribute: Attribute, kind: str, column: ColumnElement[Any]
+    ) -> Callable[[str], Target]:
+        stored = JsonArray(self.frame, attribute, ("phoneNumbers",))
+
+        def same_number(element: JsonElement) -> Predicate:
+            sent_kind, sent_value = element.target("type"), element.target("value")
+            assert isinstance(sent_kind, TextTarget) and isinstance(sent_value, TextTarget)
+            number = decoded(column)
+            if not self.sqlite:
+                return and_(
+                    func.lower(sent_kind.expr.collate(CI)) == kind,
+                    sent_value.expr.collate(BIN) == number.collate(BIN),
+                )
+            return and_(func.lower(sent_kind.expr) == kind, sent_value.expr == number)
+
+        return lambda sub: LookupTarget(stored, same_number, sub)
+
+    def _user_groups(self, attribute: Attribute) -> RowElements:
+        links = tables.groups_users.alias("scim_ug")
+        groups = tables.groups.alias("scim_ug_g")
+        return RowElements(
+            attribute,
+            links.join(groups, groups.c.id == links.c.groups_id),
+            links.c.users_id == self.frame.item.c.id,
+            {
+                "value": lambda: IdTarget(self.sqlite, links.c.groups_id),
+                "display": lambda: TextTarget(
+                    self.sqlite, groups.c.name, case_exact=False, encoded=True
+                ),
+                "type": lambda: ConstTarget("direct", case_exact=False),
+            },
+        )
+
+    def _manager(self, attribute: Attribute, sub: Attribute | None) -> Any:
+        users = self.frame.item
+        boss = tables.users.alias("scim_boss")
+        fk = users.c.users_id_supervisor
+        exists_boss = fk.in_(select(boss.c.id))
+        value = IdTarget(self.sqlite, fk, exists_boss)
+        if sub is None:
+            return Complex(value.present())
+        if sub.name == "value":
+            return value
+        if sub.name == "displayName":
+            label = TextTarget(
+                self.sqlite, formatted_user_name(boss), case_exact=False, encoded=True
+            )
+            scalar = select(label.sort_key()).where(boss.c.id == fk).scalar_subquery()
+            return SubqueryTarget(fk, boss.c.id, label, scalar)
+        return None
+
+    def _group(self, resolved: Resolved) -> Any:
+        groups = self.frame.item
+        found = self._common(resolved, groups)
+        if found is not None:
+            return found
+        name = resolved.attribute.name
+        if name == "displayName":
+            return TextTarget(self.sqlite, groups.c.name, case_exact=False, encoded=True)
+        if name == "members":
+            return self._members(resolved.attribute)
+        if resolved.attribute.is_complex and resolved.attribute.multi_valued:
+            return JsonArray(self.frame, resolved.attribute, (name,))
+        if resolved.attribute.is_complex:
+            return None
+        keys = (name, resolved.sub.name) if resolved.sub else (name,)
+        return self._stored_text(resolved.target, *keys)
+
+    def _members(self, attribute: Attribute) -> RowElements:
+        links = tables.groups_users.alias("scim_gm")
+        users = tables.users.alias("scim_gm_u")
+        hidden = tables.scim_resources.alias("scim_gm_r")
+        source = links.join(users, users.c.id == links.c.users_id).outerjoin(
+            hidden,
+            and_(
+                hidden.c.servers_id == self.frame.server_id,
+                hidden.c.itemtype == USER,
+                hidden.c.items_id == users.c.id,
+            ),
+        )
+        visible = and_(
+            links.c.groups_id == self.frame.item.c.id,
+            users.c.is_deleted == 0,
+            func.coalesce(hidden.c.is_deleted, 0) == 0,
+        )
+        return RowElements(
+            attribute,
+            source,
+            visible,
+            {
+                "value": lambda: IdTarget(self.sqlite, links.c.users_id),
+                "display": lambda: TextTarget(
+                    self.sqlite, formatted_user_name(users), case_exact=False, encoded=True
+                ),
+                "type": lambda: ConstTarget(USER, case_exact=False),
+            },
+        )
+
+
+def _canonical_sub(attribute: Attribute, name: str) -> str:
+    definition = attribute.sub(name)
+    if definition is None:
+        raise InvalidFilter(f"unknown attribute '{attribute.name}.{name}'")
+    if definition.name == "$ref":
+        raise InvalidFilter(f"'{attribute.name}.$ref' cannot be used in a filter")
+    return definition.name
+
+
+def order_by(
+    key: ColumnElement[Any], descending: bool, tiebreak: ColumnElement[Any]
+) -> list[ColumnElement[Any]]:
+    """ORDER BY terms: resources without a value come last either way, ties by id."""
+    missing = case((key.is_(None), 1), else_=0)
+    direction = key.desc() if descending else key.asc()
+    return [missing.asc(), direction, tiebreak.asc()]
+
+
+def apply(query: Select[Any], condition: Predicate | None) -> Select[Any]:
+    return query if condition is None else query.where(condition)

@@ -1,0 +1,115 @@
+"""One database transaction per store call, retried on lock conflicts, failures as SCIM errors.
+
+- Deadlocks and lock-wait timeouts (MariaDB 1213/1205) and duplicate keys hit by a concurrent
+  writer are retried a bounded number of times on a fresh transaction; the work function must
+  therefore be safe to run again (it is: nothing is kept between attempts).
+- A lost or refused connection, or the retries running out, is a 503 ServiceUnavailable with
+  Retry-After: the request can be repeated; nothing was written.
+- Each transaction runs with the session in UTC (MariaDB) and GLPI's collation functions
+  registered (SQLite).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, CursorResult, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from glpi_scim.glpi.collation import register_sqlite_functions
+from glpi_scim.glpi.database import Database
+from glpi_scim.scim.errors import ScimError, ServiceUnavailable, Uniqueness
+
+T = TypeVar("T")
+LOG = logging.getLogger(__name__)
+
+# Set in a pooled connection's info once it is prepared (UTC session, SQLite functions).
+_PREPARED = "glpi_scim_store_prepared"
+_LOCK_CONFLICTS = {1205, 1213}  # lock wait timeout, deadlock
+_DUPLICATE_KEY = 1062
+_KEY_NAME = re.compile(r"for key '(?:[^']*\.)?([^'.]+)'")
+# What a duplicate on each unique key means for the client.
+_KEY_MEANING = {
+    "unicityloginauth": "userName is already used by another GLPI user",
+    "external_id": "externalId is already used on this identity server",
+}
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the database did not return the new row's id")
+    return int(key[0])
+
+
+def _error_code(exc: DBAPIError) -> int | None:
+    original = exc.orig
+    args = getattr(original, "args", None)
+    if args and isinstance(args[0], int):
+        return args[0]
+    return None
+
+
+class Transactions:
+    def __init__(self, database: Database, *, attempts: int = 5, retry_after: int = 2):
+        self.database = database
+        self.attempts = attempts
+        self.retry_after = retry_after
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in one transaction, committed when it returns."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self._once(work)
+            except ScimError:
+                raise
+            except IntegrityError as exc:
+                if attempt < self.attempts and _error_code(exc) in (_DUPLICATE_KEY, None):
+                    continue  # a concurrent writer got there first: the checks run again
+                raise self._uniqueness(exc) from None
+            except OperationalError as exc:
+                code = _error_code(exc)
+                if code in _LOCK_CONFLICTS and attempt < self.attempts:
+                    self._pause(attempt)
+                    continue
+                raise self._unavailable(exc) from None
+            except DBAPIError as exc:
+                if exc.connection_invalidated and attempt < self.attempts:
+                    continue
+                raise self._unavailable(exc) from None
+        raise ServiceUnavailable("the database stayed busy", retry_after=self.retry_after)
+
+    def _once(self, work: Callable[[Connection], T]) -> T:
+        with self.database.engine.connect() as connection:
+            pooled = connection.connection
+            if not pooled.info.get(_PREPARED):
+                if self.database.is_sqlite:
+                    register_sqlite_functions(pooled.driver_connection)
+                else:
+                    # TIMESTAMP columns convert from the session time zone: use UTC.
+                    connection.execute(text("SET time_zone = '+00:00'"))
+                    connection.commit()
+                pooled.info[_PREPARED] = True
+            with connection.begin():
+                return work(connection)
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(min(0.5, 0.02 * 2**attempt) * (0.5 + random.random()))
+
+    def _uniqueness(self, exc: IntegrityError) -> Uniqueness:
+        match = _KEY_NAME.search(str(exc.orig))
+        meaning = _KEY_MEANING.get(match.group(1)) if match else None
+        return Uniqueness(meaning or "the change conflicts with an existing GLPI record")
+
+    def _unavailable(self, exc: DBAPIError) -> ServiceUnavailable:
+        LOG.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return ServiceUnavailable(
+            "the GLPI database cannot be reached or is busy; retry later",
+            retry_after=self.retry_after,
+        )

@@ -1,0 +1,708 @@
+"""SCIM Users on glpi_users and its satellites: reading pages, creating, updating, deleting.
+
+Every GLPI user that is not in GLPI's trash is a SCIM User (identity providers look existing
+accounts up by userName to link them), except one this identity server deleted under the
+"deactivate" policy. Writes follow what GLPI's own User class does: encoded text, a profile
+authorization for a new user, SCIM-owned e-mails flagged dynamic, history rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy.sql import Select
+
+from glpi_scim.glpi import dropdowns, history, memberships, passwords, tables, verbatim
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.mapping import (
+    ACTIVE,
+    DROPDOWNS,
+    LANGUAGE,
+    PHONES,
+    SUPERVISOR_OPTION,
+    USER_TEXT,
+    EmailValue,
+    UserRecord,
+    UserValues,
+    user_resource,
+)
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
+from glpi_scim.glpi.transaction import inserted_id
+from glpi_scim.scim.ast import AttrPath, Filter
+from glpi_scim.scim.errors import InvalidValue, NotFound, Uniqueness
+from glpi_scim.scim.store import USER, Resource
+from glpi_scim.servers.models import IdentityServer
+
+U = tables.users.alias("scim_u")
+R = tables.scim_resources.alias("scim_r")
+BOSS = tables.users.alias("scim_boss_row")
+TITLES = tables.usertitles.alias("scim_title_row")
+CATEGORIES = tables.usercategories.alias("scim_category_row")
+EMAILS = tables.useremails
+LINKS = tables.groups_users
+
+# glpi_users text columns SCIM writes (encoded), with the search option GLPI logs them under.
+TEXT_COLUMNS: dict[str, int | None] = {
+    spec.column: spec.option for spec in USER_TEXT.values() if spec.column != "name"
+}
+TEXT_COLUMNS.update({spec.column: spec.option for spec in PHONES.values()})
+
+
+def frame(server_id: int, sqlite: bool) -> Frame:
+    return Frame(USER, U, R, "scim_r", sqlite, server_id)
+
+
+def base(server_id: int) -> Any:
+    return U.outerjoin(
+        R, and_(R.c.servers_id == server_id, R.c.itemtype == USER, R.c.items_id == U.c.id)
+    )
+
+
+VISIBLE = and_(U.c.is_deleted == 0, func.coalesce(R.c.is_deleted, 0) == 0)
+
+
+def _page_select(server_id: int) -> Select[Any]:
+    return select(
+        U,
+        TITLES.c.name.label("title_name"),
+        CATEGORIES.c.name.label("category_name"),
+        BOSS.c.id.label("boss_id"),
+        BOSS.c.name.label("boss_login"),
+        BOSS.c.realname.label("boss_realname"),
+        BOSS.c.firstname.label("boss_firstname"),
+        R.c.external_id.label("scim_external_id"),
+        R.c.attributes.label("scim_attributes"),
+    ).select_from(
+        base(server_id)
+        .outerjoin(TITLES, TITLES.c.id == U.c.usertitles_id)
+        .outerjoin(CATEGORIES, CATEGORIES.c.id == U.c.usercategories_id)
+        .outerjoin(BOSS, BOSS.c.id == U.c.users_id_supervisor)
+    )
+
+
+def _decode(value: Any) -> Any:
+    return glpi_text.decode(value) if isinstance(value, str) else value
+
+
+class UserReader:
+    """Users as SCIM resources; a page costs a fixed number of queries whatever its size."""
+
+    def __init__(self, connection: Connection, server: IdentityServer, sqlite: bool):
+        self.connection = connection
+        self.server = server
+        self.sqlite = sqlite
+
+    def one(
+        self, user_id: int, *, skip: frozenset[str] = frozenset(), lock: bool = False
+    ) -> Resource:
+        query = _page_select(self.server.id).where(U.c.id == user_id, VISIBLE)
+        if lock:
+            query = query.with_for_update(of=U) if not self.sqlite else query
+        row = self.connection.execute(query).first()
+        if row is None:
+            raise NotFound(f"User {user_id} not found")
+        return self.render([row], skip)[0]
+
+    def page(
+        self,
+        filter_: Filter | None,
+        sort_by: AttrPath | None,
+        descending: bool,
+        start_index: int,
+        count: int,
+        skip: frozenset[str],
+    ) -> tuple[int, list[Resource]]:
+        sql = SqlFilter(frame(self.server.id, self.sqlite))
+        condition = VISIBLE if filter_ is None else and_(VISIBLE, sql.where(filter_))
+        total_query = select(func.count()).select_from(base(self.server.id)).where(condition)
+        total = int(self.connection.execute(total_query).scalar() or 0)
+        offset = max(start_index, 1) - 1
+        if count <= 0 or offset >= total:
+            return total, []
+        key = sql.sort_key(sort_by) if sort_by is not None else None
+        query = _page_select(self.server.id).where(condition)
+        if key is not None:
+            query = query.order_by(*order_by(key, descending, U.c.id))
+        else:
+            query = query.order_by(U.c.id)
+        rows = self.connection.execute(query.offset(offset).limit(count)).all()
+        return total, self.render(rows, skip)
+
+    def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
+        ids = [row.id for row in rows]
+        emails: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
+        for chunk in memberships.chunks(ids):
+            query = (
+                select(EMAILS.c.users_id, EMAILS.c.email, EMAILS.c.is_default)
+                .where(EMAILS.c.users_id.in_(chunk))
+                .order_by(EMAILS.c.users_id, EMAILS.c.id)
+            )
+            for users_id, email, is_default in self.connection.execute(query):
+                if email:
+                    emails[users_id].append((glpi_text.decode(email), bool(is_default)))
+        groups: dict[int, list[tuple[int, str]]] | None = None
+        if "groups" in skip:
+            prints = memberships.fingerprints(self.connection, LINKS.c.users_id, ids)
+        else:
+            groups, prints = self._groups(ids)
+        return [user_resource(self._record(row, emails[row.id], groups, prints)) for row in rows]
+
+    def _groups(
+        self, ids: Sequence[int]
+    ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
+        groups: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+        prints: dict[int, tuple[int, int]] = {}
+        table = tables.groups
+        for chunk in memberships.chunks(ids):
+            query = (
+                select(LINKS.c.id, LINKS.c.users_id, table.c.id.label("gid"), table.c.name)
+                .join(table, table.c.id == LINKS.c.groups_id)
+                .where(LINKS.c.users_id.in_(chunk))
+                .order_by(LINKS.c.users_id, LINKS.c.id)
+            )
+            for link_id, users_id, gid, name in self.connection.execute(query):
+                groups[users_id].append((gid, glpi_text.decode(name or "")))
+                count, highest = prints.get(users_id, (0, 0))
+                prints[users_id] = (count + 1, max(highest, link_id))
+        return groups, prints
+
+    def _record(
+        self,
+        row: Row[Any],
+        emails: list[tuple[str, bool]],
+        groups: dict[int, list[tuple[int, str]]] | None,
+        prints: dict[int, tuple[int, int]],
+    ) -> UserRecord:
+        columns = {column: _decode(row._mapping[column]) for column in TEXT_COLUMNS}
+        columns[LANGUAGE.column] = (row.language or "").strip() or None
+        boss_name = None
+        if row.boss_id is not None:
+            boss_name = glpi_text.decode(
+                history.user_display_name(row.boss_login, row.boss_realname, row.boss_firstname)
+            )
+        return UserRecord(
+            id=row.id,
+            login=glpi_text.decode(row.name or ""),
+            columns=columns,
+            is_active=bool(row.is_active),
+            title=_decode(row.title_name) or None,
+            category=_decode(row.category_name) or None,
+            supervisor_id=row.users_id_supervisor or 0,
+            supervisor_name=boss_name,
+            date_creation=row.date_creation,
+            date_mod=row.date_mod,
+            emails=emails,
+            groups=None if groups is None else groups.get(row.id, []),
+            membership=prints.get(row.id, (0, 0)),
+            external_id=row.scim_external_id,
+            stored=verbatim.parse_attributes(row.scim_attributes),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginHolder:
+    id: int
+    is_deleted: bool
+    hidden_here: bool  # deleted through SCIM on this server ("deactivate" policy)
+
+    @property
+    def visible(self) -> bool:
+        return not self.is_deleted and not self.hidden_here
+
+
+class UserWriter:
+    def __init__(
+        self,
+        connection: Connection,
+        server: IdentityServer,
+        now: datetime,
+        log: history.History,
+        sqlite: bool,
+    ):
+        self.connection = connection
+        self.server = server
+        self.now = now
+        self.log = log
+        self.sqlite = sqlite
+
+    # -- lookups
+
+    def holders(self, login: str) -> list[LoginHolder]:
+        """Users whose login GLPI's collation sees as `login`, locked until commit."""
+        users = tables.users
+        encoded = glpi_text.encode(login)
+        if self.sqlite:
+            same = func.glpi_key(users.c.name) == collation_key(encoded)
+        else:
+            same = users.c.name == encoded
+        query = select(users.c.id, users.c.is_deleted).where(same).order_by(users.c.id)
+        rows = self.connection.execute(query.with_for_update()).all()
+        hidden = self._hidden({row.id for row in rows})
+        return [LoginHolder(row.id, bool(row.is_deleted), row.id in hidden) for row in rows]
+
+    def _hidden(self, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = verbatim.load(self.connection, self.server.id, USER, ids)
+        return {i for i, row in rows.items() if row.is_deleted}
+
+    def is_visible(self, user_id: int) -> bool:
+        users = tables.users
+        row = self.connection.execute(
+            select(users.c.is_deleted).where(users.c.id == user_id)
+        ).first()
+        return row is not None and not row.is_deleted and not self._hidden({user_id})
+
+    def current(self, user_id: int) -> Row[Any]:
+        users = tables.users
+        row = self.connection.execute(
+            select(users).where(users.c.id == user_id).with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"User {user_id} not found")
+        return row
+
+    def _check_manager(self, manager_id: int) -> None:
+        if manager_id and not self.is_visible(manager_id):
+            raise InvalidValue(
+                f"manager.value {str(manager_id)!r} is not the id of a user of this GLPI"
+            )
+
+    # -- create
+
+    def create(self, values: UserValues) -> int:
+        """A new GLPI user, or a trashed/SCIM-deleted one with the same login brought back."""
+        found = self.holders(values.login)
+        taken = [h for h in found if h.visible]
+        if taken:
+            raise Uniqueness(
+                f"userName {values.login!r} is already used by GLPI user {taken[0].id}"
+            )
+        self._check_manager(values.manager_id)
+        verbatim.claim_external_id(
+            self.connection,
+            self.server.id,
+            USER,
+            values.external_id,
+            None,
+            holder_visible=self.is_visible,
+        )
+        if found:
+            holder = found[0]
+            row = self.current(holder.id)
+            if holder.is_deleted:
+                self.connection.execute(
+                    update(tables.users)
+                    .where(tables.users.c.id == holder.id)
+                    .values(is_deleted=0, date_mod=self.now)
+                )
+                self.log.restored(history.USER, holder.id)
+            active = True if values.active is None else values.active
+            self.apply(row, _with_active(values, active), force_date=True)
+            return holder.id
+        return self._insert(values)
+
+    def _insert(self, values: UserValues) -> int:
+        users = tables.users
+        profile_id = self._profile_id()
+        row: dict[str, Any] = {
+            "name": glpi_text.encode(values.login),
+            "password": "",
+            "authtype": self.server.authtype,
+            "auths_id": 0,
+            "is_active": 1 if values.active is None else int(values.active),
+            "is_deleted": 0,
+            "entities_id": self.server.entities_id,
+            "profiles_id": profile_id,
+            "users_id_supervisor": values.manager_id,
+            "date_creation": self.now,
+            "date_mod": self.now,
+        }
+        for column in TEXT_COLUMNS:
+            row[column] = glpi_text.encode_optional(values.columns.get(column))
+        row[LANGUAGE.column] = values.columns.get(LANGUAGE.column)
+        row.update(self._password(values.password))
+        log = self.log
+        for attr, value in (("title", values.title), ("userType", values.category)):
+            spec = DROPDOWNS[attr]
+            row[spec.column] = dropdowns.find_or_create(
+                self.connection, spec.table, spec.itemtype, value, log, self.now
+            )
+        user_id = inserted_id(self.connection.execute(users.insert().values(row)))
+        log.created(history.USER, user_id)
+        self._sync_emails(user_id, values.emails, [])
+        if profile_id:
+            self._authorize(user_id, profile_id, row)
+        verbatim.save(
+            self.connection,
+            self.server.id,
+            USER,
+            user_id,
+            values.external_id,
+            values.stored,
+            self.now,
+        )
+        return user_id
+
+    def _password(self, password: str | None) -> dict[str, Any]:
+        if password is None or not self.server.password_sync:
+            return {}
+        try:
+            hashed = passwords.hash_password(password)
+        except passwords.UnusablePassword as exc:
+            raise InvalidValue(f"password: {exc}") from None
+        return {"password": hashed, "password_last_update": self.now}
+
+    def _profile_id(self) -> int:
+        profiles = tables.profiles
+        if self.server.profiles_id:
+            found = self.connection.execute(
+                select(profiles.c.id).where(profiles.c.id == self.server.profiles_id)
+            ).scalar()
+            if found is not None:
+                return int(found)
+        default = self.connection.execute(
+            select(profiles.c.id).where(profiles.c.is_default == 1).order_by(profiles.c.id).limit(1)
+        ).scalar()
+        return int(default or 0)
+
+    def _authorize(self, user_id: int, profile_id: int, user: dict[str, Any]) -> None:
+        """The glpi_profiles_users row GLPI gives a new user, with its three history rows."""
+        entity_id = self.server.entities_id
+        recursive = 1 if self.server.is_recursive else 0
+        self.connection.execute(
+            tables.profiles_users.insert().values(
+                users_id=user_id,
+                profiles_id=profile_id,
+                entities_id=entity_id,
+                is_recursive=recursive,
+                is_dynamic=1,
+                is_default_profile=1,
+            )
+        )
+        profile_name = self.connection.execute(
+            select(tables.profiles.c.name).where(tables.profiles.c.id == profile_id)
+        ).scalar()
+        entity_name = self.connection.execute(
+            select(tables.entities.c.completename).where(tables.entities.c.id == entity_id)
+        ).scalar()
+        user_label = history.user_log_name(
+            user_id, user["name"], user.get("realname"), user.get("firstname")
+        )
+        profile_label = history.with_id(profile_name or "", profile_id)
+        entity_label = history.with_id(entity_name or "", entity_id)
+        flags = "D, R" if recursive else "D"
+        log = self.log
+        log.add(
+            history.USER, user_id, history.ADD_SUBITEM, itemtype_link=history.PROFILE,
+            new=f"{entity_label}, {profile_label} ({flags})",
+        )  # fmt: skip
+        log.add(
+            history.PROFILE, profile_id, history.ADD_SUBITEM, itemtype_link=history.USER,
+            new=f"{user_label}, {entity_label} ({flags})",
+        )  # fmt: skip
+        log.add(
+            history.ENTITY, entity_id, history.ADD_SUBITEM, itemtype_link=history.USER,
+            new=f"{user_label}, {profile_label} ({flags})",
+        )  # fmt: skip
+
+    # -- update
+
+    def apply(self, row: Row[Any], values: UserValues, *, force_date: bool = False) -> bool:
+        """Write the difference between GLPI's row and `values`; True when anything changed."""
+        user_id = row.id
+        changes: dict[str, Any] = {}
+        log = self.log
+
+        def field(column: str, option: int | None, old: Any, new: Any) -> None:
+            if (old or None) == (new or None):
+                return
+            changes[column] = new
+            if option is not None:
+                log.field(history.USER, user_id, option, _log_text(old), _log_text(new))
+
+        login = glpi_text.encode(values.login)
+        if login != row.name:
+            clash = [h for h in self.holders(values.login) if h.id != user_id]
+            if clash:
+                raise Uniqueness(
+                    f"userName {values.login!r} is already used by GLPI user {clash[0].id}"
+                )
+            field("name", history.USER_LOGIN, row.name, login)
+        for column, option in TEXT_COLUMNS.items():
+            field(
+                column,
+                option,
+                row._mapping[column],
+                glpi_text.encode_optional(values.columns.get(column)),
+            )
+        language = values.columns.get(LANGUAGE.column)
+        field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
+        if values.active is not None and bool(row.is_active) != values.active:
+            changes["is_active"] = int(values.active)
+            log.field(
+                history.USER,
+                user_id,
+                ACTIVE.option or 0,
+                str(row.is_active),
+                str(int(values.active)),
+            )
+        for attr, value in (("title", values.title), ("userType", values.category)):
+            self._dropdown_change(row, attr, value, changes)
+        if values.manager_id != (row.users_id_supervisor or 0):
+            self._check_manager(values.manager_id)
+            changes["users_id_supervisor"] = values.manager_id
+            log.field(
+                history.USER,
+                user_id,
+                SUPERVISOR_OPTION,
+                self._user_label(row.users_id_supervisor or 0),
+                self._user_label(values.manager_id),
+            )
+        changes.update(self._password(values.password))
+        emails_changed = self._sync_emails(user_id, values.emails, self._email_rows(user_id))
+        stored_changed = self._save_row(user_id, values)
+        changed = bool(changes) or emails_changed or stored_changed
+        if changed or force_date:
+            changes["date_mod"] = self.now
+            self.connection.execute(
+                update(tables.users).where(tables.users.c.id == user_id).values(changes)
+            )
+        return changed
+
+    def _dropdown_change(
+        self, row: Row[Any], attr: str, value: str | None, changes: dict[str, Any]
+    ) -> None:
+        spec = DROPDOWNS[attr]
+        old_id = row._mapping[spec.column] or 0
+        old_names = dropdowns.names(self.connection, spec.table, {old_id})
+        old_name = old_names.get(old_id)
+        wanted = glpi_text.encode(value.strip()) if value and value.strip() else None
+        if old_id and old_name is not None and wanted is not None:
+            same = collation_key(old_name) == collation_key(wanted)
+            if same:
+                return
+        if not old_id and wanted is None:
+            return
+        new_id = dropdowns.find_or_create(
+            self.connection, spec.table, spec.itemtype, value, self.log, self.now
+        )
+        if new_id == old_id:
+            return
+        changes[spec.column] = new_id
+        new_name = dropdowns.names(self.connection, spec.table, {new_id}).get(new_id)
+        self.log.field(
+            history.USER,
+            row.id,
+            spec.option,
+            history.dropdown_value(old_name, old_id),
+            history.dropdown_value(new_name, new_id),
+        )
+
+    def _user_label(self, user_id: int) -> str:
+        """How GLPI's history shows a user in a dropdown field: `login (id)`."""
+        if not user_id:
+            return history.dropdown_value(None, 0)
+        users = tables.users
+        login = self.connection.execute(select(users.c.name).where(users.c.id == user_id)).scalar()
+        return history.dropdown_value(login, user_id)
+
+    def _save_row(self, user_id: int, values: UserValues) -> bool:
+        old = verbatim.load(self.connection, self.server.id, USER, [user_id]).get(user_id)
+        if (
+            old is not None
+            and not old.is_deleted
+            and old.external_id == values.external_id
+            and old.stored == values.stored
+        ):
+            return False
+        if old is None or old.external_id != values.external_id:
+            verbatim.claim_external_id(
+                self.connection,
+                self.server.id,
+                USER,
+                values.external_id,
+                user_id,
+                holder_visible=self.is_visible,
+            )
+        verbatim.save(
+            self.connection,
+            self.server.id,
+            USER,
+            user_id,
+            values.external_id,
+            values.stored,
+            self.now,
+        )
+        return True
+
+    # -- e-mails
+
+    def _email_rows(self, user_id: int) -> list[Row[Any]]:
+        query = select(EMAILS).where(EMAILS.c.users_id == user_id).order_by(EMAILS.c.id)
+        return list(self.connection.execute(query.with_for_update()).all())
+
+    def _sync_emails(self, user_id: int, wanted: list[EmailValue], rows: list[Row[Any]]) -> bool:
+        """Make the SCIM-owned e-mails (is_dynamic=1) what the resource lists.
+
+        Rows added by hand in GLPI (is_dynamic=0) are kept; a listed address they already hold
+        is not added again. The primary address becomes the only default one.
+        """
+        log = self.log
+        changed = False
+
+        def key(address: str) -> str:
+            return collation_key(glpi_text.encode(address))
+
+        wanted_keys = {key(e.address): e for e in wanted}
+        kept: list[dict[str, Any]] = []
+        for row in rows:
+            address = glpi_text.decode(row.email or "")
+            if key(address) in wanted_keys or not row.is_dynamic:
+                kept.append({"id": row.id, "email": row.email, "is_default": bool(row.is_default)})
+                continue
+            self.connection.execute(delete(EMAILS).where(EMAILS.c.id == row.id))
+            log.add(
+                history.USER, user_id, history.DELETE_SUBITEM, itemtype_link=history.USER_EMAIL,
+                old=history.with_id(row.email or "", row.id),
+            )  # fmt: skip
+            changed = True
+        for entry in kept:
+            wanted_entry = wanted_keys.get(key(glpi_text.decode(entry["email"] or "")))
+            encoded = glpi_text.encode(wanted_entry.address) if wanted_entry else None
+            if encoded and encoded != entry["email"] and self._is_dynamic(rows, entry["id"]):
+                self.connection.execute(
+                    update(EMAILS).where(EMAILS.c.id == entry["id"]).values(email=encoded)
+                )
+                log.add(
+                    history.USER, user_id, history.UPDATE_SUBITEM,
+                    itemtype_link=history.USER_EMAIL, old=entry["email"], new=encoded,
+                )  # fmt: skip
+                entry["email"] = encoded
+                changed = True
+        present = {key(glpi_text.decode(e["email"] or "")) for e in kept}
+        default_key = self._default_key(wanted, kept, key)
+        for entry in kept:
+            is_default = key(glpi_text.decode(entry["email"] or "")) == default_key
+            if is_default != entry["is_default"]:
+                self.connection.execute(
+                    update(EMAILS)
+                    .where(EMAILS.c.id == entry["id"])
+                    .values(is_default=int(is_default))
+                )
+                if is_default:
+                    log.add(
+                        history.USER, user_id, history.UPDATE_SUBITEM,
+                        itemtype_link=history.USER_EMAIL, old="0", new="1",
+                    )  # fmt: skip
+                changed = True
+        for email in wanted:
+            if key(email.address) in present:
+                continue
+            encoded = glpi_text.encode(email.address)
+            result = self.connection.execute(
+                EMAILS.insert().values(
+                    users_id=user_id,
+                    email=encoded,
+                    is_dynamic=1,
+                    is_default=int(key(email.address) == default_key),
+                )
+            )
+            new_id = inserted_id(result)
+            log.add(
+                history.USER, user_id, history.ADD_SUBITEM, itemtype_link=history.USER_EMAIL,
+                new=history.with_id(encoded, new_id),
+            )  # fmt: skip
+            present.add(key(email.address))
+            changed = True
+        return changed
+
+    @staticmethod
+    def _is_dynamic(rows: list[Row[Any]], row_id: int) -> bool:
+        return any(row.id == row_id and row.is_dynamic for row in rows)
+
+    @staticmethod
+    def _default_key(wanted: list[EmailValue], kept: list[dict[str, Any]], key: Any) -> str | None:
+        """The address that ends up default: the primary one, else the current default, else
+        the first one (GLPI makes a user's first address the default)."""
+        primary = next((e for e in wanted if e.primary), None)
+        if primary is not None:
+            return str(key(primary.address))
+        current = next((e for e in kept if e["is_default"]), None)
+        if current is not None:
+            return str(key(glpi_text.decode(current["email"] or "")))
+        if kept:
+            return str(key(glpi_text.decode(kept[0]["email"] or "")))
+        if wanted:
+            return str(key(wanted[0].address))
+        return None
+
+    # -- delete
+
+    def trash(self, row: Row[Any]) -> None:
+        self.connection.execute(
+            update(tables.users)
+            .where(tables.users.c.id == row.id)
+            .values(is_deleted=1, date_mod=self.now)
+        )
+        self.log.trashed(history.USER, row.id)
+        verbatim.remove(self.connection, USER, row.id, self.server.id)
+
+    def deactivate(self, row: Row[Any]) -> None:
+        if row.is_active:
+            self.connection.execute(
+                update(tables.users)
+                .where(tables.users.c.id == row.id)
+                .values(is_active=0, date_mod=self.now)
+            )
+            self.log.field(history.USER, row.id, history.USER_ACTIVE, "1", "0")
+        verbatim.mark_deleted(self.connection, self.server.id, USER, row.id, self.now)
+
+    def purge(self, row: Row[Any]) -> None:
+        """GLPI-style purge of the tables the tool knows; the user's own history goes too."""
+        user_id = row.id
+        users = tables.users
+        label = history.user_log_name(user_id, row.name, row.realname, row.firstname)
+        memberships.remove_user_everywhere(self.connection, user_id, label, self.log)
+        self.connection.execute(delete(EMAILS).where(EMAILS.c.users_id == user_id))
+        self.connection.execute(
+            delete(tables.profiles_users).where(tables.profiles_users.c.users_id == user_id)
+        )
+        self.connection.execute(
+            update(users)
+            .where(users.c.users_id_supervisor == user_id)
+            .values(users_id_supervisor=0)
+        )
+        logs = tables.logs
+        self.connection.execute(
+            delete(logs).where(logs.c.itemtype == history.USER, logs.c.items_id == user_id)
+        )
+        self.log.rows = [
+            r
+            for r in self.log.rows
+            if not (r["itemtype"] == history.USER and r["items_id"] == user_id)
+        ]
+        verbatim.remove(self.connection, USER, user_id)
+        self.connection.execute(delete(users).where(users.c.id == user_id))
+
+
+def _log_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _with_active(values: UserValues, active: bool) -> UserValues:
+    from dataclasses import replace
+
+    return replace(values, active=active)

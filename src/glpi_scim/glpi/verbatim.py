@@ -1,0 +1,171 @@
+"""The tool's per-server row of a GLPI user or group: externalId, verbatim attributes, tombstone.
+
+One row per (identity server, itemtype, item). `attributes` holds, as JSON, what the identity
+provider sent that GLPI has no column for; `is_deleted` marks an item this server deleted under
+the "deactivate" policy (GLPI keeps the user, SCIM answers 404 for it on this server).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, select, update
+
+from glpi_scim.glpi import tables
+from glpi_scim.scim.errors import Uniqueness
+
+ROWS = tables.scim_resources
+
+
+@dataclass
+class ToolRow:
+    id: int
+    external_id: str | None
+    stored: dict[str, Any] = field(default_factory=dict)
+    is_deleted: bool = False
+
+
+def parse_attributes(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}  # a row edited by hand: GLPI's columns still give the resource
+    return value if isinstance(value, dict) else {}
+
+
+def dump_attributes(stored: Mapping[str, Any]) -> str | None:
+    return json.dumps(stored, ensure_ascii=False, separators=(",", ":")) if stored else None
+
+
+def load(
+    connection: Connection, server_id: int, itemtype: str, items_ids: Iterable[int]
+) -> dict[int, ToolRow]:
+    ids = list(items_ids)
+    if not ids:
+        return {}
+    query = select(
+        ROWS.c.id, ROWS.c.items_id, ROWS.c.external_id, ROWS.c.attributes, ROWS.c.is_deleted
+    ).where(ROWS.c.servers_id == server_id, ROWS.c.itemtype == itemtype, ROWS.c.items_id.in_(ids))
+    return {
+        row.items_id: ToolRow(
+            row.id, row.external_id, parse_attributes(row.attributes), bool(row.is_deleted)
+        )
+        for row in connection.execute(query)
+    }
+
+
+def save(
+    connection: Connection,
+    server_id: int,
+    itemtype: str,
+    items_id: int,
+    external_id: str | None,
+    stored: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Write the row (live again if it was a tombstone)."""
+    values = {
+        "external_id": external_id,
+        "attributes": dump_attributes(stored),
+        "is_deleted": 0,
+        "date_mod": now,
+    }
+    done = connection.execute(
+        update(ROWS)
+        .where(
+            ROWS.c.servers_id == server_id,
+            ROWS.c.itemtype == itemtype,
+            ROWS.c.items_id == items_id,
+        )
+        .values(values)
+    )
+    if done.rowcount == 0:
+        connection.execute(
+            ROWS.insert().values(
+                servers_id=server_id,
+                itemtype=itemtype,
+                items_id=items_id,
+                date_creation=now,
+                **values,
+            )
+        )
+
+
+def mark_deleted(
+    connection: Connection, server_id: int, itemtype: str, items_id: int, now: datetime
+) -> None:
+    """Tombstone: the item stays in GLPI but this server no longer sees it."""
+    done = connection.execute(
+        update(ROWS)
+        .where(
+            ROWS.c.servers_id == server_id,
+            ROWS.c.itemtype == itemtype,
+            ROWS.c.items_id == items_id,
+        )
+        .values(is_deleted=1, external_id=None, date_mod=now)
+    )
+    if done.rowcount == 0:
+        connection.execute(
+            ROWS.insert().values(
+                servers_id=server_id,
+                itemtype=itemtype,
+                items_id=items_id,
+                is_deleted=1,
+                date_creation=now,
+                date_mod=now,
+            )
+        )
+
+
+def remove(
+    connection: Connection, itemtype: str, items_id: int, server_id: int | None = None
+) -> None:
+    """Forget the item: for one server, or for all (the item itself is gone)."""
+    condition = and_(ROWS.c.itemtype == itemtype, ROWS.c.items_id == items_id)
+    if server_id is not None:
+        condition = and_(condition, ROWS.c.servers_id == server_id)
+    connection.execute(delete(ROWS).where(condition))
+
+
+def claim_external_id(
+    connection: Connection,
+    server_id: int,
+    itemtype: str,
+    external_id: str | None,
+    items_id: int | None,
+    *,
+    holder_visible: Any,
+) -> None:
+    """Make `external_id` free for `items_id` on this server, or raise Uniqueness.
+
+    A row holding it for an item no longer visible (trashed, purged in GLPI, deleted through
+    SCIM) gives it up; `holder_visible(items_id) -> bool` decides visibility.
+    """
+    if external_id is None:
+        return
+    query = select(ROWS.c.id, ROWS.c.items_id, ROWS.c.external_id).where(
+        ROWS.c.servers_id == server_id,
+        ROWS.c.itemtype == itemtype,
+        ROWS.c.external_id == external_id,
+    )
+    for row in connection.execute(query.with_for_update()).all():
+        if row.items_id == items_id:
+            continue
+        if row.external_id == external_id and holder_visible(row.items_id):
+            raise Uniqueness(
+                f"externalId {external_id!r} is already used by {itemtype} {row.items_id} "
+                "on this identity server"
+            )
+        # Not visible, or equal only for the collation (the unique key would still refuse it).
+        if row.external_id != external_id and holder_visible(row.items_id):
+            raise Uniqueness(
+                f"externalId {external_id!r} differs only in case or accents from "
+                f"{row.external_id!r}, already used by {itemtype} {row.items_id}"
+            )
+        connection.execute(update(ROWS).where(ROWS.c.id == row.id).values(external_id=None))

@@ -1,0 +1,61 @@
+"""First start on the embedded database: one default identity server with bearer security.
+
+So that `glpi-scim serve` alone gives a working endpoint (URL + token printed once). Only for
+the embedded SQLite file with no identity server at all; against GLPI's MySQL/MariaDB the
+administrator creates servers explicitly with `glpi-scim server add`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from glpi_scim.glpi import tables
+from glpi_scim.server.context import AppContext
+from glpi_scim.server.urls import scim_base_url
+from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.service import ServerInput, ServerService
+
+FIRST_SERVER_NAME = "default"
+# A fresh GLPI's "glpi-system" account (realname "Support"): GLPI's own author of automatic
+# changes, so history shows provisioning as done by the system rather than by a person.
+SYSTEM_USER_CONFIG = ("core", "system_user")
+FALLBACK_APPLIED_USER = "glpi"
+
+
+@dataclass(frozen=True)
+class FirstRunServer:
+    server: IdentityServer
+    token: str
+
+
+def create_first_server(context: AppContext, base_url: str) -> FirstRunServer:
+    """Create the server; `base_url` is where the service listens (the token's issuer)."""
+    service = ServerService(context.database)
+    outcome = service.add(
+        ServerInput(
+            name=FIRST_SERVER_NAME,
+            applied_user=_applied_user(context),
+            default=True,
+            security="bearer",
+        )
+    )
+    issued = service.issue_token(
+        outcome.server,
+        issuer=scim_base_url(base_url, context.settings.url_prefix, outcome.server.id),
+        comment="created by the first `glpi-scim serve`",
+    )
+    return FirstRunServer(outcome.server, issued.token)
+
+
+def _applied_user(context: AppContext) -> str | int:
+    configs = tables.configs
+    query = select(configs.c.value).where(
+        configs.c.context == SYSTEM_USER_CONFIG[0], configs.c.name == SYSTEM_USER_CONFIG[1]
+    )
+    with context.database.begin() as connection:
+        value = connection.execute(query).scalar()
+    if value is not None and str(value).strip().isdigit():
+        return int(str(value).strip())
+    return FALLBACK_APPLIED_USER

@@ -1,0 +1,237 @@
+"""The request pipeline in front of every SCIM resource, in this order:
+
+1. `RequestTracking`: request id, client address, timing; at the end one log line and, for
+   servers that keep it, a request-log row (handed to a background writer).
+2. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
+   enforces the same limit when there is no Content-Length).
+3. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
+   unknown 404, inactive 403.
+4. `NetworkAllowList`: the server's allowed networks, before any credential is looked at.
+5. `Authentication`: the server's method, through the Authenticator.
+
+Steps 3-5 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
+glpi_scim.servers and glpi_scim.security.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import falcon
+
+from glpi_scim.scim.errors import Forbidden, NotFound
+from glpi_scim.security.authenticator import AuthRequest, check_network
+from glpi_scim.security.networks import client_address
+from glpi_scim.server.context import AppContext
+from glpi_scim.server.media import body_too_large
+from glpi_scim.servers.errors import ServerNotFound
+from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.requestlog import RequestLogEntry
+
+access_log = logging.getLogger("glpi_scim.server.access")
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+def is_scim_endpoint(resource: object) -> bool:
+    return bool(getattr(resource, "scim_endpoint", False))
+
+
+class RequestTracking:
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        ctx = req.context
+        ctx.request_id = new_request_id()
+        ctx.started = time.perf_counter()
+        ctx.received_at = datetime.now(timezone.utc)
+        ctx.server = None
+        ctx.principal = None
+        ctx.raw_body = None
+        ctx.notes = []
+        ctx.client_ip = client_address(
+            req.remote_addr or "",
+            req.get_header("X-Forwarded-For"),
+            self.context.settings.trusted_proxies,
+        )
+        resp.set_header("X-Request-Id", ctx.request_id)
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        ctx = req.context
+        started = getattr(ctx, "started", None)
+        duration_ms = int((time.perf_counter() - started) * 1000) if started else 0
+        server: IdentityServer | None = getattr(ctx, "server", None)
+        status = resp.status_code
+        request_id = getattr(ctx, "request_id", "-")
+        access_log.info(
+            "request_id=%s server=%s method=%s path=%s status=%d duration_ms=%d client=%s",
+            request_id,
+            server.id if server else "-",
+            req.method,
+            _loggable_path(req.path),
+            status,
+            duration_ms,
+            getattr(ctx, "client_ip", "-"),
+            extra={
+                "request_id": request_id,
+                "server_id": server.id if server else None,
+                "http_method": req.method,
+                "http_path": req.path,
+                "http_status": status,
+                "duration_ms": duration_ms,
+            },
+        )
+        if server is not None and server.log_requests:
+            self.context.log_writer.submit(_log_entry(req, resp, server, status, duration_ms))
+
+
+def _loggable_path(path: str) -> str:
+    # Percent-encoded again: a decoded path could carry spaces or line breaks into the log.
+    return quote(path, safe=_PATH_SAFE)
+
+
+def _log_entry(
+    req: falcon.Request,
+    resp: falcon.Response,
+    server: IdentityServer,
+    status: int,
+    duration_ms: int,
+) -> RequestLogEntry:
+    ctx = req.context
+    notes: list[str] = getattr(ctx, "notes", [])
+    response_body = resp.data if isinstance(resp.data, bytes) else b""
+    return RequestLogEntry(
+        server_id=server.id,
+        request_id=ctx.request_id,
+        time=ctx.received_at,
+        client_ip=ctx.client_ip,
+        method=req.method,
+        path=req.path,
+        query=req.query_string or None,
+        status=status,
+        duration_ms=duration_ms,
+        request_headers=req.headers_lower,
+        request_body=_text(getattr(ctx, "raw_body", None)),
+        response_body=_text(response_body),
+        note="; ".join(notes) or None,
+    )
+
+
+def _text(body: bytes | None) -> str | None:
+    if not body:
+        return None
+    return body.decode("utf-8", errors="replace")
+
+
+class BodyLimit:
+    def __init__(self, context: AppContext) -> None:
+        self.limit = context.settings.max_body_bytes
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        length = req.content_length
+        if length is not None and length > self.limit:
+            # Do not read or keep the connection's unread body: ask the client to close.
+            resp.set_header("Connection", "close")
+            raise body_too_large(self.limit)
+
+
+class ServerResolution:
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        if not is_scim_endpoint(resource):
+            return
+        ref = params.pop("server", None)
+        server = self._find(ref)
+        req.context.server = server
+        req.context.server_in_url = ref is not None
+        if not server.is_active:
+            raise Forbidden(
+                f"identity server {server.id} is inactive; an administrator can enable it with "
+                f"`glpi-scim server enable {server.id}`"
+            )
+
+    def _find(self, ref: str | None) -> IdentityServer:
+        servers = self.context.servers
+        if ref is None:
+            server = servers.get_default()
+            if server is None:
+                raise NotFound(
+                    "no default identity server: use a server's URL "
+                    f"({self.context.settings.url_prefix}/v2/<id>/...), or mark one default "
+                    "with `glpi-scim server edit <id> --default` (or add one with "
+                    "`glpi-scim server add`)"
+                )
+            return server
+        # Ids only: a URL segment is never taken as a server name.
+        if not ref.isdigit() or len(ref) > 10:
+            raise NotFound(f"no identity server with id {ref!r}")
+        try:
+            return servers.get(int(ref))
+        except ServerNotFound:
+            raise NotFound(f"no identity server with id {ref!r}") from None
+
+
+class NetworkAllowList:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        server: IdentityServer | None = getattr(req.context, "server", None)
+        if server is not None:
+            check_network(server, req.context.client_ip)
+
+
+class Authentication:
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        server: IdentityServer | None = getattr(req.context, "server", None)
+        if server is None:
+            return
+        request = AuthRequest(
+            method=req.method,
+            target=request_target(req),
+            headers=req.headers_lower,
+            client_ip=req.context.client_ip,
+        )
+        req.context.principal = self.context.authenticator.authenticate(server, request)
+
+
+def request_target(req: falcon.Request) -> str:
+    """The request-target exactly as the client sent it (Digest signs it)."""
+    raw = req.env.get("REQUEST_URI") or req.env.get("RAW_URI")
+    if raw:
+        return str(raw)
+    # WSGI carries the path as latin-1 decoded bytes.
+    raw_path = (req.env.get("SCRIPT_NAME", "") + req.env.get("PATH_INFO", "")).encode("latin-1")
+    path = quote(raw_path, safe=_PATH_SAFE)
+    query = req.env.get("QUERY_STRING")
+    return f"{path}?{query}" if query else path
+
+
+def middleware(context: AppContext) -> list[Any]:
+    return [
+        RequestTracking(context),
+        BodyLimit(context),
+        ServerResolution(context),
+        NetworkAllowList(),
+        Authentication(context),
+    ]

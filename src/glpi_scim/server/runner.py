@@ -1,0 +1,96 @@
+"""Runs the WSGI app under waitress with a graceful stop on SIGTERM and SIGINT.
+
+waitress has no graceful shutdown of its own: on an interrupt it stops its event loop at once,
+which can cut a response that a worker thread has produced but the loop has not yet sent. Here
+the loop runs until a stop signal; then the listening socket is closed (a load balancer sees
+refused connections and goes elsewhere), the loop keeps running until in-flight requests have
+been answered (or `grace_seconds` pass), and only then are the threads and sockets closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import create_server
+
+log = logging.getLogger("glpi_scim.server")
+
+_LOOP_TIMEOUT = 0.2
+
+
+class GracefulServer:
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        *,
+        host: str,
+        port: int,
+        threads: int,
+        max_body_bytes: int,
+        grace_seconds: float = 30.0,
+    ) -> None:
+        self.grace_seconds = grace_seconds
+        self._stop = threading.Event()
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=max(threads, 1),
+            ident="glpi-scim",
+            # The app refuses bodies above max_body_bytes with a SCIM 413; this is a backstop
+            # so that waitress never buffers a huge chunked body before the app sees it.
+            max_request_body_size=max_body_bytes * 4 + 65536,
+            expose_tracebacks=False,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def host(self) -> str:
+        return str(self._server.effective_host)
+
+    def stop(self) -> None:
+        """Ask the loop to stop; safe from a signal handler or another thread."""
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s, finishing in-flight requests", signal.Signals(signum).name)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    def serve(self) -> None:
+        """Serve until `stop()`, then drain and close."""
+        socket_map = self._server._map
+        while not self._stop.is_set():
+            wasyncore.loop(timeout=_LOOP_TIMEOUT, map=socket_map, use_poll=True, count=1)
+        # No new connections from here on.
+        wasyncore.dispatcher.close(self._server)
+        deadline = time.monotonic() + self.grace_seconds
+        while self._busy(socket_map) and time.monotonic() < deadline:
+            wasyncore.loop(timeout=0.05, map=socket_map, use_poll=True, count=1)
+        if self._busy(socket_map):
+            log.warning("stopping with requests still in flight after %ss", self.grace_seconds)
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        wasyncore.close_all(socket_map)
+
+    def _busy(self, socket_map: dict[int, Any]) -> bool:
+        dispatcher = self._server.task_dispatcher
+        if dispatcher.queue:
+            return True
+        return any(
+            isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
+            for channel in list(socket_map.values())
+        )

@@ -1,0 +1,165 @@
+"""The GLPI rows an identity server points at: its applied user, entity and profile.
+
+A reference is typed by an administrator as an id or a name; these look them up in GLPI's own
+tables and refuse what GLPI would not accept (a deleted user, a missing entity or profile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, or_, select
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.text import decode as decode_text
+from glpi_scim.glpi.text import encode as encode_text
+from glpi_scim.servers.errors import InvalidServerSetting
+
+DEFAULT_PROFILE = 0  # the server has no profile of its own: GLPI's default profile applies
+
+
+@dataclass(frozen=True)
+class GlpiRef:
+    """A GLPI row shown to an administrator: its id and a readable name."""
+
+    id: int
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name}
+
+
+class GlpiReferences:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- lookups of what an administrator typed ---------------------------------------------
+
+    def applied_user(self, ref: str | int) -> GlpiRef:
+        """A GLPI user by id or login; it must exist and not be in GLPI's trash."""
+        users = tables.users
+        columns = (users.c.id, users.c.name, users.c.is_deleted)
+        with self.database.begin() as connection:
+            row = None
+            if _is_id(ref):
+                row = connection.execute(select(*columns).where(users.c.id == int(ref))).first()
+            if row is None:
+                login = str(ref).strip()
+                row = _first(connection, select(*columns), users, login)
+        if row is None:
+            raise InvalidServerSetting(
+                f"applied user {str(ref)!r}: no GLPI user has this login or id"
+            )
+        if row.is_deleted:
+            raise InvalidServerSetting(
+                f"applied user {str(ref)!r}: GLPI user {row.name} ({row.id}) is in GLPI's trash; "
+                "restore it in GLPI or choose another user"
+            )
+        return GlpiRef(int(row.id), decode_text(row.name or ""))
+
+    def entity(self, ref: str | int) -> GlpiRef:
+        """A GLPI entity by id, name or complete name ("Root entity > Paris")."""
+        entities = tables.entities
+        with self.database.begin() as connection:
+            query = select(entities.c.id, entities.c.completename, entities.c.name)
+            row = None
+            if _is_id(ref):
+                row = connection.execute(query.where(entities.c.id == int(ref))).first()
+            else:
+                row = _unique(connection, query, entities, str(ref), "entity", "completename")
+        if row is None:
+            raise InvalidServerSetting(f"entity {str(ref)!r}: no GLPI entity has this id or name")
+        return GlpiRef(int(row.id), decode_text(row.completename or row.name or ""))
+
+    def profile(self, ref: str | int) -> GlpiRef:
+        """A GLPI profile by id or name; 0 means "GLPI's default profile"."""
+        if _is_id(ref) and int(ref) == DEFAULT_PROFILE:
+            return self.default_profile()
+        profiles = tables.profiles
+        with self.database.begin() as connection:
+            query = select(profiles.c.id, profiles.c.name)
+            if _is_id(ref):
+                row = connection.execute(query.where(profiles.c.id == int(ref))).first()
+            else:
+                row = _unique(connection, query, profiles, str(ref), "profile")
+        if row is None:
+            raise InvalidServerSetting(f"profile {str(ref)!r}: no GLPI profile has this id or name")
+        return GlpiRef(int(row.id), decode_text(row.name or ""))
+
+    def default_profile(self) -> GlpiRef:
+        """Id 0 with a name saying which profile GLPI would give."""
+        profiles = tables.profiles
+        with self.database.begin() as connection:
+            row = connection.execute(
+                select(profiles.c.id, profiles.c.name)
+                .where(profiles.c.is_default == 1)
+                .order_by(profiles.c.id)
+                .limit(1)
+            ).first()
+        name = f"GLPI's default: {decode_text(row.name or '')}" if row else "GLPI's default"
+        return GlpiRef(DEFAULT_PROFILE, name)
+
+    # -- display of stored ids (never fails: a row deleted in GLPI shows as missing) --------
+
+    def describe_user(self, user_id: int) -> GlpiRef:
+        users = tables.users
+        with self.database.begin() as connection:
+            row = connection.execute(
+                select(users.c.name, users.c.is_deleted).where(users.c.id == user_id)
+            ).first()
+        if row is None:
+            return GlpiRef(user_id, "(missing GLPI user)")
+        suffix = " (in GLPI's trash)" if row.is_deleted else ""
+        return GlpiRef(user_id, decode_text(row.name or "") + suffix)
+
+    def describe_entity(self, entity_id: int) -> GlpiRef:
+        try:
+            return self.entity(entity_id)
+        except InvalidServerSetting:
+            return GlpiRef(entity_id, "(missing GLPI entity)")
+
+    def describe_profile(self, profile_id: int) -> GlpiRef:
+        try:
+            return self.profile(profile_id)
+        except InvalidServerSetting:
+            return GlpiRef(profile_id, "(missing GLPI profile)")
+
+
+def _is_id(ref: str | int) -> bool:
+    return isinstance(ref, int) or ref.strip().isdigit()
+
+
+def _name_matches(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    # GLPI stores names HTML-encoded; compare without case as GLPI's collation does.
+    return func.lower(column) == encode_text(text.strip()).lower()
+
+
+def _first(connection: Connection, query: Select[Any], table: Table, login: str) -> Any:
+    statement = query.where(_name_matches(table.c.name, login)).order_by(table.c.id).limit(1)
+    return connection.execute(statement).first()
+
+
+def _unique(
+    connection: Connection,
+    query: Select[Any],
+    table: Table,
+    text: str,
+    what: str,
+    *extra_columns: str,
+) -> Any:
+    condition = or_(
+        _name_matches(table.c.name, text),
+        *(_name_matches(table.c[column], text) for column in extra_columns),
+    )
+    rows = connection.execute(query.where(condition).order_by(table.c.id).limit(2)).all()
+    if len(rows) > 1:
+        ids = ", ".join(str(row.id) for row in rows)
+        raise InvalidServerSetting(
+            f"{what} {text!r} is ambiguous (ids {ids}, ...); give its id instead"
+        )
+    return rows[0] if rows else None

@@ -1,0 +1,48 @@
+"""Identity servers: one per IdP connection (design.md section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+AuthMethod = Literal["none", "basic", "digest", "bearer", "oauth2"]
+AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "basic", "digest", "bearer", "oauth2")
+
+DeletePolicy = Literal["trash", "deactivate", "purge"]
+DELETE_POLICIES: tuple[DeletePolicy, ...] = ("trash", "deactivate", "purge")
+
+# GLPI's authtype values the tool writes: 1 = GLPI's own password, 4 = external (SSO).
+AUTHTYPE_DB_GLPI = 1
+AUTHTYPE_EXTERNAL = 4
+
+
+@dataclass(frozen=True)
+class IdentityServer:
+    """A row of glpi_plugin_glpiscim_servers, decoded."""
+
+    id: int
+    name: str
+    users_id_applied: int
+    is_active: bool = True
+    log_requests: bool = False
+    is_default: bool = False
+    auth_method: AuthMethod = "bearer"
+    auth_username: str | None = None
+    # Basic: salted password hash; Digest: JSON of HA1 values. Never a plain password.
+    auth_secret: str | None = None
+    signing_key: str = ""
+    allowed_networks: tuple[str, ...] = ()
+    entities_id: int = 0
+    profiles_id: int = 0  # 0: GLPI's default profile (is_default=1)
+    is_recursive: bool = False
+    password_sync: bool = False
+    delete_policy: DeletePolicy = "trash"
+    options: dict[str, Any] = field(default_factory=dict)
+    date_creation: datetime | None = None
+    date_mod: datetime | None = None
+
+    @property
+    def authtype(self) -> int:
+        """authtype given to users this server creates."""
+        return AUTHTYPE_DB_GLPI if self.password_sync else AUTHTYPE_EXTERNAL

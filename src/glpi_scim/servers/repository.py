@@ -1,0 +1,227 @@
+"""Identity servers in glpi_plugin_glpiscim_servers: rows <-> IdentityServer, nothing more.
+
+Validation lives in service.py; this module trusts the IdentityServer it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any, cast
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+from glpi_scim.servers.clock import from_db, to_db, utcnow
+from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
+from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer
+
+logger = logging.getLogger(__name__)
+
+SERVERS = tables.identity_servers
+
+# Every tool table that belongs to one identity server (servers_id), emptied when it is removed.
+# GLPI's own rows (users, groups) are never touched.
+OWNED_TABLES = (
+    tables.tokens,
+    tables.oauth_clients,
+    tables.oauth_codes,
+    tables.oauth_tokens,
+    tables.request_logs,
+    tables.digest_nonces,
+    tables.auth_failures,
+    tables.scim_resources,
+)
+
+
+class ServerRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, ref: str | int) -> IdentityServer:
+        """The server with this id (int or digits) or name (any case); ServerNotFound else."""
+        server = self.find(ref)
+        if server is None:
+            raise ServerNotFound(ref)
+        return server
+
+    def find(self, ref: str | int) -> IdentityServer | None:
+        with self.database.begin() as connection:
+            return self._find(connection, ref)
+
+    def get_default(self) -> IdentityServer | None:
+        """The default server (lowest id should a concurrent edit have left two)."""
+        query = select(SERVERS).where(SERVERS.c.is_default == 1).order_by(SERVERS.c.id).limit(1)
+        with self.database.begin() as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else _decode(row)
+
+    def list_all(self) -> list[IdentityServer]:
+        with self.database.begin() as connection:
+            rows = connection.execute(select(SERVERS).order_by(SERVERS.c.id)).mappings().all()
+        return [_decode(row) for row in rows]
+
+    def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
+        """Names are unique whatever their case (MySQL's collation ignores it too)."""
+        query = select(SERVERS.c.id).where(func.lower(SERVERS.c.name) == name.lower())
+        if except_id is not None:
+            query = query.where(SERVERS.c.id != except_id)
+        with self.database.begin() as connection:
+            return connection.execute(query.limit(1)).first() is not None
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create(self, server: IdentityServer) -> IdentityServer:
+        """Insert `server` (its id is ignored); when it is default, others stop being default."""
+        now = utcnow()
+        values = _encode(server)
+        values.update(date_creation=to_db(now), date_mod=to_db(now))
+        try:
+            with self.database.begin() as connection:
+                result = connection.execute(insert(SERVERS).values(**values))
+                primary_key = result.inserted_primary_key
+                assert primary_key is not None
+                new_id = int(primary_key[0])
+                if server.is_default:
+                    _clear_other_defaults(connection, new_id)
+        except IntegrityError:
+            raise DuplicateServerName(server.name) from None
+        return replace(server, id=new_id, date_creation=now, date_mod=now)
+
+    def update(self, server: IdentityServer) -> IdentityServer:
+        """Write every setting of `server` to its row; ServerNotFound when the row is gone."""
+        now = utcnow()
+        values = _encode(server)
+        values["date_mod"] = to_db(now)
+        try:
+            with self.database.begin() as connection:
+                result = connection.execute(
+                    update(SERVERS).where(SERVERS.c.id == server.id).values(**values)
+                )
+                if result.rowcount == 0:
+                    raise ServerNotFound(server.id)
+                if server.is_default:
+                    _clear_other_defaults(connection, server.id)
+        except IntegrityError:
+            raise DuplicateServerName(server.name) from None
+        return replace(server, date_mod=now)
+
+    def delete(self, server_id: int) -> dict[str, int]:
+        """Remove the server and every tool row it owns; rows removed per table."""
+        removed: dict[str, int] = {}
+        with self.database.begin() as connection:
+            for table in OWNED_TABLES:
+                result = connection.execute(delete(table).where(table.c.servers_id == server_id))
+                removed[table.name] = int(result.rowcount or 0)
+            result = connection.execute(delete(SERVERS).where(SERVERS.c.id == server_id))
+            if result.rowcount == 0:
+                raise ServerNotFound(server_id)
+        return removed
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _find(self, connection: Connection, ref: str | int) -> IdentityServer | None:
+        if isinstance(ref, int) or ref.strip().isdigit():
+            # Names are never all digits (service.py), so digits always mean an id.
+            query = select(SERVERS).where(SERVERS.c.id == int(ref))
+        else:
+            query = (
+                select(SERVERS)
+                .where(func.lower(SERVERS.c.name) == ref.strip().lower())
+                .order_by(SERVERS.c.id)
+                .limit(1)
+            )
+        row = connection.execute(query).mappings().first()
+        return None if row is None else _decode(row)
+
+
+def _clear_other_defaults(connection: Connection, keep_id: int) -> None:
+    connection.execute(
+        update(SERVERS)
+        .where(SERVERS.c.is_default == 1, SERVERS.c.id != keep_id)
+        .values(is_default=0)
+    )
+
+
+def _encode(server: IdentityServer) -> dict[str, Any]:
+    return {
+        "name": server.name,
+        "users_id_applied": server.users_id_applied,
+        "is_active": int(server.is_active),
+        "log_requests": int(server.log_requests),
+        "is_default": int(server.is_default),
+        "auth_method": server.auth_method,
+        "auth_username": server.auth_username,
+        "auth_secret": server.auth_secret,
+        "signing_key": server.signing_key,
+        "allowed_networks": (
+            json.dumps(list(server.allowed_networks)) if server.allowed_networks else None
+        ),
+        "entities_id": server.entities_id,
+        "profiles_id": server.profiles_id,
+        "is_recursive": int(server.is_recursive),
+        "password_sync": int(server.password_sync),
+        "delete_policy": server.delete_policy,
+        "options": json.dumps(server.options, sort_keys=True) if server.options else None,
+    }
+
+
+def _decode(row: RowMapping) -> IdentityServer:
+    return IdentityServer(
+        id=int(row["id"]),
+        name=row["name"],
+        users_id_applied=int(row["users_id_applied"]),
+        is_active=bool(row["is_active"]),
+        log_requests=bool(row["log_requests"]),
+        is_default=bool(row["is_default"]),
+        auth_method=cast(AuthMethod, row["auth_method"]),
+        auth_username=row["auth_username"],
+        auth_secret=row["auth_secret"],
+        signing_key=row["signing_key"],
+        allowed_networks=_networks(row),
+        entities_id=int(row["entities_id"]),
+        profiles_id=int(row["profiles_id"]),
+        is_recursive=bool(row["is_recursive"]),
+        password_sync=bool(row["password_sync"]),
+        delete_policy=cast(DeletePolicy, row["delete_policy"]),
+        options=_json_value(row, "options", dict),
+        date_creation=from_db(row["date_creation"]),
+        date_mod=from_db(row["date_mod"]),
+    )
+
+
+def _networks(row: RowMapping) -> tuple[str, ...]:
+    raw = row["allowed_networks"]
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    # Fail closed: an unreadable list must never become "anywhere"; the raw text matches no
+    # address and shows up as is in `server show`.
+    logger.warning("identity server %s: allowed_networks is not a JSON list of CIDRs", row["id"])
+    return (str(raw),)
+
+
+def _json_value(row: RowMapping, column: str, kind: type[Any]) -> Any:
+    raw = row[column]
+    if not raw:
+        return kind()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, kind):
+        # A hand-edited row: keep serving with the safe empty value, and say so.
+        logger.warning("identity server %s: column %s is not a JSON %s", row["id"], column, kind)
+        return kind()
+    return value

@@ -1,0 +1,439 @@
+"""Administration of identity servers: every rule about their settings, in one place.
+
+The CLI (and any future admin UI) goes through `ServerService`; the repository below it only
+stores what it is given. Each operation returns what changed, notes worth telling the
+administrator, and the credentials it generated (shown once, never stored in clear).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from glpi_scim.glpi.database import Database
+from glpi_scim.security.bearer import issue_token
+from glpi_scim.security.credentials import check_username, make_credentials, new_signing_key
+from glpi_scim.security.networks import validate_cidr
+from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
+from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
+from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
+from glpi_scim.servers.models import (
+    AUTH_METHODS,
+    DELETE_POLICIES,
+    AuthMethod,
+    DeletePolicy,
+    IdentityServer,
+)
+from glpi_scim.servers.repository import ServerRepository
+from glpi_scim.servers.tokens import TokenRecord, TokenRepository
+
+NAME_MAX = 255
+PASSWORD_MIN = 12
+PASSWORD_METHODS = ("basic", "digest")
+DEFAULT_TOKEN_LIFETIME = timedelta(days=3650)
+_OPTION_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class ServerInput:
+    """Settings an administrator gives. None (or empty) means: the default on add, unchanged
+    on edit."""
+
+    name: str | None = None
+    applied_user: str | int | None = None
+    active: bool | None = None
+    log_requests: bool | None = None
+    default: bool | None = None
+    security: str | None = None
+    username: str | None = None
+    password: str | None = None
+    clear_networks: bool = False
+    add_networks: Sequence[str] = ()
+    remove_networks: Sequence[str] = ()
+    entity: str | int | None = None
+    profile: str | int | None = None
+    recursive: bool | None = None
+    password_sync: bool | None = None
+    delete_policy: str | None = None
+    set_options: Mapping[str, Any] = field(default_factory=dict)
+    unset_options: Sequence[str] = ()
+    new_signing_key: bool = False
+
+
+@dataclass(frozen=True)
+class PasswordCredentials:
+    """Basic/Digest credentials to paste into the IdP; the password is not kept anywhere."""
+
+    username: str
+    password: str
+    generated: bool
+
+
+@dataclass
+class ServerOutcome:
+    """What an add or edit did."""
+
+    server: IdentityServer
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    credentials: PasswordCredentials | None = None
+    # The method just became bearer: the caller issues a first token (it knows the issuer URL).
+    needs_first_token: bool = False
+
+
+@dataclass(frozen=True)
+class IssuedServerToken:
+    token: str  # shown once
+    record: TokenRecord
+
+
+@dataclass(frozen=True)
+class ServerView:
+    """A server with the GLPI rows it points at, for display."""
+
+    server: IdentityServer
+    applied_user: GlpiRef
+    entity: GlpiRef
+    profile: GlpiRef
+
+
+class ServerService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.repository = ServerRepository(database)
+        self.tokens = TokenRepository(database)
+        self.glpi = GlpiReferences(database)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, ref: str | int) -> IdentityServer:
+        return self.repository.get(ref)
+
+    def list_all(self) -> list[IdentityServer]:
+        return self.repository.list_all()
+
+    def view(self, server: IdentityServer) -> ServerView:
+        return ServerView(
+            server=server,
+            applied_user=self.glpi.describe_user(server.users_id_applied),
+            entity=self.glpi.describe_entity(server.entities_id),
+            profile=self.glpi.describe_profile(server.profiles_id),
+        )
+
+    # -- add / edit -------------------------------------------------------------------------
+
+    def add(self, given: ServerInput) -> ServerOutcome:
+        if given.name is None:
+            raise InvalidServerSetting("a new identity server needs a name")
+        if given.applied_user is None:
+            raise InvalidServerSetting(
+                "a new identity server needs an applied user (a GLPI login or id): GLPI's "
+                "history shows it as the author of every change"
+            )
+        if given.clear_networks or given.remove_networks or given.unset_options:
+            raise InvalidServerSetting("a new identity server has no networks or options to remove")
+        blank = IdentityServer(id=0, name="", users_id_applied=0, signing_key=new_signing_key())
+        return self._apply(blank, given, creating=True)
+
+    def edit(self, ref: str | int, given: ServerInput) -> ServerOutcome:
+        return self._apply(self.repository.get(ref), given, creating=False)
+
+    def set_active(self, ref: str | int, active: bool) -> ServerOutcome:
+        return self.edit(ref, ServerInput(active=active))
+
+    def _apply(
+        self, current: IdentityServer, given: ServerInput, *, creating: bool
+    ) -> ServerOutcome:
+        notes: list[str] = []
+        warnings: list[str] = []
+        changes: dict[str, Any] = {}
+
+        if given.name is not None:
+            name = validate_name(given.name)
+            if self.repository.name_taken(name, except_id=None if creating else current.id):
+                raise DuplicateServerName(name)
+            changes["name"] = name
+        if given.applied_user is not None:
+            changes["users_id_applied"] = self.glpi.applied_user(given.applied_user).id
+        if given.entity is not None:
+            changes["entities_id"] = self.glpi.entity(given.entity).id
+        if given.profile is not None:
+            changes["profiles_id"] = self.glpi.profile(given.profile).id
+        for attribute, value in (
+            ("is_active", given.active),
+            ("log_requests", given.log_requests),
+            ("is_recursive", given.recursive),
+            ("password_sync", given.password_sync),
+        ):
+            if value is not None:
+                changes[attribute] = value
+        if given.delete_policy is not None:
+            changes["delete_policy"] = validate_delete_policy(given.delete_policy)
+        if given.clear_networks or given.add_networks or given.remove_networks:
+            changes["allowed_networks"] = _networks(current.allowed_networks, given)
+        if given.set_options or given.unset_options:
+            changes["options"] = _options(current.options, given)
+        if given.new_signing_key:
+            changes["signing_key"] = new_signing_key()
+            notes.append(
+                "new signing key: every bearer token issued so far no longer works; "
+                "issue new ones with `glpi-scim token issue`"
+            )
+
+        method, credentials, method_changes = self._credentials(current, given, creating)
+        changes.update(method_changes)
+
+        previous_default = None
+        if given.default is not None:
+            changes["is_default"] = given.default
+            if given.default:
+                previous_default = self.repository.get_default()
+
+        server = replace(current, **changes)
+        saved = self.repository.create(server) if creating else self.repository.update(server)
+
+        if previous_default is not None and previous_default.id != saved.id:
+            notes.append(
+                f"{previous_default.name!r} (id {previous_default.id}) is no longer the default "
+                f"server; {saved.name!r} is"
+            )
+        if not creating and current.is_default and given.default is False:
+            notes.append("there is no default server any more: the URL without an id answers 404")
+        needs_first_token = method == "bearer" and (creating or current.auth_method != "bearer")
+        if not creating and current.auth_method == "bearer" and method != "bearer":
+            revoked = self.tokens.revoke_all(saved.id)
+            if revoked:
+                notes.append(f"{revoked} bearer token(s) of this server revoked")
+        if method == "oauth2" and (creating or current.auth_method != "oauth2"):
+            notes.append(
+                f"register the IdP as an OAuth client: `glpi-scim oauth client add {saved.id}`"
+            )
+        if (
+            not creating
+            and given.password_sync is not None
+            and given.password_sync != current.password_sync
+        ):
+            notes.append(
+                "password sync now applies to users this server creates from now on "
+                "(GLPI authtype 1)"
+                if given.password_sync
+                else "password sync is off: passwords sent by the IdP are ignored from now on"
+            )
+        warnings.extend(security_warnings(saved))
+        return ServerOutcome(saved, notes, warnings, credentials, needs_first_token)
+
+    def _credentials(
+        self, current: IdentityServer, given: ServerInput, creating: bool
+    ) -> tuple[AuthMethod, PasswordCredentials | None, dict[str, Any]]:
+        method = (
+            validate_method(given.security) if given.security is not None else current.auth_method
+        )
+        changed = creating or method != current.auth_method
+        if method not in PASSWORD_METHODS:
+            if given.username is not None or given.password is not None:
+                raise InvalidServerSetting(
+                    f"--username and --password only apply to basic and digest security, "
+                    f"not {method}"
+                )
+            if not changed:
+                return method, None, {}
+            return method, None, {"auth_method": method, "auth_username": None, "auth_secret": None}
+
+        username = given.username
+        if username is None and current.auth_method in PASSWORD_METHODS:
+            username = current.auth_username
+        username = validate_username(username if username is not None else _default_username())
+        renewing = changed or username != current.auth_username or given.password is not None
+        if not renewing:
+            return method, None, {}
+        # The stored secret depends on the method and (Digest) the username: a change of either
+        # needs the password, which is known only when given or generated now.
+        password = given.password
+        generated = password is None
+        if password is None:
+            password = generate_password()
+        else:
+            validate_password(password)
+        try:
+            secret = make_credentials(method, username, password)
+        except ValueError as exc:
+            raise InvalidServerSetting(str(exc)) from None
+        return (
+            method,
+            PasswordCredentials(username, password, generated),
+            {"auth_method": method, "auth_username": username, "auth_secret": secret},
+        )
+
+    # -- remove -----------------------------------------------------------------------------
+
+    def remove(self, ref: str | int) -> tuple[IdentityServer, dict[str, int]]:
+        """Delete a server and the tool's rows of it; GLPI's users and groups stay."""
+        server = self.repository.get(ref)
+        return server, self.repository.delete(server.id)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def issue_token(
+        self,
+        server: IdentityServer,
+        *,
+        issuer: str,
+        lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+        comment: str | None = None,
+    ) -> IssuedServerToken:
+        """A new bearer token for the server, recorded (jti, expiry, comment), shown once."""
+        if server.auth_method != "bearer":
+            raise InvalidServerSetting(
+                f"identity server {server.name!r} uses {server.auth_method} security, not "
+                f"bearer: switch it with `glpi-scim server edit {server.id} --security bearer`"
+            )
+        if lifetime <= timedelta(0):
+            raise InvalidServerSetting("a token's lifetime must be longer than zero")
+        try:
+            check_expiry(utcnow() + lifetime)
+        except OverflowError:
+            check_expiry(None)
+        try:
+            issued = issue_token(
+                server, issuer=issuer, lifetime=lifetime, subject=token_subject(server)
+            )
+        except ValueError as exc:
+            raise InvalidServerSetting(str(exc)) from None
+        record = self.tokens.record(server.id, issued.jti, issued.expires_at, comment)
+        return IssuedServerToken(issued.token, record)
+
+
+def token_subject(server: IdentityServer) -> str:
+    """The `sub` of a server's tokens: the IdP connection, stable across renames."""
+    return f"glpi-scim-server-{server.id}"
+
+
+def check_expiry(expires_at: datetime | None) -> None:
+    if expires_at is None or expires_at > TIMESTAMP_MAX:
+        raise InvalidServerSetting(
+            f"a token cannot expire after {TIMESTAMP_MAX:%Y-%m-%d} (the database's TIMESTAMP "
+            "limit); choose a shorter --expires"
+        )
+
+
+def security_warnings(server: IdentityServer) -> list[str]:
+    if server.auth_method != "none":
+        return []
+    where = (
+        f"from {', '.join(server.allowed_networks)}"
+        if server.allowed_networks
+        else "from anywhere (no --allow-network)"
+    )
+    return [
+        f"identity server {server.name!r} uses security 'none': anyone who reaches it {where} "
+        "can create, change and delete GLPI users and groups"
+    ]
+
+
+# -- validation of single values -------------------------------------------------------------
+
+
+def validate_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise InvalidServerSetting("the server name must not be empty")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidServerSetting(f"the server name is longer than {NAME_MAX} characters")
+    if cleaned.isdigit():
+        raise InvalidServerSetting(
+            f"the server name {cleaned!r} is only digits, which would read as a server id"
+        )
+    if any(ord(char) < 32 or ord(char) == 127 for char in cleaned):
+        raise InvalidServerSetting("the server name must not contain control characters")
+    return cleaned
+
+
+def validate_method(method: str) -> AuthMethod:
+    lowered = method.strip().lower()
+    if lowered not in AUTH_METHODS:
+        raise InvalidServerSetting(
+            f"unknown security method {method!r}; choose one of {', '.join(AUTH_METHODS)}"
+        )
+    return lowered
+
+
+def validate_delete_policy(policy: str) -> DeletePolicy:
+    lowered = policy.strip().lower()
+    if lowered not in DELETE_POLICIES:
+        raise InvalidServerSetting(
+            f"unknown delete policy {policy!r}; choose one of {', '.join(DELETE_POLICIES)}"
+        )
+    return lowered
+
+
+def validate_username(username: str) -> str:
+    if len(username) > NAME_MAX:
+        raise InvalidServerSetting(f"the username is longer than {NAME_MAX} characters")
+    try:
+        return check_username(username)
+    except ValueError as exc:
+        raise InvalidServerSetting(str(exc)) from None
+
+
+def validate_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise InvalidServerSetting(
+            f"the password has {len(password)} characters; use at least {PASSWORD_MIN} "
+            "(or leave --password out to have one generated)"
+        )
+
+
+def validate_network(text: str) -> str:
+    try:
+        return validate_cidr(text)
+    except ValueError as exc:
+        raise InvalidServerSetting(str(exc)) from None
+
+
+def validate_option_key(key: str) -> str:
+    if not _OPTION_KEY.match(key):
+        raise InvalidServerSetting(
+            f"option name {key!r}: use letters, digits, '_', '-' or '.', starting with a letter"
+        )
+    return key
+
+
+def _default_username() -> str:
+    return f"scim-{secrets.token_hex(4)}"
+
+
+def _networks(current: Sequence[str], given: ServerInput) -> tuple[str, ...]:
+    networks = [] if given.clear_networks else list(current)
+    for text in given.remove_networks:
+        network = validate_network(text)
+        if network not in networks:
+            raise InvalidServerSetting(
+                f"network {network} is not in the allowed networks "
+                f"({', '.join(networks) or 'none'})"
+            )
+        networks.remove(network)
+    for text in given.add_networks:
+        network = validate_network(text)
+        if network not in networks:
+            networks.append(network)
+    return tuple(networks)
+
+
+def _options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
+    options = dict(current)
+    for key in given.unset_options:
+        if key not in options:
+            known = ", ".join(sorted(options)) or "none set"
+            raise InvalidServerSetting(f"option {key!r} is not set (options: {known})")
+        del options[key]
+    for key, value in given.set_options.items():
+        options[validate_option_key(key)] = value
+    return options

@@ -1,0 +1,238 @@
+"""Shared fixtures: a GLPI database as a fresh GLPI 10.0 install, on SQLite and on MariaDB.
+
+- `database` runs a test twice: on an embedded SQLite file (ids `sqlite`) and on MariaDB loaded
+  from GLPI's real schema (`mysql`, skipped unless GLPI_SCIM_TEST_MYSQL_URL is set).
+- `sqlite_database` / `mysql_database`: one case only.
+- `settings_for(database, **overrides)`: Settings whose database_url reaches that database.
+- `empty_mysql_database`: a new empty MariaDB database for one test; `glpi_mysql_database`: the
+  same with GLPI's real schema loaded (no rows, no tool tables); `glpi_sql_file`: GLPI's schema
+  dump; `mysql_server`: creates and drops this worker's databases.
+
+MariaDB: once per session and xdist worker, a database `<URL's name>_<worker>` is created,
+GLPI's real schema (glpi-10.0.19-empty.sql, 390 tables) loaded and the tool's migrations run;
+each test then starts from a fresh install again by emptying only the tables the tool uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import make_url, text
+
+from glpi_scim.config import Settings
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database, engine_for_url, mask_url_password, sqlite_url
+from glpi_scim.glpi.schema import bootstrap_glpi, ensure_tool_schema, initialise_embedded
+from glpi_scim.migrations import VERSION_TABLE, current_revision, head_revision
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MYSQL_URL_VAR = "GLPI_SCIM_TEST_MYSQL_URL"
+GLPI_SQL_VAR = "GLPI_SCIM_TEST_GLPI_SQL"
+MYSQL_SKIP_REASON = f"{MYSQL_URL_VAR} is not set"
+
+
+def glpi_sql_path() -> Path:
+    """GLPI's own empty-database schema (test data outside the project)."""
+    override = os.environ.get(GLPI_SQL_VAR)
+    if override:
+        return Path(override)
+    return REPO_ROOT.parent / "shared" / "glpi" / "glpi-10.0.19-empty.sql"
+
+
+def make_database(url: str) -> Database:
+    return Database(engine_for_url(url), url, mask_url_password(url))
+
+
+def worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# --------------------------------------------------------------------------------------------
+# SQLite: one initialised file per session, copied for each test
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "glpi.sqlite"
+    database = make_database(sqlite_url(path))
+    initialise_embedded(database)
+    database.dispose()  # the last connection closing folds the WAL into the main file
+    return path
+
+
+@pytest.fixture
+def sqlite_database(_sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "glpi.sqlite"
+    shutil.copyfile(_sqlite_template, path)
+    database = make_database(sqlite_url(path))
+    yield database
+    database.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# MariaDB: GLPI's real schema loaded once per session and worker, reset per test
+# --------------------------------------------------------------------------------------------
+
+
+def load_sql_file(url: str, path: Path) -> None:
+    """Run a multi-statement SQL file (GLPI's schema dump) through the driver."""
+    import pymysql
+    from pymysql.constants import CLIENT
+
+    parsed = make_url(url)
+    connection = pymysql.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 3306,
+        user=parsed.username or "root",
+        password=parsed.password or "",
+        database=parsed.database,
+        charset="utf8mb4",
+        client_flag=CLIENT.MULTI_STATEMENTS,
+        **(
+            {"unix_socket": str(parsed.query["unix_socket"])}
+            if "unix_socket" in parsed.query
+            else {}
+        ),
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(path.read_text(encoding="utf-8"))
+            while cursor.nextset():
+                pass
+        connection.commit()
+    finally:
+        connection.close()
+
+
+class MysqlServer:
+    """Creates and drops this worker's own databases on the test server."""
+
+    def __init__(self, base_url: str) -> None:
+        self.parsed = make_url(base_url)
+        self.prefix = f"{self.parsed.database or 'glpiscim_test'}_{worker_suffix()}"
+        self.server = make_database(self.parsed.set(database="").render_as_string(False))
+        self.created = 0
+
+    def create(self, suffix: str = "") -> str:
+        """A new empty database (utf8mb4_unicode_ci, as GLPI's); returns its URL."""
+        name = self.prefix + suffix
+        with self.server.begin() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            connection.execute(
+                text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            )
+        return self.parsed.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        with self.server.begin() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{make_url(url).database}`"))
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> Iterator[MysqlServer]:
+    base_url = os.environ.get(MYSQL_URL_VAR)
+    if not base_url:
+        pytest.skip(MYSQL_SKIP_REASON)
+    server = MysqlServer(base_url)
+    yield server
+    server.server.dispose()
+
+
+@pytest.fixture(scope="session")
+def glpi_sql_file() -> Path:
+    sql_file = glpi_sql_path()
+    if not sql_file.is_file():
+        pytest.fail(f"GLPI's schema {sql_file} is missing; set {GLPI_SQL_VAR} to its path")
+    return sql_file
+
+
+@pytest.fixture(scope="session")
+def _mysql_session_database(mysql_server: MysqlServer, glpi_sql_file: Path) -> Iterator[Database]:
+    url = mysql_server.create()
+    load_sql_file(url, glpi_sql_file)
+    database = make_database(url)
+    ensure_tool_schema(database)
+    yield database
+    database.dispose()
+    mysql_server.drop(url)
+
+
+@pytest.fixture
+def empty_mysql_database(mysql_server: MysqlServer) -> Iterator[Database]:
+    """A new, empty MariaDB database of this test alone (dropped afterwards)."""
+    mysql_server.created += 1
+    url = mysql_server.create(f"_scratch{mysql_server.created}")
+    database = make_database(url)
+    yield database
+    database.dispose()
+    mysql_server.drop(url)
+
+
+@pytest.fixture
+def glpi_mysql_database(empty_mysql_database: Database, glpi_sql_file: Path) -> Database:
+    """A new MariaDB database of this test alone, holding GLPI's real schema and no rows: a
+    real GLPI database before `glpi-scim db init` (about 2 s; prefer `mysql_database`)."""
+    load_sql_file(empty_mysql_database.url, glpi_sql_file)
+    return empty_mysql_database
+
+
+def repair_tool_schema(database: Database) -> None:
+    """Recreate the tool's tables when a test dropped or re-versioned them."""
+    with database.connect() as connection:
+        present = {row[0] for row in connection.execute(text("SHOW TABLES"))}
+        intact = {table.name for table in tables.TOOL_TABLES} | {VERSION_TABLE} <= present
+        if intact and current_revision(connection) == head_revision():
+            return
+    with database.begin() as connection:
+        for name in [VERSION_TABLE, *(table.name for table in tables.TOOL_TABLES)]:
+            connection.execute(text(f"DROP TABLE IF EXISTS `{name}`"))
+    ensure_tool_schema(database)
+
+
+def reset_mysql(database: Database) -> None:
+    """Back to a fresh install: empty the tables the tool uses, write the install's rows."""
+    repair_tool_schema(database)
+    names = [table.name for table in (*tables.GLPI_TABLES, *tables.TOOL_TABLES)]
+    with database.begin() as connection:
+        for name in names:
+            connection.execute(text(f"TRUNCATE TABLE `{name}`"))
+    with database.begin() as connection:
+        bootstrap_glpi(connection)
+
+
+@pytest.fixture
+def mysql_database(_mysql_session_database: Database) -> Iterator[Database]:
+    reset_mysql(_mysql_session_database)
+    yield _mysql_session_database
+
+
+# --------------------------------------------------------------------------------------------
+# Both
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("mysql", marks=pytest.mark.mysql)],
+    ids=["sqlite", "mysql"],
+)
+def database(request: pytest.FixtureRequest) -> Database:
+    fixture: Database = request.getfixturevalue(f"{request.param}_database")
+    return fixture
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., Settings]:
+    """`settings_for(database, **overrides)`: Settings reaching that database."""
+
+    def build(database: Database, **overrides: Any) -> Settings:
+        settings = Settings(database_url=database.url, sources={"database_url": "cli"})
+        return dataclasses.replace(settings, **overrides) if overrides else settings
+
+    return build

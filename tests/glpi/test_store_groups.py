@@ -1,0 +1,249 @@
+"""SCIM Groups in glpi_groups / glpi_groups_users, with GLPI's history on both sides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
+from glpi_scim.scim.store import MemberChange
+
+from .support import Clock, Rows, group, replace_with, user
+
+
+def make_users(store: GlpiStore, *names: str) -> list[str]:
+    return [
+        store.create(
+            "User", user(userName=name, name={"givenName": name.title(), "familyName": "X"})
+        )["id"]
+        for name in names
+    ]
+
+
+def member_ids(resource: dict) -> list[str]:
+    return [m["value"] for m in resource.get("members", [])]
+
+
+def test_create_group_as_glpi_does(store: GlpiStore, rows: Rows) -> None:
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create(
+        "Group",
+        group(
+            displayName="  R&D  ",
+            externalId="g-1",
+            members=[{"value": ann}, {"value": bob, "type": "User"}],
+        ),
+    )
+    group_id = int(created["id"])
+    row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=group_id)
+    assert row["name"] == "R&#38;D" and row["completename"] == "R&#38;D"
+    assert (row["level"], row["groups_id"], row["entities_id"], row["is_recursive"]) == (1, 0, 0, 0)
+    flags = ("is_requester", "is_watcher", "is_assign", "is_task", "is_notify", "is_itemgroup")
+    assert all(row[flag] == 1 for flag in (*flags, "is_usergroup", "is_manager"))
+    assert row["ancestors_cache"] is None and row["sons_cache"] is None
+    assert row["date_creation"] == row["date_mod"] == datetime(2025, 3, 4, 10, 20, 30)
+    links = rows.all(
+        "SELECT users_id, is_dynamic, is_manager, is_userdelegate FROM glpi_groups_users "
+        "WHERE groups_id = :g ORDER BY id",
+        g=group_id,
+    )
+    assert links == [
+        {"users_id": int(ann), "is_dynamic": 1, "is_manager": 0, "is_userdelegate": 0},
+        {"users_id": int(bob), "is_dynamic": 1, "is_manager": 0, "is_userdelegate": 0},
+    ]
+    assert rows.logs("Group", group_id) == [
+        (20, "0", 0, "", ""),
+        (15, "User", 0, "", f"X Ann ({ann})"),
+        (15, "User", 0, "", f"X Bob ({bob})"),
+    ]
+    assert rows.logs("User", ann)[-1] == (15, "Group", 0, "", f"R&#38;D ({group_id})")
+    assert created["displayName"] == "R&D" and created["externalId"] == "g-1"
+    assert created["members"] == [
+        {"value": ann, "type": "User", "display": "X Ann"},
+        {"value": bob, "type": "User", "display": "X Bob"},
+    ]
+    assert store.get("User", ann)["groups"] == [
+        {"value": str(group_id), "display": "R&D", "type": "direct"}
+    ]
+
+
+def test_group_placement_follows_the_server(make_store: Callable[..., GlpiStore], rows: Rows) -> None:
+    store = make_store(is_recursive=True)
+    created = store.create("Group", group(displayName="Recursive"))
+    row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=int(created["id"]))
+    assert row["is_recursive"] == 1
+
+
+@pytest.mark.parametrize("clash", ["r&d", "R&D ", "  R&D"])
+def test_display_name_unique_case_insensitively(store: GlpiStore, rows: Rows, clash: str) -> None:
+    store.create("Group", group(displayName="R&D"))
+    before = rows.snapshot()
+    with pytest.raises(Uniqueness):
+        store.create("Group", group(displayName=clash))
+    assert rows.snapshot() == before
+
+
+def test_blank_display_name_is_invalid(store: GlpiStore) -> None:
+    with pytest.raises(InvalidValue):
+        store.create("Group", group(displayName="   "))
+
+
+def test_unknown_member_writes_nothing(store: GlpiStore, rows: Rows) -> None:
+    (ann,) = make_users(store, "ann")
+    before = rows.snapshot()
+    for bad in ("999", "abc", "2.5"):
+        with pytest.raises(InvalidValue, match="members"):
+            store.create("Group", group(displayName="G", members=[{"value": ann}, {"value": bad}]))
+    other = store.create("Group", group(displayName="Other"))
+    with pytest.raises(InvalidValue, match="groups cannot contain groups"):
+        store.create(
+            "Group", group(displayName="G", members=[{"value": other["id"], "type": "Group"}])
+        )
+    store.delete("Group", other["id"])
+    assert rows.snapshot() == before
+
+
+def test_change_members_add_remove_replace(store: GlpiStore, rows: Rows, clock: Clock) -> None:
+    ann, bob, cid = make_users(store, "ann", "bob", "cid")
+    created = store.create("Group", group(displayName="Team", members=[{"value": ann}]))
+    gid = created["id"]
+    clock.tick()
+    store.change_members(gid, MemberChange(add=[{"value": bob}, {"value": ann}]))
+    assert member_ids(store.get("Group", gid)) == [ann, bob]
+    assert rows.count("glpi_groups_users") == 2
+    store.change_members(gid, MemberChange(remove=[ann, "999"]))
+    assert member_ids(store.get("Group", gid)) == [bob]
+    assert rows.logs("User", ann)[-1] == (16, "Group", 0, f"Team ({gid})", "")
+    assert rows.logs("Group", gid)[-1] == (16, "User", 0, f"X Ann ({ann})", "")
+    store.change_members(gid, MemberChange(replace=[{"value": cid}, {"value": ann}]))
+    assert sorted(member_ids(store.get("Group", gid))) == sorted([cid, ann])
+    store.change_members(gid, MemberChange(remove_all=True))
+    assert "members" not in store.get("Group", gid)
+    assert rows.count("glpi_groups_users") == 0
+    modified = rows.scalar("SELECT date_mod FROM glpi_groups WHERE id = :g", g=int(gid))
+    assert str(modified).startswith("2025-03-04 10:20:31")
+    before = rows.snapshot()
+    with pytest.raises(InvalidValue):
+        store.change_members(gid, MemberChange(add=[{"value": ann}, {"value": "4242"}]))
+    assert rows.snapshot() == before
+
+
+def test_change_members_respects_if_match(store: GlpiStore, clock: Clock) -> None:
+    (ann,) = make_users(store, "ann")
+    created = store.create("Group", group(displayName="Team"))
+    clock.tick()
+    store.change_members(created["id"], MemberChange(add=[{"value": ann}]))
+    with pytest.raises(PreconditionFailed):
+        store.change_members(
+            created["id"], MemberChange(remove_all=True), if_match=created["meta"]["version"]
+        )
+    current = store.get("Group", created["id"], skip=frozenset({"members"}))
+    assert current["meta"]["version"] == store.get("Group", created["id"])["meta"]["version"]
+    store.change_members(
+        created["id"], MemberChange(remove_all=True), if_match=current["meta"]["version"]
+    )
+
+
+def test_update_renames_and_sets_members(store: GlpiStore, rows: Rows) -> None:
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create("Group", group(displayName="Old", members=[{"value": ann}]))
+    gid = int(created["id"])
+    with store.database.begin() as connection:  # a sub-group made in GLPI's UI
+        connection.execute(
+            text(
+                "INSERT INTO glpi_groups (name, completename, groups_id, level, entities_id) "
+                "VALUES ('Child', 'Old > Child', :g, 2, 0)"
+            ),
+            {"g": gid},
+        )
+    updated = store.update(
+        "Group", created["id"], replace_with(displayName="New", members=[{"value": bob}])
+    )
+    assert updated["displayName"] == "New" and member_ids(updated) == [bob]
+    row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=gid)
+    assert (row["name"], row["completename"]) == ("New", "New")
+    child = rows.one("SELECT * FROM glpi_groups WHERE name = 'Child'")
+    assert child["completename"] == "New > Child"
+    logs = rows.logs("Group", gid)
+    assert (0, "", 14, "Old", "New") in logs and (0, "", 1, "Old", "New") in logs
+    assert (16, "User", 0, f"X Ann ({ann})", "") in logs
+    assert (15, "User", 0, "", f"X Bob ({bob})") in logs
+
+
+def test_rename_to_taken_name(store: GlpiStore) -> None:
+    store.create("Group", group(displayName="Taken"))
+    other = store.create("Group", group(displayName="Other"))
+    with pytest.raises(Uniqueness):
+        store.update("Group", other["id"], replace_with(displayName="TAKEN"))
+    assert store.update("Group", other["id"], replace_with(displayName="OTHER"))[
+        "displayName"
+    ] == "OTHER"
+
+
+def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
+    ann, bob = make_users(store, "ann", "bob")
+    parent = store.create("Group", group(displayName="Parent"))
+    created = store.create("Group", group(displayName="Doomed", members=[{"value": ann}, {"value": bob}]))
+    gid = int(created["id"])
+    with store.database.begin() as connection:
+        connection.execute(
+            text("UPDATE glpi_groups SET groups_id = :p, level = 2, completename = 'Parent > Doomed' WHERE id = :g"),
+            {"p": int(parent["id"]), "g": gid},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO glpi_groups (name, completename, groups_id, level, entities_id) "
+                "VALUES ('Kid', 'Parent > Doomed > Kid', :g, 3, 0)"
+            ),
+            {"g": gid},
+        )
+        connection.execute(text("UPDATE glpi_users SET groups_id = :g WHERE id = :u"), {"g": gid, "u": int(ann)})
+    store.delete("Group", created["id"])
+    assert rows.all("SELECT id FROM glpi_groups WHERE id = :g", g=gid) == []
+    assert rows.all("SELECT id FROM glpi_groups_users WHERE groups_id = :g", g=gid) == []
+    assert rows.logs("Group", gid) == []
+    assert rows.logs("User", ann)[-1] == (16, "Group", 0, f"Doomed ({gid})", "")
+    assert rows.logs("User", bob)[-1] == (16, "Group", 0, f"Doomed ({gid})", "")
+    kid = rows.one("SELECT * FROM glpi_groups WHERE name = 'Kid'")
+    assert (kid["groups_id"], kid["level"], kid["completename"]) == (
+        int(parent["id"]), 2, "Parent > Kid",
+    )  # fmt: skip
+    assert rows.user(ann)["groups_id"] == 0
+    with pytest.raises(NotFound):
+        store.get("Group", created["id"])
+    with pytest.raises(NotFound):
+        store.delete("Group", created["id"])
+
+
+def test_members_hide_deleted_users(make_store: Callable[..., GlpiStore]) -> None:
+    store = make_store(delete_policy="trash")
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create("Group", group(displayName="T", members=[{"value": ann}, {"value": bob}]))
+    store.delete("User", ann)
+    assert member_ids(store.get("Group", created["id"])) == [bob]
+    with pytest.raises(InvalidValue):
+        store.change_members(created["id"], MemberChange(add=[{"value": ann}]))
+
+
+def test_skip_members_and_groups(store: GlpiStore) -> None:
+    (ann,) = make_users(store, "ann")
+    created = store.create("Group", group(displayName="T", members=[{"value": ann}]))
+    skipped = store.get("Group", created["id"], skip=frozenset({"members"}))
+    assert "members" not in skipped
+    assert skipped["meta"]["version"] == created["meta"]["version"]
+    user_skipped = store.get("User", ann, skip=frozenset({"groups"}))
+    assert "groups" not in user_skipped
+    assert user_skipped["meta"]["version"] == store.get("User", ann)["meta"]["version"]
+
+
+def test_membership_change_changes_versions(store: GlpiStore) -> None:
+    (ann,) = make_users(store, "ann")
+    created = store.create("Group", group(displayName="T"))
+    before_user = store.get("User", ann)["meta"]["version"]
+    store.change_members(created["id"], MemberChange(add=[{"value": ann}]))
+    assert store.get("Group", created["id"])["meta"]["version"] != created["meta"]["version"]
+    assert store.get("User", ann)["meta"]["version"] != before_user

@@ -1,0 +1,165 @@
+"""open_database: the embedded default, URLs, and connection errors a person can act on."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, select, text
+
+from glpi_scim.config import Settings
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import (
+    Database,
+    DatabaseAuthError,
+    DatabaseConfigError,
+    DatabaseError,
+    DatabaseUnreachable,
+    UnknownDatabase,
+    open_database,
+)
+from glpi_scim.glpi.schema import check_schema, initialise_embedded
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_embedded_default_is_created_on_first_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    database = open_database(Settings())
+    assert database.is_sqlite and database.url == "sqlite:///glpi-scim.sqlite"
+    assert initialise_embedded(database) is True
+    assert (tmp_path / "glpi-scim.sqlite").is_file()
+    assert check_schema(database).usable
+    database.dispose()
+
+
+def test_embedded_parent_directory_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "lib" / "glpi-scim" / "db.sqlite"
+    database = open_database(Settings(sqlite_path=str(path)))
+    assert path.parent.is_dir()
+    initialise_embedded(database)
+    with database.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    database.dispose()
+
+
+def test_embedded_parent_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(DatabaseUnreachable) as caught:
+        open_database(Settings(sqlite_path=str(blocker / "sub" / "db.sqlite")))
+    assert f"cannot create the directory {blocker / 'sub'}" in str(caught.value)
+    assert "GLPI_SCIM_SQLITE_PATH" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "is not a database URL: expected e.g. mysql+pymysql://"),
+        ("postgresql://u:secret@h/glpi", "GLPI runs on MySQL or MariaDB"),
+        ("mysql+nosuchdriver://u:secret@h/glpi", "unknown database driver"),
+    ],
+)
+def test_unusable_urls(url: str, message: str) -> None:
+    with pytest.raises(DatabaseConfigError) as caught:
+        open_database(Settings(database_url=url))
+    assert message in str(caught.value)
+    assert "secret" not in str(caught.value)
+
+
+def test_unreachable_server() -> None:
+    port = free_port()
+    database = open_database(
+        Settings(database_url=f"mysql+pymysql://glpi:secret@127.0.0.1:{port}/glpi", db_timeout=2)
+    )
+    with pytest.raises(DatabaseUnreachable) as caught:
+        check_schema(database)
+    message = str(caught.value)
+    assert (
+        f"cannot reach the database server of mysql+pymysql://glpi:***@127.0.0.1:{port}/glpi"
+        in (message)
+    )
+    assert "check the host and port" in message
+    assert "secret" not in message
+
+
+def test_unknown_host() -> None:
+    database = open_database(
+        Settings(database_url="mysql+pymysql://u@no-such-host.invalid/glpi", db_timeout=2)
+    )
+    with pytest.raises(DatabaseUnreachable, match=r"no-such-host\.invalid"):
+        check_schema(database)
+
+
+@pytest.mark.mysql
+def test_bad_credentials(mysql_database: Database) -> None:
+    url = make_url(mysql_database.url).set(password="certainly-wrong-password")
+    database = open_database(Settings(database_url=url.render_as_string(hide_password=False)))
+    with pytest.raises(DatabaseAuthError) as caught:
+        check_schema(database)
+    message = str(caught.value)
+    assert "refused the credentials of" in message
+    assert "check the user name and password" in message
+    assert "certainly-wrong-password" not in message
+
+
+@pytest.mark.mysql
+def test_unknown_database(mysql_database: Database) -> None:
+    url = make_url(mysql_database.url).set(database="glpiscim_no_such_database")
+    database = open_database(Settings(database_url=url.render_as_string(hide_password=False)))
+    with pytest.raises(UnknownDatabase) as caught:
+        check_schema(database)
+    assert "has no database named in" in str(caught.value)
+    assert "glpiscim_no_such_database" in str(caught.value)
+
+
+def test_connection_errors_are_database_errors() -> None:
+    for error in (DatabaseUnreachable, DatabaseAuthError, UnknownDatabase, DatabaseConfigError):
+        assert issubclass(error, DatabaseError)
+
+
+def test_transaction_rolls_back_on_error(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.begin() as connection:
+        connection.execute(tables.groups.insert().values(name="Ghost"))
+        raise RuntimeError("abort")
+    with database.connect() as connection:
+        assert connection.execute(select(tables.groups.c.id)).all() == []
+
+
+def test_mysql_sessions_speak_utf8mb4(database: Database) -> None:
+    name = "Zoë 🚀 Ünïcødé"
+    with database.begin() as connection:
+        connection.execute(tables.groups.insert().values(name=name))
+    with database.connect() as connection:
+        assert connection.execute(select(tables.groups.c.name)).scalar() == name
+
+
+def test_sqlite_writers_queue_instead_of_failing(sqlite_database: Database) -> None:
+    # Two connections writing at once: the second waits for the first (BEGIN IMMEDIATE and
+    # busy_timeout) instead of failing with "database is locked".
+    started = threading.Event()
+    release = threading.Event()
+
+    def first_writer() -> None:
+        with sqlite_database.begin() as connection:
+            connection.execute(tables.groups.insert().values(name="first"))
+            started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    started.wait(5)
+    threading.Timer(0.3, release.set).start()
+    with sqlite_database.begin() as connection:
+        count = len(connection.execute(select(tables.groups.c.id)).all())
+        connection.execute(tables.groups.insert().values(name="second"))
+    thread.join()
+    assert count == 1  # the second transaction started after the first committed
