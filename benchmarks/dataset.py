@@ -18,6 +18,8 @@ GROUP_COUNT = 1000
 BIG_GROUP_SIZE = 50_000
 SMALL_GROUP_SIZE = 20  # members of each of the other groups
 MAIL_DOMAIN = "bench.example"
+# A second identity server on the same data whose member-only PATCHes answer 204.
+NO_CONTENT_VARIANT = "members_no_content"
 _NAMESPACE = uuid.UUID("5b3c1f0e-8a1d-4f65-9c7e-3f1f7a2b9d10")
 
 
@@ -92,6 +94,16 @@ class Manifest:
     base_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    # Other identity servers over the same data: name -> {"server_id", "headers"}.
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def variant_target(self, name: str) -> tuple[str, dict[str, str]] | None:
+        """(base URL, headers) of a variant server, when this server has it."""
+        variant = self.variants.get(name)
+        if variant is None or not self.base_url:
+            return None
+        root = self.base_url.rstrip("/").rsplit("/", 1)[0]
+        return f"{root}/{variant['server_id']}", dict(variant["headers"])
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")

@@ -36,6 +36,18 @@ def rows_read(database: Database) -> Counter:
     return read
 
 
+def statements(database: Database) -> Counter:
+    """Statements the server received (pings excluded): round trips a request costs."""
+    query = text("SHOW GLOBAL STATUS LIKE 'Questions'")
+
+    def read() -> float:
+        with database.connect() as connection:
+            row = connection.execute(query).first()
+        return float(row[1]) if row else 0.0
+
+    return read
+
+
 def mariadbd_cpu_ms() -> Counter | None:
     """CPU milliseconds mariadbd used so far, when it runs on this machine."""
     pid = find_process("mariadbd") or find_process("mysqld")

@@ -196,11 +196,13 @@ def run_phases(
     for phase in build_phases(manifest, tag):
         if only and phase.name not in only:
             continue
-        if unsupported and phase.name in unsupported:
-            results.append(PhaseResult(phase.name, phase.title, skipped=unsupported[phase.name]))
+        reason = (unsupported or {}).get(phase.name) or phase.not_applicable
+        if reason:
+            results.append(PhaseResult(phase.name, phase.title, skipped=reason))
             continue
+        base_url, headers = phase.target or (manifest.base_url, manifest.headers)
         before = {name: read() for name, read in (counters or {}).items()}
-        result = run_phase(phase, manifest.base_url, manifest.headers, limits, pid)
+        result = run_phase(phase, base_url, headers, limits, pid)
         deltas = {name: read() - before[name] for name, read in (counters or {}).items()}
         if result.requests:
             result.per_request = {name: delta / result.requests for name, delta in deltas.items()}

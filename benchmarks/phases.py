@@ -50,6 +50,10 @@ class Phase:
     make_steps: Callable[[int], list[Step]]
     # Ids of resources a phase created, for the phase that deletes them.
     created: list[str] = field(default_factory=list)
+    # Another identity server to send to (base URL, headers); None: the manifest's.
+    target: tuple[str, dict[str, str]] | None = None
+    # Why the phase cannot run on this server (it lacks what the phase needs).
+    not_applicable: str | None = None
 
 
 def _json(data: Any) -> bytes:
@@ -216,6 +220,15 @@ def build_phases(manifest: Manifest, tag: str, seed: int = 8) -> list[Phase]:
             )
         return steps
 
+    no_content = Phase(
+        "member_add_remove_204",
+        "same, server option members_patch_no_content=true",
+        member_steps,
+        target=manifest.variant_target(ds.NO_CONTENT_VARIANT),
+    )
+    if no_content.target is None:
+        no_content.not_applicable = "no such option"
+
     def group_get_steps(n: int) -> list[Step]:
         return [[Call("GET", group + "?excludedAttributes=members", check=_no_members)]] * n
 
@@ -249,6 +262,7 @@ def build_phases(manifest: Manifest, tag: str, seed: int = 8) -> list[Phase]:
             f"PATCH members of the {manifest.big_group_members:,}-member group",
             member_steps,
         ),
+        no_content,
         Phase("group_get", "GET that group, excludedAttributes=members", group_get_steps),
         Phase("put_user", "PUT user (Okta)", put_steps),
         Phase("delete", "DELETE user", delete_steps),
@@ -275,6 +289,7 @@ PHASE_NAMES = (
     "paging",
     "patch_user",
     "member_add_remove",
+    "member_add_remove_204",
     "group_get",
     "put_user",
     "delete",

@@ -44,12 +44,13 @@ def phase_table(title: str, results: Sequence[PhaseResult]) -> Table:
         "srv CPU ms",
         "db CPU ms",
         "db rows",
+        "SQL",
         "other load",
     ):
         table.add_column(column, justify="left" if column == "phase" else "right")
     for r in results:
         if r.skipped:
-            table.add_row(escape(r.title), "-", "-", f"[dim]{r.skipped}[/]", *[""] * 10)
+            table.add_row(escape(r.title), "-", "-", f"[dim]{r.skipped}[/]", *[""] * 11)
             continue
         table.add_row(
             escape(r.title),
@@ -65,6 +66,7 @@ def phase_table(title: str, results: Sequence[PhaseResult]) -> Table:
             f"{r.server_cpu_ms:.1f}",
             _per_request(r, "mariadbd_cpu_ms", "{:.1f}"),
             _per_request(r, "rows_read", "{:,.0f}"),
+            _per_request(r, "statements", "{:.0f}"),
             f"[yellow]{r.other_load:.2f}[/]" if r.other_load >= 0.25 else f"{r.other_load:.2f}",
         )
     return table

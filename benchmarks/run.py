@@ -32,7 +32,7 @@ from rich.table import Table
 from benchmarks import verdicts
 from benchmarks.databases import drop_mariadb, fresh_mariadb, fresh_sqlite
 from benchmarks.dataset import Manifest
-from benchmarks.dbstats import mariadb_version, mariadbd_cpu_ms, rows_read
+from benchmarks.dbstats import mariadb_version, mariadbd_cpu_ms, rows_read, statements
 from benchmarks.load import Limits, PhaseResult, run_phases, warm_up
 from benchmarks.phases import PHASE_NAMES
 from benchmarks.preload import preload
@@ -80,7 +80,7 @@ def bench(
 
 
 def mariadb_counters(database: Database) -> dict[str, Callable[[], float]]:
-    counters = {"rows_read": rows_read(database)}
+    counters = {"rows_read": rows_read(database), "statements": statements(database)}
     cpu = mariadbd_cpu_ms()
     if cpu is not None:
         counters["mariadbd_cpu_ms"] = cpu

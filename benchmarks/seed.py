@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import (
@@ -35,7 +36,7 @@ from sqlalchemy import Connection, Table, func, select, text
 from benchmarks import dataset as ds
 from benchmarks import glpi_rows as rows
 from benchmarks.databases import fresh_mariadb, fresh_sqlite, glpi_sql_path
-from benchmarks.dataset import Manifest
+from benchmarks.dataset import NO_CONTENT_VARIANT, Manifest
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.clock import utcnow
@@ -43,6 +44,8 @@ from glpi_scim.servers.models import IdentityServer
 
 APPLIED_USER_ID = 2  # GLPI's "glpi" administrator in a fresh install
 SERVER_NAME = "benchmark"
+NO_CONTENT_SERVER_NAME = "benchmark-204"
+NO_CONTENT_OPTION = "members_patch_no_content"
 
 
 @dataclass(frozen=True)
@@ -64,20 +67,24 @@ class RateColumn(ProgressColumn):
 
 
 def add_identity_server(
-    database: Database, auth: str = "bearer"
+    database: Database,
+    auth: str = "bearer",
+    name: str = SERVER_NAME,
+    options: dict[str, Any] | None = None,
 ) -> tuple[IdentityServer, dict[str, str]]:
-    """The benchmark's identity server and the headers that authenticate to it."""
+    """An identity server for the benchmark and the headers that authenticate to it."""
     from glpi_scim.security.credentials import new_signing_key
     from glpi_scim.servers.repository import ServerRepository
 
     server = ServerRepository(database).create(
         IdentityServer(
             id=0,
-            name=SERVER_NAME,
+            name=name,
             users_id_applied=APPLIED_USER_ID,
-            is_default=True,
+            is_default=name == SERVER_NAME,
             auth_method="bearer" if auth == "bearer" else "none",
             signing_key=new_signing_key(),
+            options=options or {},
         )
     )
     if auth != "bearer":
@@ -191,6 +198,11 @@ def seed(
     database: Database, plan: SeedPlan, *, auth: str = "bearer", quiet: bool = False
 ) -> Manifest:
     server, headers = add_identity_server(database, auth)
+    # The same data seen through a second identity server configured as docs/deployment.md
+    # advises for very large groups: member-only PATCHes answer 204 instead of the group.
+    no_content, no_content_headers = add_identity_server(
+        database, auth, NO_CONTENT_SERVER_NAME, {NO_CONTENT_OPTION: True}
+    )
     members = ds.big_group_size(plan.users) + (plan.groups - 1) * min(
         ds.SMALL_GROUP_SIZE, plan.users
     )
@@ -225,6 +237,7 @@ def seed(
         groups=plan.groups,
         headers=headers,
         notes={"server_id": server.id, "database": database.url_display},
+        variants={NO_CONTENT_VARIANT: {"server_id": no_content.id, "headers": no_content_headers}},
     )
 
 

@@ -75,6 +75,12 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("max_body_bytes", 1_048_576, "Largest request body accepted (413 above)", kind=int),
     SettingSpec("max_results", 1000, "Largest page a list or search returns", kind=int),
+    SettingSpec(
+        "max_patch_operations", 1000, "Most operations in one PATCH request (413 above)", kind=int
+    ),
+    SettingSpec(
+        "max_bulk_operations", 1000, "Most operations in one Bulk request (413 above)", kind=int
+    ),
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
 )
@@ -94,6 +100,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     max_results: int = 1000
+    max_patch_operations: int = 1000
+    max_bulk_operations: int = 1000
     db_timeout: int = 10
     log_level: str = "INFO"
     # Where each value came from: "default", "file", "env" or "cli".

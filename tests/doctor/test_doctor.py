@@ -26,6 +26,8 @@ from glpi_scim.servers.tokens import TokenRepository
 
 from .conftest import Served, free_port
 
+pytestmark = pytest.mark.slow  # a real `glpi-scim serve` process
+
 ALL_CHECKS = 12
 
 

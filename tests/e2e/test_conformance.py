@@ -49,6 +49,15 @@ KNOWN_SCIM2_TESTER: dict[tuple[str, str | None], str] = {
     ),
     ("check_replace_attribute", "Group"): "store: same cause as check_add_attribute on Group",
 }
+# Failures that depend on the data: they fail only when a user and a group have the same id,
+# as the tester finds its resource by id alone in a root /.search mixing both types.
+SOMETIMES_SCIM2_TESTER: dict[tuple[str, str | None], str] = {
+    ("search_with_attributes", "Group"): (
+        "design/store: a user and a group can share an id (glpi_users.id and glpi_groups.id); "
+        "RFC 7643 §3.1 wants ids unique across all resources of the service provider"
+    ),
+    ("search_with_attributes", "User"): "design/store: same cause as on Group",
+}
 
 # probe result name -> why it fails and which part of the code owns the cause.
 KNOWN_SCIM_SANITY: dict[str, str] = {
@@ -89,8 +98,14 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     assert "status=500" not in serve.running.errors, "a request crashed the server"
 
 
-def _compare(found: dict[object, str], known: dict[object, str], suite: str) -> None:
-    unexpected = {key: detail for key, detail in found.items() if key not in known}
+def _compare(
+    found: dict[object, str],
+    known: dict[object, str],
+    suite: str,
+    sometimes: dict[object, str] | None = None,
+) -> None:
+    expected = {**known, **(sometimes or {})}
+    unexpected = {key: detail for key, detail in found.items() if key not in expected}
     fixed = sorted(str(key) for key in known if key not in found)
     if fixed:
         warnings.warn(f"{suite}: now passing, remove from the known list: {fixed}", stacklevel=2)
@@ -109,7 +124,12 @@ def test_scim2_tester(target: Target) -> None:
         if result.status in FAILED:
             key = (result.title, result.resource_type)
             found[key] = found.get(key, "") + f"\n    {(result.reason or '')[:400]}"
-    _compare(found, KNOWN_SCIM2_TESTER, "scim2-tester")  # type: ignore[arg-type]
+    _compare(
+        found,
+        KNOWN_SCIM2_TESTER,  # type: ignore[arg-type]
+        "scim2-tester",
+        SOMETIMES_SCIM2_TESTER,  # type: ignore[arg-type]
+    )
 
 
 def test_scim_sanity_strict_probe(target: Target, tmp_path: Path) -> None:

@@ -70,6 +70,19 @@ def test_first_run_on_a_fresh_sqlite_file_gives_a_working_endpoint(tmp_path: Pat
         assert anonymous.status_code == 401
         assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
         assert requests.get(f"{serve.base_url}/healthz", timeout=10).json() == {"status": "ok"}
+
+        # A chunked body (no Content-Length) above max_body_bytes (1 MiB): a SCIM 413 too.
+        def chunks():  # type: ignore[no-untyped-def]
+            yield b'{"schemas": ["' + USER_SCHEMA.encode() + b'"], "nickName": "'
+            for _ in range(2048):
+                yield b"x" * 1024
+            yield b'"}'
+
+        too_large = session.post(
+            f"{serve.scim_url(1)}/Users", data=chunks(), headers={"Content-Type": SCIM}
+        )
+        assert too_large.status_code == 413
+        assert too_large.json()["status"] == "413"
     finally:
         code = serve.running.stop()
     assert code == 0, serve.running.errors

@@ -9,11 +9,13 @@ import bcrypt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, make_url, select, text
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
 from glpi_scim.glpi.schema import (
+    SchemaError,
+    ToolSchemaOutdated,
     check_schema,
     create_glpi_schema,
     ensure_tool_schema,
@@ -206,3 +208,44 @@ def test_fresh_install_rows(database: Database) -> None:
     assert users["glpi-system"].password == ""
     assert [tuple(a) for a in authorizations] == [(2, 4), (3, 1), (4, 6), (5, 2)]
     assert version == "10.0.19"
+
+
+def test_tool_tables_without_a_revision_are_not_overwritten(tmp_path: Path) -> None:
+    database = new_sqlite(tmp_path / "stray.sqlite")
+    with database.begin() as connection:
+        tables.TOOL_METADATA.create_all(connection)
+        connection.execute(tables.identity_servers.insert().values(name="kept", signing_key="k"))
+    with pytest.raises(ToolSchemaOutdated) as caught:
+        ensure_tool_schema(database)
+    assert "no record of their revision in glpi_plugin_glpiscim_alembic_version" in str(
+        caught.value
+    )
+    with database.connect() as connection:
+        assert connection.execute(select(tables.identity_servers.c.name)).scalar() == "kept"
+    database.dispose()
+
+
+@pytest.mark.mysql
+def test_missing_privileges_are_explained(mysql_server: Any, glpi_mysql_database: Database) -> None:
+    user = f"gs_ro_{make_url(glpi_mysql_database.url).database}"[:32]
+    name = make_url(glpi_mysql_database.url).database
+    with mysql_server.server.begin() as connection:
+        connection.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
+        connection.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'"))
+        connection.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{name}`.* TO '{user}'@'%'")
+        )
+    url = make_url(glpi_mysql_database.url).set(username=user, password="pw")
+    limited = Database(
+        engine_for_url(url.render_as_string(hide_password=False)), str(url), str(url)
+    )
+    try:
+        with pytest.raises(SchemaError) as caught:
+            ensure_tool_schema(limited)
+        message = str(caught.value)
+        assert "creating or upgrading the tool's tables" in message
+        assert "needs the CREATE, ALTER and INDEX privileges" in message
+    finally:
+        limited.dispose()
+        with mysql_server.server.begin() as connection:
+            connection.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))

@@ -6,9 +6,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from sqlalchemy import Connection, text
+
+from glpi_scim.glpi.database import Database, engine_for_url
 from glpi_scim.glpi.store import GlpiStore
-from glpi_scim.scim.errors import PreconditionFailed, ScimError, Uniqueness
+from glpi_scim.glpi.transaction import Transactions
+from glpi_scim.scim.errors import PreconditionFailed, ScimError, ServiceUnavailable, Uniqueness
 from glpi_scim.scim.store import MemberChange
+from glpi_scim.servers.models import IdentityServer
 
 from .support import Clock, Rows, group, replace_with, user
 
@@ -84,3 +90,57 @@ def test_parallel_member_additions(store: GlpiStore, rows: Rows) -> None:
     assert not [r for r in results if isinstance(r, ScimError | Exception)], results
     assert rows.count("glpi_groups_users") == 6
     assert sorted(m["value"] for m in store.get("Group", team["id"])["members"]) == sorted(ids)
+
+
+def test_unreachable_database_is_503(server: IdentityServer) -> None:
+    url = "mysql+pymysql://nobody@127.0.0.1:1/glpi"
+    database = Database(engine_for_url(url, timeout=2), url, url)
+    store = GlpiStore(database, server)
+    with pytest.raises(ServiceUnavailable) as caught:
+        store.get("User", "2")
+    assert caught.value.status == 503 and caught.value.headers["Retry-After"]
+    assert "nobody" not in caught.value.detail
+
+
+@pytest.mark.mysql
+def test_deadlock_victim_is_retried(mysql_database: Database) -> None:
+    """Two transactions lock two users in opposite orders: MariaDB kills one, it runs again."""
+    transactions = Transactions(mysql_database)
+    both_hold_one = threading.Barrier(2, timeout=30)
+    attempts = [0, 0]
+
+    def work(index: int) -> Callable[[Connection], str]:
+        first, second = (2, 3) if index == 0 else (3, 2)
+
+        def run(connection: Connection) -> str:
+            attempts[index] += 1
+            lock = "SELECT id FROM glpi_users WHERE id = :i FOR UPDATE"
+            connection.execute(text(lock), {"i": first})
+            if attempts[index] == 1:
+                both_hold_one.wait()
+            connection.execute(text(lock), {"i": second})
+            return "done"
+
+        return run
+
+    results = race(lambda i: transactions.run(work(i)), threads=2)
+    assert results == ["done", "done"]
+    assert sorted(attempts) == [1, 2]
+
+
+@pytest.mark.mysql
+def test_lock_conflicts_that_persist_are_503(mysql_database: Database) -> None:
+    transactions = Transactions(mysql_database, attempts=1)
+    holder = mysql_database.engine.connect()
+    try:
+        holder.execute(text("SELECT id FROM glpi_users WHERE id = 2 FOR UPDATE"))
+
+        def blocked(connection: Connection) -> None:
+            connection.execute(text("SET SESSION innodb_lock_wait_timeout = 1"))
+            connection.execute(text("SELECT id FROM glpi_users WHERE id = 2 FOR UPDATE"))
+
+        with pytest.raises(ServiceUnavailable):
+            transactions.run(blocked)
+    finally:
+        holder.rollback()
+        holder.close()

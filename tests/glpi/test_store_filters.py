@@ -22,7 +22,7 @@ from glpi_scim.scim.errors import InvalidFilter, InvalidValue
 from glpi_scim.scim.filter import matches, parse_filter, to_string
 from glpi_scim.scim.memory import sort_resources
 from glpi_scim.scim.query import sort_path_for
-from glpi_scim.scim.schemas import USER_TYPE, GROUP_TYPE, split_attr_path
+from glpi_scim.scim.schemas import GROUP_TYPE, USER_TYPE, split_attr_path
 from glpi_scim.scim.store import ListQuery, MemberChange
 
 from .support import ENTERPRISE, Clock, group, user
@@ -77,7 +77,11 @@ PEOPLE: list[dict[str, Any]] = [
         "ims": [{"value": "carolim", "type": "xmpp"}],
         ENTERPRISE: {"costCenter": "Sales"},
     },
-    {"userName": "dave", "timezone": "America/Denver", "phoneNumbers": [{"value": "9", "type": "home"}]},
+    {
+        "userName": "dave",
+        "timezone": "America/Denver",
+        "phoneNumbers": [{"value": "9", "type": "home"}],
+    },
 ]
 
 
@@ -91,10 +95,16 @@ def people(store: GlpiStore, clock: Clock) -> dict[str, str]:
     store.update(  # alice's manager becomes carol, so manager.displayName is carol's name
         "User",
         alice,
-        lambda current: {**current, ENTERPRISE: {**current[ENTERPRISE], "manager": {"value": carol}}},
+        lambda current: {
+            **current,
+            ENTERPRISE: {**current[ENTERPRISE], "manager": {"value": carol}},
+        },
     )
     clock.tick(60)
-    team = store.create("Group", group(displayName="Team", externalId="G-1", members=[{"value": alice}, {"value": bob}]))
+    team = store.create(
+        "Group",
+        group(displayName="Team", externalId="G-1", members=[{"value": alice}, {"value": bob}]),
+    )
     clock.tick(60)
     store.create("Group", group(displayName="Ops", members=[{"value": carol}]))
     clock.tick(60)
@@ -182,7 +192,11 @@ def leaf_filters(resources: list[dict[str, Any]]) -> Iterator[str]:
             yield f"{flag} eq {value}"
             yield f"{flag} ne {value}"
     for path in ("meta.created", "meta.lastModified"):
-        for moment in ("2025-03-04T10:21:30Z", "2025-03-04T10:22:30.000Z", "2025-03-04T11:22:30+01:00"):
+        for moment in (
+            "2025-03-04T10:21:30Z",
+            "2025-03-04T10:22:30.000Z",
+            "2025-03-04T11:22:30+01:00",
+        ):
             for op in ("eq", "ne", "gt", "ge", "lt", "le"):
                 yield f"{path} {op} {literal(moment)}"
 
@@ -199,10 +213,10 @@ def test_every_operator_on_every_user_attribute(store: GlpiStore, people: dict[s
 COMPOUND = [
     'emails[type eq "work" and value co "example"]',
     'emails[type eq "work"].value eq "bob@corp.test"',
-    'emails[primary eq true]',
-    'not (emails[primary eq true])',
+    "emails[primary eq true]",
+    "not (emails[primary eq true])",
     'emails[not (type eq "work")]',
-    'emails[display pr]',
+    "emails[display pr]",
     'emails[type ne "home"]',
     'phoneNumbers[type eq "mobile"]',
     'phoneNumbers[type eq "fax" or type eq "home"]',
@@ -215,10 +229,10 @@ COMPOUND = [
     'userName sw "a" and title eq "ENGINEER"',
     'not (userName eq "alice") and active eq true',
     '(title eq "engineer" or nickName pr) and not (emails.type eq "other")',
-    'name pr',
-    'not (name pr)',
-    f'{ENTERPRISE}:manager pr',
-    'meta pr',
+    "name pr",
+    "not (name pr)",
+    f"{ENTERPRISE}:manager pr",
+    "meta pr",
     'title ne "Engineer" and userType pr',
     'emails.value ne "alice@example.com"',
     'phoneNumbers.value ne "555 0101"',
@@ -336,7 +350,7 @@ def test_list_honours_skip(store: GlpiStore, people: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['members.$ref eq "x"', f'{ENTERPRISE}:manager.$ref pr', 'meta.version eq "x"']
+    "text", ['members.$ref eq "x"', f"{ENTERPRISE}:manager.$ref pr", 'meta.version eq "x"']
 )
 def test_unfilterable_attributes_are_refused(store: GlpiStore, text: str) -> None:
     kind = "Group" if text.startswith("members") else "User"
@@ -364,13 +378,19 @@ def test_unsortable_attributes_are_refused(store: GlpiStore) -> None:
 def test_like_wildcards_are_literal(store: GlpiStore) -> None:
     store.create("User", user(userName="per_cent", nickName="100%_sure"))
     store.create("User", user(userName="percent", nickName="1000 sure"))
-    assert selected(store, "User", 'nickName co "%_"') == selected(store, "User", 'userName eq "per_cent"')
-    assert selected(store, "User", 'userName co "_"') == selected(store, "User", 'userName eq "per_cent"')
+    assert selected(store, "User", 'nickName co "%_"') == selected(
+        store, "User", 'userName eq "per_cent"'
+    )
+    assert selected(store, "User", 'userName co "_"') == selected(
+        store, "User", 'userName eq "per_cent"'
+    )
     assert len(selected(store, "User", 'nickName sw "100"')) == 2
 
 
 def test_encoded_text_filters_on_the_decoded_value(store: GlpiStore) -> None:
-    rd = store.create("User", user(userName="rd", name={"familyName": "R&D <lab>"}, title="A&B"))["id"]
+    rd = store.create("User", user(userName="rd", name={"familyName": "R&D <lab>"}, title="A&B"))[
+        "id"
+    ]
     store.create("User", user(userName="other", name={"familyName": "R 38 D"}))
     assert selected(store, "User", 'name.familyName eq "r&d <lab>"') == [rd]
     assert selected(store, "User", 'name.familyName co "&"') == [rd]

@@ -71,7 +71,9 @@ def test_create_group_as_glpi_does(store: GlpiStore, rows: Rows) -> None:
     ]
 
 
-def test_group_placement_follows_the_server(make_store: Callable[..., GlpiStore], rows: Rows) -> None:
+def test_group_placement_follows_the_server(
+    make_store: Callable[..., GlpiStore], rows: Rows
+) -> None:
     store = make_store(is_recursive=True)
     created = store.create("Group", group(displayName="Recursive"))
     row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=int(created["id"]))
@@ -179,19 +181,25 @@ def test_rename_to_taken_name(store: GlpiStore) -> None:
     other = store.create("Group", group(displayName="Other"))
     with pytest.raises(Uniqueness):
         store.update("Group", other["id"], replace_with(displayName="TAKEN"))
-    assert store.update("Group", other["id"], replace_with(displayName="OTHER"))[
-        "displayName"
-    ] == "OTHER"
+    assert (
+        store.update("Group", other["id"], replace_with(displayName="OTHER"))["displayName"]
+        == "OTHER"
+    )
 
 
 def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
     ann, bob = make_users(store, "ann", "bob")
     parent = store.create("Group", group(displayName="Parent"))
-    created = store.create("Group", group(displayName="Doomed", members=[{"value": ann}, {"value": bob}]))
+    created = store.create(
+        "Group", group(displayName="Doomed", members=[{"value": ann}, {"value": bob}])
+    )
     gid = int(created["id"])
     with store.database.begin() as connection:
         connection.execute(
-            text("UPDATE glpi_groups SET groups_id = :p, level = 2, completename = 'Parent > Doomed' WHERE id = :g"),
+            text(
+                "UPDATE glpi_groups SET groups_id = :p, level = 2, "
+                "completename = 'Parent > Doomed' WHERE id = :g"
+            ),
             {"p": int(parent["id"]), "g": gid},
         )
         connection.execute(
@@ -201,7 +209,9 @@ def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
             ),
             {"g": gid},
         )
-        connection.execute(text("UPDATE glpi_users SET groups_id = :g WHERE id = :u"), {"g": gid, "u": int(ann)})
+        connection.execute(
+            text("UPDATE glpi_users SET groups_id = :g WHERE id = :u"), {"g": gid, "u": int(ann)}
+        )
     store.delete("Group", created["id"])
     assert rows.all("SELECT id FROM glpi_groups WHERE id = :g", g=gid) == []
     assert rows.all("SELECT id FROM glpi_groups_users WHERE groups_id = :g", g=gid) == []
@@ -222,7 +232,9 @@ def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
 def test_members_hide_deleted_users(make_store: Callable[..., GlpiStore]) -> None:
     store = make_store(delete_policy="trash")
     ann, bob = make_users(store, "ann", "bob")
-    created = store.create("Group", group(displayName="T", members=[{"value": ann}, {"value": bob}]))
+    created = store.create(
+        "Group", group(displayName="T", members=[{"value": ann}, {"value": bob}])
+    )
     store.delete("User", ann)
     assert member_ids(store.get("Group", created["id"])) == [bob]
     with pytest.raises(InvalidValue):
@@ -247,3 +259,11 @@ def test_membership_change_changes_versions(store: GlpiStore) -> None:
     store.change_members(created["id"], MemberChange(add=[{"value": ann}]))
     assert store.get("Group", created["id"])["meta"]["version"] != created["meta"]["version"]
     assert store.get("User", ann)["meta"]["version"] != before_user
+
+
+def test_update_without_members_empties_the_group(store: GlpiStore, rows: Rows) -> None:
+    (ann,) = make_users(store, "ann")
+    created = store.create("Group", group(displayName="T", members=[{"value": ann}]))
+    updated = store.update("Group", created["id"], replace_with(members=None))
+    assert "members" not in updated
+    assert rows.count("glpi_groups_users") == 0

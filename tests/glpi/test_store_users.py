@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 
 from .support import ENTERPRISE, Clock, Rows, replace_with, user
+from .test_store_values import needs_php, php
 
 FULL = {
     "userName": "jdoe@example.com",
@@ -68,7 +70,9 @@ def test_create_writes_glpi_rows_and_reads_back_what_was_sent(
     assert row["profiles_id"] == 1  # GLPI's default profile (Self-Service)
     assert row["date_creation"] == row["date_mod"] == datetime(2025, 3, 4, 10, 20, 30)
     title = rows.one("SELECT * FROM glpi_usertitles WHERE id = :i", i=row["usertitles_id"])
-    category = rows.one("SELECT * FROM glpi_usercategories WHERE id = :i", i=row["usercategories_id"])
+    category = rows.one(
+        "SELECT * FROM glpi_usercategories WHERE id = :i", i=row["usercategories_id"]
+    )
     assert (title["name"], category["name"]) == ("Engineer", "Employee")
 
     authorization = rows.one("SELECT * FROM glpi_profiles_users WHERE users_id = :u", u=user_id)
@@ -426,7 +430,9 @@ def test_failed_mutation_leaves_no_trace(store: GlpiStore, rows: Rows) -> None:
         store.update(
             "User",
             created["id"],
-            replace_with(nickName="n", title="New title", **{ENTERPRISE: {"manager": {"value": "77"}}}),
+            replace_with(
+                nickName="n", title="New title", **{ENTERPRISE: {"manager": {"value": "77"}}}
+            ),
         )
     assert rows.snapshot() == before
 
@@ -516,7 +522,7 @@ def test_purge_policy(make_store: Callable[..., GlpiStore], rows: Rows) -> None:
     user_id = int(created["id"])
     assert rows.all("SELECT id FROM glpi_users WHERE id = :u", u=user_id) == []
     for table in ("glpi_useremails", "glpi_profiles_users", "glpi_groups_users"):
-        assert rows.all(f"SELECT id FROM {table} WHERE users_id = :u", u=user_id) == []  # noqa: S608
+        assert rows.all(f"SELECT id FROM {table} WHERE users_id = :u", u=user_id) == []
     assert rows.logs("User", user_id) == []
     assert (
         rows.all(
@@ -541,3 +547,42 @@ def _filter(text: str):  # type: ignore[no-untyped-def]
     from glpi_scim.scim.store import ListQuery
 
     return ListQuery(filter=parse_filter(text, "User"), count=1000)
+
+
+def test_history_values_are_cut_to_180_characters(store: GlpiStore, rows: Rows) -> None:
+    created = store.create("User", user(userName="long", name={"familyName": "a" * 200}))
+    store.update("User", created["id"], replace_with(name={"familyName": "b" * 250}))
+    change = rows.logs("User", created["id"])[-1]
+    assert change[:3] == (0, "", 34)
+    assert change[3] == "a" * 180 and change[4] == "b" * 180
+
+
+def test_password_is_never_stored_verbatim_or_returned(
+    make_store: Callable[..., GlpiStore], rows: Rows
+) -> None:
+    store = make_store(password_sync=True)
+    created = store.create("User", user(userName="pw", password="Top-Secret-1", displayName="P"))
+    assert "password" not in created
+    stored = rows.all("SELECT attributes FROM glpi_plugin_glpiscim_resources")
+    assert all("Top-Secret-1" not in (row["attributes"] or "") for row in stored)
+    assert "Top-Secret-1" not in str(rows.all("SELECT * FROM glpi_logs"))
+
+
+@needs_php
+def test_php_verifies_the_stored_password(
+    make_store: Callable[..., GlpiStore], rows: Rows, clock: Clock
+) -> None:
+    store = make_store(password_sync=True)
+    created = store.create("User", user(userName="phpuser", password="first pass"))
+    clock.tick()
+    store.update("User", created["id"], replace_with(password="Second pass é"))
+    row = rows.user(created["id"])
+    assert row["password_last_update"] == datetime(2025, 3, 4, 10, 20, 31)
+    verdict = php(
+        "$i = password_get_info($argv[2]); echo json_encode([password_verify($argv[1], $argv[2]),"
+        ' password_verify("first pass", $argv[2]), $i["algoName"], $i["options"]["cost"]]);',
+        "",
+        "Second pass é",
+        row["password"],
+    )
+    assert json.loads(verdict) == [True, False, "bcrypt", 10]

@@ -78,7 +78,7 @@ def test_password_is_cut_to_72_bytes() -> None:
 def test_php_accepts_the_hash(secret: str) -> None:
     hashed = passwords.hash_password(secret)
     out = php(
-        '$i = password_get_info($argv[2]);'
+        "$i = password_get_info($argv[2]);"
         ' echo json_encode([password_verify($argv[1], $argv[2]), $i["algoName"],'
         ' $i["options"]["cost"], password_verify($argv[1] . "x", $argv[2])]);',
         "",
@@ -118,8 +118,8 @@ CANDIDATES = [
 def test_login_rule_matches_glpis() -> None:
     out = php(
         "foreach (json_decode(stream_get_contents(STDIN)) as $l) {"
-        " echo json_encode((bool) (preg_match(\"/^[[:alnum:]'@.\\\\-_ ]+$/iu\", $l)"
-        " || filter_var($l, FILTER_VALIDATE_EMAIL) != false)), \"\\n\"; }",
+        ' echo json_encode((bool) (preg_match("/^[[:alnum:]\'@.\\\\-_ ]+$/iu", $l)'
+        ' || filter_var($l, FILTER_VALIDATE_EMAIL) != false)), "\\n"; }',
         json.dumps(CANDIDATES),
     )
     verdicts = [json.loads(line) for line in out.splitlines()]

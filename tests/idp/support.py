@@ -192,6 +192,14 @@ class Idp:
     def delete(self, path: str) -> Result:
         return self.request("DELETE", path)
 
+    def request_log(self) -> list[RowMapping]:
+        """This server's request log, once the background writer has written everything."""
+        self.client.app.context.log_writer.flush()
+        table = tables.request_logs
+        query = select(table).where(table.c.servers_id == self.server.id).order_by(table.c.id)
+        with self.client.app.context.database.begin() as connection:
+            return list(connection.execute(query).mappings().all())
+
     def find_users(self, expression: str, **params: str) -> list[dict[str, Any]]:
         body = self.get("/Users", filter=expression, **params).expect(200)
         assert LIST_RESPONSE in body["schemas"]

@@ -237,6 +237,13 @@ def test_entra_provisioning_cycle(make_idp, glpi):
     assert idp.find_users('userName eq "alice@contoso.com"') == []
     assert idp.find_users('userName eq "alice.martin@contoso.com"') == []
 
+    # Every request is in the request log, the secret token in none of them.
+    assert idp.authorization is not None
+    token = idp.authorization.split()[1]
+    entries = idp.request_log()
+    assert len(entries) >= 30
+    assert all(token not in (entry["request_headers"] or "") for entry in entries)
+
 
 def test_entra_wrong_secret_token_is_refused_and_changes_nothing(make_idp, glpi):
     idp, _ = make_idp("Entra ID", user_agent=ENTRA)

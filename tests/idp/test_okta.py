@@ -66,6 +66,11 @@ def test_okta_provisioning_cycle(make_idp, glpi):
     assert row["language"] == "en_US"
     assert glpi.emails(user_id) == {login: (1, 1)}
     assert glpi.logs("User", user_id, linked_action=CREATED)
+    # The request log says the password was ignored, and never holds it.
+    [logged] = [e for e in idp.request_log() if e["method"] == "POST" and e["status"] == 201]
+    assert "password" in (logged["note"] or "")
+    assert "1mz050nq" not in (logged["request_body"] or "")
+    assert "1mz050nq" not in (logged["request_headers"] or "")
 
     # Okta's spec test: recreating the same user must fail with 409, changing nothing.
     idp.post("/Users", okta_user(login, "Test", "User", "00ujl29u0le5T6Aj10h7", "x")).expect_error(

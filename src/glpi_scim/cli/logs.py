@@ -103,6 +103,7 @@ def logs_tail(
         return
     last_id = max([last_id, *(entry.id for entry in entries)])
     try:
+        click.echo("Following new requests (Ctrl-C to stop)...", err=True)
         while True:
             time.sleep(interval)
             fresh = log.recent(

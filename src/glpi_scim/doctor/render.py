@@ -36,7 +36,8 @@ def render(report: DoctorReport, console: Console) -> None:
                 title=f"First failure: {failure.name}",
                 title_align="left",
                 border_style="red",
-            )
+            ),
+            soft_wrap=False,  # wrap the explanation inside the panel, never crop it
         )
     for note in report.notes:
         console.print(Text.assemble(("note: ", "yellow"), note))

@@ -144,7 +144,16 @@ def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
             parsed,
             pool_pre_ping=True,
             pool_recycle=3600,
-            connect_args={"charset": "utf8mb4", "connect_timeout": timeout},
+            # Waiting for a pooled connection is bounded by the same timeout.
+            pool_timeout=timeout,
+            # Every round trip is bounded, not only connecting: a server that stops answering
+            # (network partition, frozen host) must end in an error, never in a hung request.
+            connect_args={
+                "charset": "utf8mb4",
+                "connect_timeout": timeout,
+                "read_timeout": timeout,
+                "write_timeout": timeout,
+            },
         )
     except NoSuchModuleError:
         raise DatabaseConfigError(

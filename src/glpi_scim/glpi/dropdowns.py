@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, select
 
 from glpi_scim.glpi import history, tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.transaction import inserted_id
 
 TABLES: dict[str, Table] = {
@@ -36,7 +36,7 @@ def find_or_create(
     table = TABLES[table_name]
     encoded = glpi_text.encode(name)
     if connection.dialect.name == "sqlite":
-        same = func.glpi_key(table.c.name) == collation_key(encoded)
+        same = sqlite_equal(table.c.name, encoded)
     else:
         same = table.c.name == encoded
     # FOR UPDATE: two transactions adding the same new title serialise on the index gap, and

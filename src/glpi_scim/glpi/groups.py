@@ -16,10 +16,11 @@ from sqlalchemy.sql import Select
 
 from glpi_scim.glpi import history, memberships, tables, verbatim
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
 from glpi_scim.glpi.transaction import inserted_id
+from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import NotFound, Uniqueness
 from glpi_scim.scim.store import GROUP, MemberChange, Resource
@@ -59,12 +60,8 @@ class GroupReader:
         self.server = server
         self.sqlite = sqlite
 
-    def one(
-        self, group_id: int, *, skip: frozenset[str] = frozenset(), lock: bool = False
-    ) -> Resource:
+    def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
         query = _select(self.server.id).where(G.c.id == group_id)
-        if lock and not self.sqlite:
-            query = query.with_for_update(of=G)
         row = self.connection.execute(query).first()
         if row is None:
             raise NotFound(f"Group {group_id} not found")
@@ -88,15 +85,19 @@ class GroupReader:
         offset = max(start_index, 1) - 1
         if count <= 0 or offset >= total:
             return total, []
-        query = _select(self.server.id)
+        ids_query = select(G.c.id).select_from(base(self.server.id))
         if condition is not None:
-            query = query.where(condition)
+            ids_query = ids_query.where(condition)
         if sort_by is not None:
-            query = query.order_by(*order_by(sql.sort_key(sort_by), descending, G.c.id))
+            ids_query = ids_query.order_by(*order_by(sql.sort_key(sort_by), descending, G.c.id))
         else:
-            query = query.order_by(G.c.id)
-        rows = self.connection.execute(query.offset(offset).limit(count)).all()
-        return total, self.render(rows, skip)
+            ids_query = ids_query.order_by(G.c.id)
+        ids = list(self.connection.execute(ids_query.offset(offset).limit(count)).scalars())
+        if not ids:
+            return total, []
+        found = self.connection.execute(_select(self.server.id).where(G.c.id.in_(ids)))
+        by_id = {row.id: row for row in found}
+        return total, self.render([by_id[i] for i in ids if i in by_id], skip)
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
         ids = [row.id for row in rows]
@@ -173,10 +174,7 @@ class GroupWriter:
         """displayName is unique among GLPI's groups, compared as GLPI's collation does."""
         groups = tables.groups
         encoded = glpi_text.encode(name)
-        if self.sqlite:
-            same = func.glpi_key(groups.c.name) == collation_key(encoded)
-        else:
-            same = groups.c.name == encoded
+        same = sqlite_equal(groups.c.name, encoded) if self.sqlite else groups.c.name == encoded
         query = select(groups.c.id).where(same).order_by(groups.c.id).with_for_update()
         for found in self.connection.execute(query).scalars():
             if found != group_id:
@@ -200,7 +198,7 @@ class GroupWriter:
             holder_visible=self._is_visible,
         )
         members = memberships.resolve_users(
-            self.connection, self.server.id, values.member_ids or []
+            self.connection, self.server.id, values.member_ids
         )
         encoded = glpi_text.encode(values.name)
         result = self.connection.execute(
@@ -239,8 +237,7 @@ class GroupWriter:
             self._check_name(values.name, group_id)
             self._rename(row, encoded)
             changed = True
-        if values.member_ids is not None:
-            changed = self._set_members(group_id, encoded, values.member_ids) or changed
+        changed = self._set_members(group_id, encoded, values.member_ids) or changed
         changed = self._save_row(group_id, values) or changed
         if changed:
             self.touch(group_id)
@@ -327,7 +324,7 @@ class GroupWriter:
             if current:
                 memberships.remove(self.connection, group_id, label, current, self.log)
                 changed = True
-        removing = [int(v) for v in change.remove if str(v).isdigit()]
+        removing = [int(v) for v in change.remove if is_id_text(str(v))]
         if removing:
             present = memberships.existing(self.connection, group_id, removing)
             gone = [i for i in dict.fromkeys(removing) if i in present]

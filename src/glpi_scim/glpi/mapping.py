@@ -19,7 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from glpi_scim.glpi import history, languages
-from glpi_scim.glpi.validation import MAX_TEXT, check_email, check_length, check_login
+from glpi_scim.glpi.validation import (
+    MAX_TEXT,
+    check_email,
+    check_length,
+    check_login,
+    is_id_text,
+)
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 from glpi_scim.scim.store import GROUP, USER, Resource
@@ -196,7 +202,7 @@ def _manager_id(resource: Mapping[str, Any]) -> int:
     text = _text(value, "manager.value")
     if text is None:
         return 0
-    if not text.isdigit() or int(text) <= 0:
+    if not is_id_text(text):
         raise InvalidValue(f"manager.value {text!r} is not the id of a user of this GLPI")
     return int(text)
 
@@ -255,8 +261,8 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
         login=login,
         columns=columns,
         active=active,
-        title=title.strip() or None if title else None,
-        category=category.strip() or None if category else None,
+        title=_trimmed(title),
+        category=_trimmed(category),
         manager_id=_manager_id(resource),
         emails=_emails(get_ci(resource, "emails")),
         password=password,
@@ -265,10 +271,15 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
     )
 
 
+def _trimmed(value: str | None) -> str | None:
+    """Dropdown names are trimmed, as GLPI's Dropdown::importExternal does."""
+    return value.strip() or None if value is not None else None
+
+
 @dataclass
 class GroupValues:
     name: str
-    member_ids: list[int] | None  # None: `members` not given
+    member_ids: list[int]  # the whole membership: a resource without `members` has none
     external_id: str | None
     stored: dict[str, Any]
 
@@ -283,7 +294,7 @@ def member_id(entry: Any) -> int:
     else:
         value = entry
     text = _text(value, "members.value")
-    if text is None or not text.isdigit() or int(text) <= 0:
+    if text is None or not is_id_text(text):
         raise InvalidValue(f"members: {value!r} is not the id of a user of this GLPI")
     return int(text)
 
@@ -308,10 +319,9 @@ def split_group(resource: Mapping[str, Any]) -> GroupValues:
     external_id = _text(get_ci(resource, "externalId"), "externalId")
     if external_id is not None:
         check_length("externalId", external_id)
-    members = get_ci(resource, "members")
     return GroupValues(
         name=group_name(get_ci(resource, "displayName")),
-        member_ids=None if members is None else member_ids(members),
+        member_ids=member_ids(get_ci(resource, "members")),
         external_id=external_id,
         stored={k: copy.deepcopy(v) for k, v in resource.items() if k not in _GROUP_OWNED},
     )

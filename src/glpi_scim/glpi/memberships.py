@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -242,11 +241,3 @@ def fingerprints(
         for key, count, highest in connection.execute(query.group_by(column)):
             result[int(key)] = (int(count), int(highest or 0))
     return result
-
-
-def label(name: str | None, items_id: int) -> str:
-    return history.with_id(name or "", items_id)
-
-
-def now_or(value: datetime | None, fallback: datetime) -> datetime:
-    return value if value is not None else fallback

@@ -15,10 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database, DatabaseError
-from glpi_scim.migrations import current_revision, head_revision, known_revisions, upgrade_to_head
+from glpi_scim.migrations import (
+    VERSION_TABLE,
+    current_revision,
+    head_revision,
+    known_revisions,
+    upgrade_to_head,
+)
 
 GLPI_VERSION = "10.0.19"  # the version the embedded schema mirrors
 SUPPORTED_SERIES = "10.0"
@@ -193,18 +200,35 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
 
 def ensure_tool_schema(database: Database) -> str:
     """Create or upgrade the tool's tables; returns the revision. Twice changes nothing."""
+    where = database.url_display
     with database.connect() as connection, _migration_lock(connection):
         revision = current_revision(connection)
         if revision is not None and revision not in known_revisions():
             raise ToolSchemaOutdated(
-                f"the tool's tables in {database.url_display} are at revision {revision}, "
-                "which this version of glpi-scim does not know: a newer glpi-scim created "
-                "them; upgrade glpi-scim"
+                f"the tool's tables in {where} are at revision {revision}, which this version "
+                "of glpi-scim does not know: a newer glpi-scim created them; upgrade glpi-scim"
             )
-        if revision != head_revision():
+        if revision == head_revision():
+            return revision
+        if revision is None:
+            present = set(inspect(connection).get_table_names())
+            strays = sorted(present & {table.name for table in tables.TOOL_TABLES})
+            if strays:
+                raise ToolSchemaOutdated(
+                    f"{where} has tool tables ({', '.join(strays)}) but no record of their "
+                    f"revision in {VERSION_TABLE}: they were not created by `glpi-scim db "
+                    "init`; drop them (after saving what they hold) and run it again"
+                )
+        try:
             upgrade_to_head(connection)
             if connection.in_transaction():
                 connection.commit()
+        except DBAPIError as exc:
+            raise SchemaError(
+                f"creating or upgrading the tool's tables in {where} failed: {exc.orig}; the "
+                "database user needs the CREATE, ALTER and INDEX privileges for `glpi-scim db "
+                "init`"
+            ) from None
     return head_revision()
 
 

@@ -47,8 +47,9 @@ from sqlalchemy import (
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key, fold
+from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
 from glpi_scim.glpi.mapping import DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
+from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
@@ -128,7 +129,7 @@ def formatted_user_name(users: FromClause) -> ColumnElement[Any]:
 
 
 def _is_canonical_id(value: str) -> bool:
-    return value.isdigit() and value.isascii() and str(int(value)) == value and int(value) > 0
+    return is_id_text(value) and str(int(value)) == value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,15 +214,15 @@ class TextTarget:
                 return func.substr(expr, -len(value)) == value if value else true()
             return _order(expr, op, value)
         if op == "eq":
-            return func.glpi_key(expr) == collation_key(value)
+            return sqlite_equal(expr, value)
         if op in ("co", "sw", "ew"):
-            return func.glpi_fold(expr).like(like_pattern(fold(value), op), escape=LIKE_ESCAPE)
-        return _order(func.glpi_fold(expr), op, fold(value))
+            return sqlite_like(expr, like_pattern(fold(value), op), LIKE_ESCAPE)
+        return _order(sqlite_folded(expr), op, fold(value))
 
     def sort_key(self) -> ColumnElement[Any]:
         expr = func.nullif(self.expr, "")
         if self.sqlite:
-            return expr if self.case_exact else func.glpi_fold(expr)
+            return expr if self.case_exact else sqlite_folded(expr)
         return self._exact(expr) if self.case_exact else self._ci(expr)
 
 

@@ -17,6 +17,7 @@ from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
 from glpi_scim.glpi.transaction import Transactions
 from glpi_scim.glpi.users import UserReader, UserWriter
+from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
 from glpi_scim.scim.store import (
     GROUP,
@@ -37,7 +38,7 @@ def utc_now() -> datetime:
 
 def _item_id(resource_type: str, resource_id: str) -> int:
     text = str(resource_id)
-    if not text.isdigit() or not text.isascii() or int(text) <= 0 or str(int(text)) != text:
+    if not is_id_text(text) or str(int(text)) != text:
         raise NotFound(f"{resource_type} {resource_id} not found")
     return int(text)
 

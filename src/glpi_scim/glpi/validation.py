@@ -9,6 +9,8 @@ from glpi_scim.scim.errors import InvalidValue
 
 # GLPI's VARCHAR(255) columns (glpi_users.name, realname, ..., glpi_groups.name).
 MAX_TEXT = 255
+# GLPI's ids are INT UNSIGNED: a larger number names no row (and SQLite cannot even bind it).
+MAX_ID = 4_294_967_295
 
 _LOGIN_EXTRA = frozenset("'@.-_ ")
 # An address PHP's FILTER_VALIDATE_EMAIL accepts: dot-atom local part of at most 64 characters,
@@ -54,6 +56,11 @@ def check_email(value: str) -> str:
         raise InvalidValue(f"emails: {value!r} is not an e-mail address")
     check_length("emails.value", address)
     return address
+
+
+def is_id_text(text: str) -> bool:
+    """True when `text` is decimal digits naming a possible GLPI id (1 to MAX_ID)."""
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
 
 
 def check_length(attribute: str, value: str, limit: int = MAX_TEXT) -> None:

@@ -268,6 +268,14 @@ class Parser:
         token = self.advance()
         if token.kind == "string":
             value: str = json.loads(token.text)
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    # "\ud800" is valid JSON, but no database can compare with half a character.
+                    raise GrammarError(
+                        "the string holds an unpaired UTF-16 surrogate escape", token.pos
+                    ) from None
             return value
         if token.kind == "number":
             return _number(token)

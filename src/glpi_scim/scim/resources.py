@@ -208,8 +208,12 @@ def coerce_single(attribute: Attribute, value: Any, where: str, *, partial: bool
     if kind == "string":
         if isinstance(value, str):
             return attribute.canonical(value) if attribute.canonical_values else value
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        # An integer has one decimal text (IdPs send employee numbers as numbers); any other
+        # number has several (1e3, 1000.0), so it is refused rather than guessed.
+        if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
+        if isinstance(value, float):
+            raise InvalidValue(f"'{where}' must be a string, not the number {value!r}")
         raise InvalidValue(f"'{where}' must be a string")
     if kind == "boolean":
         flag = parse_boolean(value)

@@ -20,6 +20,7 @@ from glpi_scim.server.errors import error_document, install_error_handlers
 from glpi_scim.server.health import Health
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, SCIM_MEDIA_TYPE, dump_json
 from glpi_scim.server.middleware import middleware
+from glpi_scim.server.openapi import OpenApiDocument
 from glpi_scim.server.resources import add_scim_routes
 
 log = logging.getLogger("glpi_scim.server")
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.resp_options.default_media_type = SCIM_MEDIA_TYPE
     install_error_handlers(app)
     app.add_route("/healthz", Health(context.database))
+    app.add_route("/openapi.json", OpenApiDocument(context.settings))
     add_scim_routes(app, context)
     _add_oauth_routes(app, context)
     return app

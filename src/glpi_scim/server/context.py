@@ -76,6 +76,8 @@ class AppContext:
             max_results=settings.max_results,
             default_count=min(DEFAULT_PAGE_SIZE, settings.max_results),
             bulk_max_payload_size=settings.max_body_bytes,
+            max_patch_operations=settings.max_patch_operations,
+            bulk_max_operations=settings.max_bulk_operations,
             # The SCIM password becomes the GLPI password only with password sync on.
             change_password=server.password_sync,
             tolerated_extensions=_tolerated_extensions(server),

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import falcon
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from glpi_scim.scim.errors import ERROR_SCHEMA, NotModified, ScimError
@@ -108,6 +108,9 @@ def install_error_handlers(app: falcon.App[falcon.Request, falcon.Response]) -> 
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(OperationalError, handle_database_unavailable)
     app.add_error_handler(PoolTimeout, handle_database_unavailable)
+    # A connection that broke under the driver (pymysql's "(0, '')") is not a bug either.
+    app.add_error_handler(InterfaceError, handle_database_unavailable)
+    app.add_error_handler(DisconnectionError, handle_database_unavailable)
     app.add_error_handler(falcon.HTTPError, handle_http_error)
     app.add_error_handler(ScimError, handle_scim_error)
 

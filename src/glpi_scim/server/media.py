@@ -9,6 +9,7 @@ deeper than `MAX_DEPTH`) is refused with 400 invalidSyntax before anything reads
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Protocol
 
 from glpi_scim.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError
@@ -17,6 +18,8 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 RESPONSE_CONTENT_TYPE = "application/scim+json; charset=utf-8"
 ACCEPTED_MEDIA_TYPES = frozenset({SCIM_MEDIA_TYPE, "application/json"})
 MAX_DEPTH = 64
+# No SCIM value needs more (a 64-bit integer has 20 digits).
+MAX_INTEGER_DIGITS = 100
 
 # One encoder for every response: compact separators, UTF-8 text, no NaN (not JSON).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -86,7 +89,11 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidSyntax(f"the request body is not valid UTF-8 (byte {exc.start})") from None
     try:
         document = json.loads(
-            text, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
         )
     except json.JSONDecodeError as exc:
         raise InvalidSyntax(
@@ -117,6 +124,23 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise InvalidSyntax(f"the request body contains {name}, which is not JSON")
+
+
+def _finite_float(literal: str) -> float:
+    # 1e999 is valid JSON syntax, but Python reads it as infinity, which no column can hold.
+    value = float(literal)
+    if not math.isfinite(value):
+        raise InvalidSyntax(f"the request body contains the number {literal[:40]}, too large")
+    return value
+
+
+def _bounded_int(literal: str) -> int:
+    # Python refuses to convert integers of thousands of digits (and converting is slow).
+    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise InvalidSyntax(
+            f"the request body contains an integer of more than {MAX_INTEGER_DIGITS} digits"
+        )
+    return int(literal)
 
 
 def _check_depth_and_text(document: Any) -> None:

@@ -94,7 +94,12 @@ class RequestTracking:
             },
         )
         if server is not None and server.log_requests:
-            self.context.log_writer.submit(_log_entry(req, resp, server, status, duration_ms))
+            try:
+                entry = _log_entry(req, resp, server, status, duration_ms)
+            except Exception:  # the request log must never turn an answer into an error
+                access_log.exception("request %s: request log entry not built", request_id)
+            else:
+                self.context.log_writer.submit(entry)
 
 
 def _loggable_path(path: str) -> str:
@@ -142,8 +147,8 @@ class BodyLimit:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         length = req.content_length
         if length is not None and length > self.limit:
-            # Do not read or keep the connection's unread body: ask the client to close.
-            resp.set_header("Connection", "close")
+            # No Connection header here: it is hop-by-hop, which WSGI servers refuse from an
+            # application (waitress turns it into a 500); the server handles the unread body.
             raise body_too_large(self.limit)
 
 

@@ -49,6 +49,9 @@ class GracefulServer:
             # so that waitress never buffers a huge chunked body before the app sees it.
             max_request_body_size=max_body_bytes * 4 + 65536,
             expose_tracebacks=False,
+            # X-Forwarded-* are believed only from the configured trusted proxies, a decision
+            # the app makes itself (security.networks); waitress must pass them through.
+            clear_untrusted_proxy_headers=False,
         )
 
     @property
@@ -90,7 +93,10 @@ class GracefulServer:
         dispatcher = self._server.task_dispatcher
         if dispatcher.queue:
             return True
+        # A channel is busy while a request is being received (`request`), queued or served
+        # (`requests`), or its response is not yet sent (`total_outbufs_len`).
         return any(
-            isinstance(channel, HTTPChannel) and (channel.requests or channel.total_outbufs_len)
+            isinstance(channel, HTTPChannel)
+            and (channel.request is not None or channel.requests or channel.total_outbufs_len)
             for channel in list(socket_map.values())
         )

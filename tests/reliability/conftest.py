@@ -1,0 +1,80 @@
+"""Fixtures of the reliability tests: the app served over HTTP on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from glpi_scim.config import Settings
+from glpi_scim.glpi.database import Database
+from glpi_scim.servers.models import IdentityServer
+
+from .support import Client, LiveServer, add_server, consistency_problems, live_server
+
+
+@dataclass
+class Served:
+    """A live server on a real database, one identity server and a client for it."""
+
+    live: LiveServer
+    database: Database
+    server: IdentityServer
+    token: str
+    client: Client
+
+    def new_client(self, *, timeout: float = 60) -> Client:
+        return Client(self.live.base_url, self.server.id, self.token, timeout=timeout)
+
+
+@pytest.fixture
+def serve(
+    settings_for: Callable[..., Settings],
+) -> Iterator[Callable[..., Served]]:
+    """`serve(database, **settings)`: a live server on that database, checked afterwards."""
+    stack = ExitStack()
+    served: list[Served] = []
+
+    def start(database: Database, **overrides: Any) -> Served:
+        overrides.setdefault("threads", 8)
+        server, token = add_server(database)
+        settings = settings_for(database, **overrides)
+        # The server opens its own engine and pool, as `glpi-scim serve` does.
+        live = stack.enter_context(live_server(settings))
+        client = Client(live.base_url, server.id, token)
+        stack.callback(client.close)
+        item = Served(live, database, server, token, client)
+        served.append(item)
+        return item
+
+    with stack:
+        yield start
+    for item in served:
+        assert consistency_problems(item.database) == {}
+
+
+@pytest.fixture
+def served(database: Database, serve: Callable[..., Served]) -> Served:
+    """A live server on the parametrised database (SQLite, and MariaDB when configured)."""
+    return serve(database)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many requests the fuzzing tests generated (also under xdist: user_properties travel
+    from the workers with each report)."""
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            properties = dict(getattr(report, "user_properties", ()))
+            if getattr(report, "when", None) == "teardown" and "fuzz_cases" in properties:
+                lines.append(
+                    f"{report.nodeid}: {properties['fuzz_cases']} generated requests, "
+                    f"statuses {properties.get('fuzz_statuses', {})}"
+                )
+    if lines:
+        terminalreporter.write_sep("-", "generated requests (reliability fuzzing)")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
