@@ -84,7 +84,9 @@ def anchor(path: str) -> str:
 
 def render(root: click.Command | None = None) -> str:
     if root is None:
-        from glpi_scim.cli.main import cli as root
+        from glpi_scim.cli.main import cli
+
+        root = cli
     root_context = click.Context(root, info_name=PROGRAM, max_content_width=100)
     entries = list(walk(root, root_context))
     lines = [HEADER]

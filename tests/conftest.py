@@ -236,3 +236,13 @@ def settings_for() -> Callable[..., Settings]:
         return dataclasses.replace(settings, **overrides) if overrides else settings
 
     return build
+
+
+MYSQL_FIXTURES = {"mysql_database", "empty_mysql_database", "glpi_mysql_database", "mysql_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `-m "not mysql"` deselects every test that needs MariaDB, however it asks for it.
+    for item in items:
+        if MYSQL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.mysql)

@@ -83,6 +83,7 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
+    SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -104,6 +105,7 @@ class Settings:
     max_bulk_operations: int = 1000
     db_timeout: int = 10
     log_level: str = "INFO"
+    log_format: str = "text"
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -321,3 +321,24 @@ def test_remove_and_enable_disable(database: Database, service: ServerService) -
         service.get(server.id)
     with database.begin() as connection:
         assert connection.execute(select(tables.users.c.id)).scalars().all() == [2, 3, 4, 5, 6]
+
+
+def test_default_token_lifetime_is_ten_years_but_never_past_2038(
+    service: ServerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timezone
+
+    import glpi_scim.security.bearer as bearer
+    import glpi_scim.servers.service as service_module
+
+    server = add(service).server
+    now = service_module.utcnow()
+    record = service.issue_token(server, issuer="x").record
+    assert record.expires_at is not None
+    assert abs(record.expires_at - (now + timedelta(days=3650))) < timedelta(minutes=1)
+
+    later = datetime(2031, 6, 1, tzinfo=timezone.utc)
+    monkeypatch.setattr(service_module, "utcnow", lambda: later)
+    monkeypatch.setattr(bearer, "utcnow", lambda: later)
+    record = service.issue_token(server, issuer="x").record
+    assert record.expires_at == datetime(2038, 1, 18, 3, 14, 7, tzinfo=timezone.utc)

@@ -80,9 +80,9 @@ def serve_command(
     )
     _valid_networks(settings.trusted_proxies)
     try:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
     except ValueError as exc:
-        raise CliError(f"log_level: {exc}", EXIT_UNUSABLE) from None
+        raise CliError(f"logging: {exc}", EXIT_UNUSABLE) from None
     database = cli.database(settings)
     _prepare_schema(database)
 

@@ -30,24 +30,27 @@ def token_group() -> None:
 @click.argument("server_ref", metavar="SERVER")
 @click.option(
     "--expires",
-    default=describe_duration(DEFAULT_TOKEN_LIFETIME),
-    show_default=True,
+    default=None,
     metavar="DURATION",
-    help="Lifetime: a number and a unit, y, w, d, h or min (90d, 12h, 1y).",
+    help="Lifetime: a number and a unit, y, w, d, h or min (90d, 12h, 1y). Default: "
+    f"{describe_duration(DEFAULT_TOKEN_LIFETIME)}, but never past 2038-01-19 (the database's "
+    "TIMESTAMP limit).",
 )
 @click.option("--comment", metavar="TEXT", help="Why or for whom the token is (shown in lists).")
 @json_option
 @handles_admin_errors
-def token_issue(server_ref: str, expires: str, comment: str | None, as_json: bool) -> None:
+def token_issue(server_ref: str, expires: str | None, comment: str | None, as_json: bool) -> None:
     """Issue a bearer token for SERVER (name or id) and print it once.
 
     Only its id (jti), expiry and comment are stored: a lost token cannot be shown again;
     issue another and revoke the lost one.
     """
-    try:
-        lifetime = parse_duration(expires)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--expires'") from None
+    lifetime = None
+    if expires is not None:
+        try:
+            lifetime = parse_duration(expires)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--expires'") from None
     settings = get_context().settings()
     service = server_service()
     server = service.get(server_ref)

@@ -153,6 +153,10 @@ def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
                 "connect_timeout": timeout,
                 "read_timeout": timeout,
                 "write_timeout": timeout,
+                # The tool writes UTC; TIMESTAMP columns convert from the session time zone,
+                # so the session must be UTC whatever the server's default zone is. GLPI then
+                # shows the right local time through its own session zone.
+                "init_command": "SET time_zone = '+00:00'",
             },
         )
     except NoSuchModuleError:

@@ -95,7 +95,7 @@ class LazyApp:
         from glpi_scim.server.logconfig import configure_logging
 
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         context = AppContext.create(settings)
         try:
             require_usable_schema(context.database)

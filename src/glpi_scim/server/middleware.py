@@ -16,6 +16,7 @@ glpi_scim.servers and glpi_scim.security.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from datetime import datetime, timezone
@@ -28,7 +29,9 @@ from glpi_scim.scim.errors import Forbidden, NotFound
 from glpi_scim.security.authenticator import AuthRequest, check_network
 from glpi_scim.security.networks import client_address
 from glpi_scim.server.context import AppContext
+from glpi_scim.server.logconfig import current_request_id
 from glpi_scim.server.media import body_too_large
+from glpi_scim.server.urls import from_trusted_proxy
 from glpi_scim.servers.errors import ServerNotFound
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.requestlog import RequestLogEntry
@@ -36,6 +39,8 @@ from glpi_scim.servers.requestlog import RequestLogEntry
 access_log = logging.getLogger("glpi_scim.server.access")
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# What a proxy's X-Request-Id may look like (it goes into logs and the request log's column).
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def new_request_id() -> str:
@@ -52,7 +57,8 @@ class RequestTracking:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         ctx = req.context
-        ctx.request_id = new_request_id()
+        ctx.request_id = self._forwarded_request_id(req) or new_request_id()
+        ctx.request_id_token = current_request_id.set(ctx.request_id)
         ctx.started = time.perf_counter()
         ctx.received_at = datetime.now(timezone.utc)
         ctx.server = None
@@ -65,6 +71,15 @@ class RequestTracking:
             self.context.settings.trusted_proxies,
         )
         resp.set_header("X-Request-Id", ctx.request_id)
+
+    def _forwarded_request_id(self, req: falcon.Request) -> str | None:
+        """The id a trusted proxy already gave this request, so that its logs and ours agree."""
+        given = req.get_header("X-Request-Id")
+        if not given or not _REQUEST_ID.match(given):
+            return None
+        if not from_trusted_proxy(req.remote_addr, self.context.settings.trusted_proxies):
+            return None
+        return given
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
@@ -100,6 +115,9 @@ class RequestTracking:
                 access_log.exception("request %s: request log entry not built", request_id)
             else:
                 self.context.log_writer.submit(entry)
+        token = getattr(ctx, "request_id_token", None)
+        if token is not None:
+            current_request_id.reset(token)
 
 
 def _loggable_path(path: str) -> str:

@@ -59,7 +59,8 @@ _ERROR_MEANINGS = {
     405: "Method not allowed on this endpoint",
     409: "Uniqueness conflict (userName, displayName, externalId)",
     412: "If-Match does not match the resource's current version",
-    413: "Body larger than max_body_bytes, or too many operations",
+    413: "Body larger than max_body_bytes, or too many operations (far larger bodies are "
+    "refused by the HTTP server itself, in text/plain)",
     415: "Body not application/scim+json (or application/json) in UTF-8",
     429: "Too many failed authentications from this address (see Retry-After)",
     501: "Not supported by this server",
@@ -326,7 +327,7 @@ def _components(settings: Settings) -> dict[str, Any]:
         "responses": {
             str(status): {
                 "description": meaning,
-                "content": {SCIM_JSON: {"schema": ref("Error")}},
+                "content": _error_content(status),
             }
             for status, meaning in _ERROR_MEANINGS.items()
         },
@@ -376,6 +377,15 @@ def _components(settings: Settings) -> dict[str, Any]:
             "digest": {"type": "http", "scheme": "digest"},
         },
     }
+
+
+def _error_content(status: int) -> dict[str, Any]:
+    content: dict[str, Any] = {SCIM_JSON: {"schema": _ref("Error")}}
+    if status in (400, 413):
+        # Requests the HTTP server (waitress) refuses before the application sees them: a
+        # malformed request line or header, or a body over 4 x max_body_bytes + 64 KiB.
+        content["text/plain"] = {"schema": {"type": "string"}}
+    return content
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ def request_base_url(req: falcon.Request, settings: Settings) -> str:
         return settings.public_url.rstrip("/")
     scheme = req.scheme
     netloc = req.netloc
-    if _from_trusted_proxy(req.remote_addr, settings.trusted_proxies):
+    if from_trusted_proxy(req.remote_addr, settings.trusted_proxies):
         forwarded_proto = _first(req.get_header("X-Forwarded-Proto"))
         if forwarded_proto and forwarded_proto.lower() in ("http", "https"):
             scheme = forwarded_proto.lower()
@@ -39,7 +39,8 @@ def scim_base_url(base_url: str, url_prefix: str, server_id: int | None) -> str:
     return root if server_id is None else f"{root}/{server_id}"
 
 
-def _from_trusted_proxy(remote_addr: str | None, trusted: Sequence[str]) -> bool:
+def from_trusted_proxy(remote_addr: str | None, trusted: Sequence[str]) -> bool:
+    """True when the direct peer is one of the trusted proxies (whose headers are believed)."""
     if not trusted or not remote_addr:
         return False
     try:

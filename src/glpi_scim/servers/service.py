@@ -286,15 +286,21 @@ class ServerService:
         server: IdentityServer,
         *,
         issuer: str,
-        lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+        lifetime: timedelta | None = None,
         comment: str | None = None,
     ) -> IssuedServerToken:
-        """A new bearer token for the server, recorded (jti, expiry, comment), shown once."""
+        """A new bearer token for the server, recorded (jti, expiry, comment), shown once.
+
+        Without a lifetime: DEFAULT_TOKEN_LIFETIME, shortened when it would pass the database's
+        TIMESTAMP limit (2038-01-19).
+        """
         if server.auth_method != "bearer":
             raise InvalidServerSetting(
                 f"identity server {server.name!r} uses {server.auth_method} security, not "
                 f"bearer: switch it with `glpi-scim server edit {server.id} --security bearer`"
             )
+        if lifetime is None:
+            lifetime = min(DEFAULT_TOKEN_LIFETIME, TIMESTAMP_MAX - utcnow() - timedelta(days=1))
         if lifetime <= timedelta(0):
             raise InvalidServerSetting("a token's lifetime must be longer than zero")
         try:
