@@ -121,3 +121,33 @@ def comparison_table(
             )
         table.add_row(*cells)
     return table
+
+
+def scaling_table(results: Mapping[str, Sequence[PhaseResult]]) -> Table:
+    """One row per server configuration: req/s per phase, and its ratio to the first row."""
+    names = list(results)
+    phases: dict[str, str] = {}
+    for rows in results.values():
+        for row in rows:
+            phases.setdefault(row.phase, row.title)
+    first = {row.phase: row for row in results[names[0]]} if names else {}
+    table = Table(title="Requests/s by server configuration", title_justify="left")
+    table.add_column("configuration")
+    for title in phases.values():
+        table.add_column(escape(title), justify="right")
+    table.add_column("peak RSS MB", justify="right")
+    for name in names:
+        by_phase = {r.phase: r for r in results[name]}
+        cells = [name]
+        for phase in phases:
+            r, base = by_phase.get(phase), first.get(phase)
+            if r is None or r.skipped:
+                cells.append("-")
+                continue
+            ratio = f" ({r.rps / base.rps:.2f}x)" if base and base.rps and name != names[0] else ""
+            flag = f" [red]({r.errors} err)[/]" if r.errors else ""
+            cells.append(f"{rate(r.rps)}{ratio}{flag}")
+        peak = max((x.rss_peak_mb for x in results[name]), default=0.0)
+        cells.append(_mb(peak))
+        table.add_row(*cells)
+    return table

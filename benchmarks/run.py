@@ -36,7 +36,7 @@ from benchmarks.dbstats import mariadb_version, mariadbd_cpu_ms, rows_read, stat
 from benchmarks.load import Limits, PhaseResult, run_phases, warm_up
 from benchmarks.phases import PHASE_NAMES
 from benchmarks.preload import preload
-from benchmarks.report import comparison_table, console, phase_table
+from benchmarks.report import comparison_table, console, phase_table, scaling_table
 from benchmarks.seed import SeedPlan, seed
 from benchmarks.targets import Launch, ceiling, glpi_scim_gunicorn, glpi_scim_waitress, scim2_server
 from glpi_scim.glpi.database import Database
@@ -259,7 +259,8 @@ def compare(options: dict[str, Any], stamp: str, work: Path) -> dict[str, Any]:
 
 def scaling(options: dict[str, Any], stamp: str, work: Path) -> dict[str, Any]:
     """glpi-scim on MariaDB: requests/s as waitress threads and gunicorn workers grow."""
-    limits = Limits(options["concurrency"], options["requests"], options["seconds"])
+    # Enough clients to keep the largest configuration busy.
+    limits = Limits(max(options["concurrency"], 8), options["requests"], options["seconds"])
     only = options["phases"] or SCALING_PHASES
     name = f"{options['mysql_name']}_{stamp.replace('-', '_')}_scaling"
     database, manifest = seed_mariadb(options["mysql"], name, options["users"])
@@ -280,7 +281,7 @@ def scaling(options: dict[str, Any], stamp: str, work: Path) -> dict[str, Any]:
         if not options["keep"]:
             drop_mariadb(database)
     console.rule("[bold]Scaling")
-    console.print(comparison_table(results, [next(iter(results))], list(results)))
+    console.print(scaling_table(results))
     return {"results": _serialise(results)}
 
 
