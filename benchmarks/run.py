@@ -211,6 +211,15 @@ def compare(options: dict[str, Any], stamp: str, work: Path) -> dict[str, Any]:
                 "glpi-scim mariadb", database.url, manifest.notes["server_id"], work, threads
             )
             results["glpi-scim mariadb"] = bench(launch, manifest, limits, only, counters)
+            # Membership edits as an IdP sends them for one group: one at a time.
+            serial = tuple(p for p in verdicts.MEMBER_PHASES if not only or p in only)
+            if serial:
+                launch = glpi_scim_waitress(
+                    verdicts.SERIAL, database.url, manifest.notes["server_id"], work, threads
+                )
+                results[verdicts.SERIAL] = bench(
+                    launch, manifest, replace(limits, concurrency=1), serial, counters
+                )
         finally:
             if not options["keep"]:
                 drop_mariadb(database)

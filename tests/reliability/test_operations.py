@@ -6,18 +6,19 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from click.testing import CliRunner
 from sqlalchemy import text
 
-from glpi_scim.cli.main import cli
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.schema import bootstrap_glpi
 from glpi_scim.server.logconfig import JsonFormatter, RequestIdFilter, configure_logging
@@ -204,12 +205,27 @@ def test_a_graceful_stop_answers_every_request_in_flight(sqlite_served: Served) 
 
 
 def serve_with(url: str, tmp_path: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        cli, ["--database", url, "serve", "--port", "0"], env={"COLUMNS": "200"}
+    """`glpi-scim --database URL serve` as a real process: its exit code and what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "glpi_scim", "--database", url, "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, " ".join(result.output.split())
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    return result.returncode, " ".join(output.split())
+
+
+def child_environment() -> dict[str, str]:
+    """This environment without GLPI_SCIM_* settings, which would leak into the child."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLPI_SCIM_")}
+    env.pop("GLPI_CONFIG_DIR", None)
+    env["COLUMNS"] = "200"
+    return env
 
 
 def closed_port() -> int:

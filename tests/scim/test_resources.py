@@ -219,7 +219,7 @@ def test_members_display_is_ignored() -> None:
 
 def test_datetime_and_numbers() -> None:
     assert validate({"userName": 12345})["userName"] == "12345"
-    with pytest.raises(InvalidValue, match="'userName' must be a string, not the number 1.5"):
+    with pytest.raises(InvalidValue, match=r"'userName' must be a string, not the number 1.5"):
         validate({"userName": 1.5})
 
 

@@ -103,12 +103,12 @@ def explain_connection_error(exc: DBAPIError, url_display: str) -> DatabaseError
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLAlchemy, not the sqlite3 module, decides where transactions start (see _sqlite_begin).
     dbapi_connection.isolation_level = None
-    # WAL lets readers run while one writer writes; busy_timeout queues writers instead of
-    # failing at once; foreign keys stay off as in GLPI (no FKs at all).
+    # WAL lets readers run while one writer writes; writers queue for the lock for up to
+    # db_timeout (sqlite3's `timeout`, set in engine_for_url) instead of failing at once;
+    # foreign keys stay off as in GLPI (no FKs at all).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 

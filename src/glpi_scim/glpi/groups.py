@@ -197,9 +197,7 @@ class GroupWriter:
             None,
             holder_visible=self._is_visible,
         )
-        members = memberships.resolve_users(
-            self.connection, self.server.id, values.member_ids
-        )
+        members = memberships.resolve_users(self.connection, self.server.id, values.member_ids)
         encoded = glpi_text.encode(values.name)
         result = self.connection.execute(
             tables.groups.insert().values(

@@ -246,10 +246,26 @@ def initialise_embedded(database: Database) -> bool:
     """
     created = False
     if database.is_sqlite and not has_glpi_tables(database):
+        _refuse_foreign_sqlite(database)
         create_glpi_schema(database)
         created = True
     ensure_tool_schema(database)
     return created
+
+
+def _refuse_foreign_sqlite(database: Database) -> None:
+    """The embedded database goes in a new or empty file, never into another program's."""
+    with database.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+    ours = {table.name for table in tables.TOOL_TABLES} | {VERSION_TABLE}
+    foreign = sorted(present - ours)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise NotAGlpiDatabase(
+            f"{database.url_display} is a SQLite database of another application (tables: "
+            f"{shown}); the embedded GLPI database is only created in a new or empty file: "
+            "set sqlite_path to another file"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
