@@ -32,7 +32,7 @@ USER = {
         {"value": "+33 6 00 00 42 11", "type": "mobile"},
     ],
     "title": "Engineer",
-    "groups": [{"value": "1", "display": "All staff", "$ref": f"{BASE}/Groups/1"}],
+    "groups": [{"value": "g1", "display": "All staff", "$ref": f"{BASE}/Groups/g1"}],
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "E0000042"},
     "meta": {
         "resourceType": "User",
@@ -44,14 +44,14 @@ USER = {
 }
 GROUP = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-    "id": "1",
+    "id": "g1",
     "displayName": "All staff",
     "meta": {
         "resourceType": "Group",
         "created": "2025-01-01T00:00:00Z",
         "lastModified": "2025-01-01T00:00:00Z",
         "version": 'W/"1"',
-        "location": f"{BASE}/Groups/1",
+        "location": f"{BASE}/Groups/g1",
     },
 }
 

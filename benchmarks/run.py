@@ -128,7 +128,7 @@ def ceiling_manifest(users: int) -> Manifest:
     return Manifest(
         users=users,
         user_ids=[str(7 + i) for i in range(users)],
-        big_group_id="1",
+        big_group_id="g1",
         big_group_members=min(50_000, users // 2),
         groups=1000,
     )

@@ -37,6 +37,7 @@ from benchmarks import dataset as ds
 from benchmarks import glpi_rows as rows
 from benchmarks.databases import fresh_mariadb, fresh_sqlite, glpi_sql_path
 from benchmarks.dataset import NO_CONTENT_VARIANT, Manifest
+from glpi_scim.glpi import ids as scim_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.clock import utcnow
@@ -231,8 +232,8 @@ def seed(
     _analyze(database)
     return Manifest(
         users=plan.users,
-        user_ids=[str(first_user + i) for i in range(plan.users)],
-        big_group_id=str(big_group) if big_group else "",
+        user_ids=[scim_ids.user_id(first_user + i) for i in range(plan.users)],
+        big_group_id=scim_ids.group_id(big_group) if big_group else "",
         big_group_members=ds.big_group_size(plan.users),
         groups=plan.groups,
         headers=headers,

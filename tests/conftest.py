@@ -246,3 +246,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MYSQL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.mysql)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many requests the fuzzing tests generated (tests record `fuzz_cases`; under xdist
+    user_properties travel from the workers with each report). Here, not in the reliability
+    tests' conftest, because the xdist controller loads only this one."""
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            properties = dict(getattr(report, "user_properties", ()))
+            if getattr(report, "when", None) == "teardown" and "fuzz_cases" in properties:
+                lines.append(
+                    f"{report.nodeid}: {properties['fuzz_cases']} generated requests, "
+                    f"statuses {properties.get('fuzz_statuses', {})}"
+                )
+    if lines:
+        terminalreporter.write_sep("-", "generated requests (reliability fuzzing)")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -42,6 +42,11 @@ def _typed(value: Any) -> Any:
     return value
 
 
+def glpi_id(scim_id: int | str) -> int:
+    """GLPI's id behind a SCIM id: a group's SCIM id is its GLPI id behind "g" ("g12")."""
+    return int(str(scim_id).removeprefix("g"))
+
+
 class Rows:
     """Reads GLPI's tables back the way a test wants to compare them."""
 
@@ -73,7 +78,7 @@ class Rows:
             for r in self.all(
                 "SELECT * FROM glpi_logs WHERE itemtype = :t AND items_id = :i ORDER BY id",
                 t=itemtype,
-                i=int(items_id),
+                i=glpi_id(items_id),
             )
         ]  # fmt: skip
 

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
-from glpi_scim.scim.store import MemberChange
+from glpi_scim.scim.filter import parse_filter
+from glpi_scim.scim.store import ListQuery, MemberChange
 
-from .support import Clock, Rows, group, replace_with, user
+from .support import Clock, Rows, glpi_id, group, replace_with, user
 
 
 def make_users(store: GlpiStore, *names: str) -> list[str]:
@@ -38,7 +39,7 @@ def test_create_group_as_glpi_does(store: GlpiStore, rows: Rows) -> None:
             members=[{"value": ann}, {"value": bob, "type": "User"}],
         ),
     )
-    group_id = int(created["id"])
+    group_id = glpi_id(created["id"])
     row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=group_id)
     assert row["name"] == "R&#38;D" and row["completename"] == "R&#38;D"
     assert (row["level"], row["groups_id"], row["entities_id"], row["is_recursive"]) == (1, 0, 0, 0)
@@ -62,12 +63,13 @@ def test_create_group_as_glpi_does(store: GlpiStore, rows: Rows) -> None:
     ]
     assert rows.logs("User", ann)[-1] == (15, "Group", 0, "", f"R&#38;D ({group_id})")
     assert created["displayName"] == "R&D" and created["externalId"] == "g-1"
+    assert created["id"] == f"g{group_id}"  # RFC 7643 §3.1: never the id of a user
     assert created["members"] == [
         {"value": ann, "type": "User", "display": "X Ann"},
         {"value": bob, "type": "User", "display": "X Bob"},
     ]
     assert store.get("User", ann)["groups"] == [
-        {"value": str(group_id), "display": "R&D", "type": "direct"}
+        {"value": created["id"], "display": "R&D", "type": "direct"}
     ]
 
 
@@ -76,7 +78,7 @@ def test_group_placement_follows_the_server(
 ) -> None:
     store = make_store(is_recursive=True)
     created = store.create("Group", group(displayName="Recursive"))
-    row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=int(created["id"]))
+    row = rows.one("SELECT * FROM glpi_groups WHERE id = :g", g=glpi_id(created["id"]))
     assert row["is_recursive"] == 1
 
 
@@ -119,14 +121,14 @@ def test_change_members_add_remove_replace(store: GlpiStore, rows: Rows, clock: 
     assert rows.count("glpi_groups_users") == 2
     store.change_members(gid, MemberChange(remove=[ann, "999"]))
     assert member_ids(store.get("Group", gid)) == [bob]
-    assert rows.logs("User", ann)[-1] == (16, "Group", 0, f"Team ({gid})", "")
+    assert rows.logs("User", ann)[-1] == (16, "Group", 0, f"Team ({glpi_id(gid)})", "")
     assert rows.logs("Group", gid)[-1] == (16, "User", 0, f"X Ann ({ann})", "")
     store.change_members(gid, MemberChange(replace=[{"value": cid}, {"value": ann}]))
     assert sorted(member_ids(store.get("Group", gid))) == sorted([cid, ann])
     store.change_members(gid, MemberChange(remove_all=True))
     assert "members" not in store.get("Group", gid)
     assert rows.count("glpi_groups_users") == 0
-    modified = rows.scalar("SELECT date_mod FROM glpi_groups WHERE id = :g", g=int(gid))
+    modified = rows.scalar("SELECT date_mod FROM glpi_groups WHERE id = :g", g=glpi_id(gid))
     assert str(modified).startswith("2025-03-04 10:20:31")
     before = rows.snapshot()
     with pytest.raises(InvalidValue):
@@ -153,7 +155,7 @@ def test_change_members_respects_if_match(store: GlpiStore, clock: Clock) -> Non
 def test_update_renames_and_sets_members(store: GlpiStore, rows: Rows) -> None:
     ann, bob = make_users(store, "ann", "bob")
     created = store.create("Group", group(displayName="Old", members=[{"value": ann}]))
-    gid = int(created["id"])
+    gid = glpi_id(created["id"])
     with store.database.begin() as connection:  # a sub-group made in GLPI's UI
         connection.execute(
             text(
@@ -193,14 +195,14 @@ def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
     created = store.create(
         "Group", group(displayName="Doomed", members=[{"value": ann}, {"value": bob}])
     )
-    gid = int(created["id"])
+    gid = glpi_id(created["id"])
     with store.database.begin() as connection:
         connection.execute(
             text(
                 "UPDATE glpi_groups SET groups_id = :p, level = 2, "
                 "completename = 'Parent > Doomed' WHERE id = :g"
             ),
-            {"p": int(parent["id"]), "g": gid},
+            {"p": glpi_id(parent["id"]), "g": gid},
         )
         connection.execute(
             text(
@@ -220,7 +222,7 @@ def test_delete_purges_group(store: GlpiStore, rows: Rows) -> None:
     assert rows.logs("User", bob)[-1] == (16, "Group", 0, f"Doomed ({gid})", "")
     kid = rows.one("SELECT * FROM glpi_groups WHERE name = 'Kid'")
     assert (kid["groups_id"], kid["level"], kid["completename"]) == (
-        int(parent["id"]), 2, "Parent > Kid",
+        glpi_id(parent["id"]), 2, "Parent > Kid",
     )  # fmt: skip
     assert rows.user(ann)["groups_id"] == 0
     with pytest.raises(NotFound):
@@ -267,3 +269,34 @@ def test_update_without_members_empties_the_group(store: GlpiStore, rows: Rows) 
     updated = store.update("Group", created["id"], replace_with(members=None))
     assert "members" not in updated
     assert rows.count("glpi_groups_users") == 0
+
+
+def test_group_ids_never_collide_with_user_ids(store: GlpiStore, rows: Rows) -> None:
+    """RFC 7643 §3.1: an id is unique across all resources; GLPI numbers users and groups
+    separately, so a group's id is its GLPI id behind "g"."""
+    (ann,) = make_users(store, "ann")
+    team = store.create("Group", group(displayName="Team", members=[{"value": ann}]))
+    number = glpi_id(team["id"])
+    assert team["id"] == f"g{number}"
+    assert store.get("Group", team["id"])["displayName"] == "Team"
+    for wrong in (str(number), f"G{number}", f"g0{number}", f"g{number} ", "g"):
+        with pytest.raises(NotFound):
+            store.get("Group", wrong)
+    with pytest.raises(NotFound):
+        store.get("User", team["id"])
+    assert store.get("User", ann)["groups"][0]["value"] == team["id"]
+
+    def groups_where(text: str) -> list[str]:
+        query = ListQuery(filter=parse_filter(text, "Group"), count=100)
+        return [r["id"] for r in store.list("Group", query).resources]
+
+    def users_where(text: str) -> list[str]:
+        query = ListQuery(filter=parse_filter(text, "User"), count=100)
+        return [r["id"] for r in store.list("User", query).resources]
+
+    assert groups_where(f'id eq "{team["id"]}"') == [team["id"]]
+    assert groups_where(f'id eq "{number}"') == []
+    assert groups_where('id sw "g"') == [team["id"]]
+    assert users_where(f'groups.value eq "{team["id"]}"') == [ann]
+    assert users_where(f'groups[value eq "{number}"]') == []
+    assert groups_where(f'members.value eq "{ann}"') == [team["id"]]

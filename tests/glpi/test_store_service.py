@@ -10,7 +10,7 @@ from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import NotFound
 from glpi_scim.scim.service import ScimService
 
-from .support import ENTERPRISE, Rows
+from .support import ENTERPRISE, Rows, glpi_id
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -94,7 +94,7 @@ def test_okta_style_group_push(service: ScimService, rows: Rows) -> None:
     assert "members" not in got.body
     members = service.get("Group", group_id).body["members"]
     assert [m["value"] for m in members] == ids[1:]
-    assert rows.scalar("SELECT name FROM glpi_groups WHERE id = :g", g=int(group_id)) == (
+    assert rows.scalar("SELECT name FROM glpi_groups WHERE id = :g", g=glpi_id(group_id)) == (
         "Okta Team 2"
     )
     user_groups = service.get("User", ids[1]).body["groups"]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
@@ -493,7 +494,8 @@ def test_deactivate_policy(make_store: Callable[..., GlpiStore], rows: Rows) -> 
     assert store.list("User", _filter('userName eq "quits"')).total == 0
     # The externalId is free again; a new POST of the login brings the user back.
     back = store.create("User", user(userName="quits", externalId="Q"))
-    assert back["id"] == created["id"] and back["active"] is True
+    # Created without `active`: unassigned in SCIM, active in GLPI (GLPI's default).
+    assert back["id"] == created["id"] and "active" not in back
     assert rows.user(created["id"])["is_active"] == 1
     # Another identity server still sees the deactivated account.
     other = make_store(id=2, delete_policy="deactivate")
@@ -586,3 +588,71 @@ def test_php_verifies_the_stored_password(
         row["password"],
     )
     assert json.loads(verdict) == [True, False, "bcrypt", 10]
+
+
+def test_email_primary_comes_back_as_sent(store: GlpiStore, rows: Rows) -> None:
+    """GLPI needs one default e-mail (the primary one, else the first); SCIM's `primary` still
+    round-trips as the client sent it."""
+    created = store.create(
+        "User",
+        user(
+            userName="mailer",
+            emails=[
+                {"value": "a@example.com", "type": "home", "primary": False},
+                {"value": "b@example.com", "type": "work"},
+            ],
+        ),
+    )
+    assert created["emails"] == [
+        {"value": "a@example.com", "type": "home", "primary": False},
+        {"value": "b@example.com", "type": "work"},
+    ]
+    defaults = rows.all(
+        "SELECT email, is_default FROM glpi_useremails WHERE users_id = :u ORDER BY email",
+        u=int(created["id"]),
+    )
+    assert [(r["email"], r["is_default"]) for r in defaults] == [
+        ("a@example.com", 1),
+        ("b@example.com", 0),
+    ]
+    # Filters see what a GET shows, not GLPI's is_default.
+    assert store.list("User", _filter("emails[primary eq true]")).total == 0
+    assert store.list("User", _filter("emails[primary eq false]")).total == 1
+    assert store.list("User", _filter('emails[type eq "home" and primary pr]')).total == 1
+
+
+def test_removing_active_leaves_it_unassigned(store: GlpiStore, rows: Rows) -> None:
+    """GLPI's is_active cannot be NULL: a removed `active` is absent from SCIM while GLPI
+    keeps the account active, its default."""
+    created = store.create("User", user(userName="flag", active=False))
+    assert created["active"] is False and rows.user(created["id"])["is_active"] == 0
+    removed = store.update("User", created["id"], replace_with(active=None))
+    assert "active" not in removed and "active" not in store.get("User", created["id"])
+    assert rows.user(created["id"])["is_active"] == 1
+    assert store.list("User", _filter('userName eq "flag" and active pr')).total == 0
+    assert store.list("User", _filter('userName eq "flag" and active eq true')).total == 0
+    # Other changes keep it unassigned; setting it again shows it again.
+    renamed = store.update("User", created["id"], replace_with(nickName="F"))
+    assert "active" not in renamed
+    again = store.update("User", created["id"], replace_with(active=True))
+    assert again["active"] is True
+    assert store.list("User", _filter('userName eq "flag" and active eq true')).total == 1
+    # A deactivation made in GLPI's UI shows through.
+    store.update("User", created["id"], replace_with(active=None))
+    with rows.database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE glpi_users SET is_active = 0 WHERE id = :u"), {"u": int(created["id"])}
+        )
+    assert store.get("User", created["id"])["active"] is False
+    assert store.list("User", _filter('userName eq "flag" and active eq false')).total == 1
+
+
+def test_external_id_is_case_exact(store: GlpiStore) -> None:
+    """RFC 7643 §3.1: externalId is caseExact, on MariaDB too (a utf8mb4_bin column)."""
+    upper = store.create("User", user(userName="upper", externalId="ABC"))
+    lower = store.create("User", user(userName="lower", externalId="abc"))
+    assert upper["id"] != lower["id"]
+    found = store.list("User", _filter('externalId eq "abc"')).resources
+    assert [r["id"] for r in found] == [lower["id"]]
+    with pytest.raises(Uniqueness):
+        store.create("User", user(userName="again", externalId="abc"))

@@ -31,6 +31,11 @@ CREATED, FIELD, TRASHED, RESTORED, MEMBER_ADDED, MEMBER_REMOVED = 20, 0, 13, 14,
 OPTION_LOGIN, OPTION_REALNAME, OPTION_FIRSTNAME, OPTION_ACTIVE, OPTION_TITLE = 1, 34, 9, 8, 81
 
 
+def glpi_id(scim_id: int | str) -> int:
+    """GLPI's id behind a SCIM id: a group's SCIM id is its GLPI id behind "g" ("g12")."""
+    return int(str(scim_id).removeprefix("g"))
+
+
 class Glpi:
     """Reads GLPI's rows, the way GLPI itself would see them."""
 
@@ -66,13 +71,13 @@ class Glpi:
         return self._rows(select(table).where(table.c.users_id == int(user_id)))
 
     def group(self, group_id: int | str) -> RowMapping | None:
-        rows = self._rows(select(tables.groups).where(tables.groups.c.id == int(group_id)))
+        rows = self._rows(select(tables.groups).where(tables.groups.c.id == glpi_id(group_id)))
         return rows[0] if rows else None
 
     def members(self, group_id: int | str) -> dict[int, int]:
         """users_id -> is_dynamic for the group's glpi_groups_users rows."""
         table = tables.groups_users
-        rows = self._rows(select(table).where(table.c.groups_id == int(group_id)))
+        rows = self._rows(select(table).where(table.c.groups_id == glpi_id(group_id)))
         return {int(row["users_id"]): int(row["is_dynamic"]) for row in rows}
 
     def user_groups(self, user_id: int | str) -> set[int]:
@@ -92,7 +97,9 @@ class Glpi:
 
     def logs(self, itemtype: str, items_id: int | str, **match: Any) -> list[RowMapping]:
         table = tables.logs
-        query = select(table).where(table.c.itemtype == itemtype, table.c.items_id == int(items_id))
+        query = select(table).where(
+            table.c.itemtype == itemtype, table.c.items_id == glpi_id(items_id)
+        )
         for column, value in match.items():
             query = query.where(table.c[column] == value)
         return self._rows(query.order_by(table.c.id))

@@ -60,21 +60,3 @@ def serve(
 def served(database: Database, serve: Callable[..., Served]) -> Served:
     """A live server on the parametrised database (SQLite, and MariaDB when configured)."""
     return serve(database)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many requests the fuzzing tests generated (also under xdist: user_properties travel
-    from the workers with each report)."""
-    lines = []
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            properties = dict(getattr(report, "user_properties", ()))
-            if getattr(report, "when", None) == "teardown" and "fuzz_cases" in properties:
-                lines.append(
-                    f"{report.nodeid}: {properties['fuzz_cases']} generated requests, "
-                    f"statuses {properties.get('fuzz_statuses', {})}"
-                )
-    if lines:
-        terminalreporter.write_sep("-", "generated requests (reliability fuzzing)")
-        for line in sorted(lines):
-            terminalreporter.write_line(line)

@@ -4,7 +4,6 @@ database invariants every test checks at the end."""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import threading
 import time
@@ -381,7 +380,3 @@ def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.
             return True
         time.sleep(interval)
     return condition()
-
-
-def replace_settings(settings: Settings, **changes: Any) -> Settings:
-    return dataclasses.replace(settings, **changes)

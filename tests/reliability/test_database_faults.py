@@ -6,6 +6,7 @@ The server's database URL points at a loopback TCP proxy to MariaDB that the tes
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from sqlalchemy import event, make_url
 from glpi_scim.config import Settings
 from glpi_scim.glpi.database import Database
 
+from .conftest import Served
 from .support import (
     Client,
     LiveServer,
@@ -32,8 +34,6 @@ from .support import (
     user,
     wait_for,
 )
-
-pytestmark = pytest.mark.mysql
 
 DB_TIMEOUT = 2
 
@@ -191,7 +191,7 @@ def test_a_transaction_cut_in_the_middle_leaves_nothing(
     assert retried.status_code == 201, retried.text
 
 
-def test_a_server_started_while_the_database_is_down_recovers(
+def test_requests_while_the_database_is_down_get_503_then_recover(
     proxy: TcpProxy, proxied: Proxied
 ) -> None:
     live, client = proxied.live, proxied.client
@@ -209,3 +209,26 @@ def _logins(database: Database) -> set[str]:
 
     with database.engine.connect() as connection:
         return {row[0] for row in connection.execute(text("SELECT name FROM glpi_users"))}
+
+
+def test_a_sqlite_writer_lock_held_elsewhere_is_a_503_within_db_timeout(
+    sqlite_database: Database, serve: Callable[..., Served]
+) -> None:
+    """Another process holds the embedded database's write lock: a request waits db_timeout,
+    then gets a 503; the lock gone, it goes through."""
+    served = serve(sqlite_database, db_timeout=1)
+    path = make_url(sqlite_database.url).database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        response = served.client.post("/Users", user("waits"))
+        elapsed = time.monotonic() - started
+        assert_scim_error(response, 503)
+        assert int(response.headers["Retry-After"]) > 0
+        assert 0.9 < elapsed < 4, elapsed
+    finally:
+        other.rollback()
+        other.close()
+    assert served.client.post("/Users", user("waits")).status_code == 201

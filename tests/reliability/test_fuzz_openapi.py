@@ -37,7 +37,7 @@ from glpi_scim.server.openapi import build_openapi, openapi_json
 from .conftest import Served
 from .support import group, user
 
-FUZZ_EXAMPLES = int(os.environ.get("GLPI_SCIM_FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("GLPI_SCIM_FUZZ_EXAMPLES", "20"))
 DOCS_COPY = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 CHECKS = [
     not_a_server_error,
@@ -80,7 +80,14 @@ def test_the_description_follows_the_settings() -> None:
 
 @pytest.fixture
 def fuzzed(sqlite_database: Database, serve: Callable[..., Served]) -> Served:
-    served = serve(sqlite_database, max_body_bytes=65536, max_results=20)
+    # Small limits: generated documents stay small (fast), and some cross the limits.
+    served = serve(
+        sqlite_database,
+        max_body_bytes=65536,
+        max_results=20,
+        max_patch_operations=20,
+        max_bulk_operations=20,
+    )
     client = served.client
     ids = [client.post("/Users", user(f"seed{i}")).json()["id"] for i in range(3)]
     client.post("/Groups", group("Seed group", members=[{"value": i} for i in ids]))

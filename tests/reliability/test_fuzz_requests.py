@@ -25,7 +25,7 @@ from glpi_scim.glpi.database import Database
 from .conftest import Served
 from .support import ENTERPRISE, PATCH_SCHEMA, USER_SCHEMA, consistency_problems, group, user
 
-SCALE = int(os.environ.get("GLPI_SCIM_FUZZ_EXAMPLES", "12")) / 12
+SCALE = int(os.environ.get("GLPI_SCIM_FUZZ_EXAMPLES", "20")) / 20
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 FullUser = User[EnterpriseUser]  # type: ignore[misc]
 

@@ -97,6 +97,10 @@ def test_group_lifecycle_with_members(api: Api) -> None:
     assert group["displayName"] == "R&D"
     assert [m["value"] for m in group["members"]] == [alice["id"]]
     assert created.headers["location"].endswith(f"/Groups/{group['id']}")
+    # Ids are unique across types (RFC 7643 §3.1): a group's is "g" and GLPI's number, and the
+    # bare number names no group.
+    assert group["id"].startswith("g") and group["id"] not in (alice["id"], bob["id"])
+    assert_scim_error(api.get(f"/Groups/{group['id'].removeprefix('g')}"), 404)
 
     added = api.patch(
         f"/Groups/{group['id']}",

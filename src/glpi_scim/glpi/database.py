@@ -39,6 +39,7 @@ class Database:
     engine: Engine
     url: str
     url_display: str  # the URL with its password masked, for messages
+    timeout: int = 10  # settings.db_timeout: the longest a request waits for the database
 
     @property
     def dialect(self) -> str:
@@ -199,4 +200,9 @@ def open_database(settings: Settings) -> Database:
     No connection is made yet; the first query (or `check_schema`) reports connection problems.
     """
     url = database_url(settings)
-    return Database(engine_for_url(url, timeout=settings.db_timeout), url, mask_url_password(url))
+    return Database(
+        engine_for_url(url, timeout=settings.db_timeout),
+        url,
+        mask_url_password(url),
+        timeout=settings.db_timeout,
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, and_, delete, func, select, update
 from sqlalchemy.sql import Select
 
 from glpi_scim.glpi import history, memberships, tables, verbatim
+from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
@@ -64,7 +65,7 @@ class GroupReader:
         query = _select(self.server.id).where(G.c.id == group_id)
         row = self.connection.execute(query).first()
         if row is None:
-            raise NotFound(f"Group {group_id} not found")
+            raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         return self.render([row], skip)[0]
 
     def page(
@@ -167,7 +168,7 @@ class GroupWriter:
             select(groups).where(groups.c.id == group_id).with_for_update()
         ).first()
         if row is None:
-            raise NotFound(f"Group {group_id} not found")
+            raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         return row
 
     def _check_name(self, name: str, group_id: int | None) -> None:

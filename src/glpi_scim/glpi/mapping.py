@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from glpi_scim.glpi import history, languages
+from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi.validation import (
     MAX_TEXT,
     check_email,
@@ -83,6 +84,10 @@ ACTIVE = TextColumn("is_active", history.USER_ACTIVE)
 LANGUAGE = TextColumn("language", history.USER_LANGUAGE, 10)
 SUPERVISOR_OPTION = history.USER_SUPERVISOR
 
+# Key of the tool's resource row marking `active` as unassigned while glpi_users.is_active is 1.
+# Not a valid SCIM attribute name (RFC 7643 §2.1), so it never meets one sent by a client.
+ACTIVE_UNASSIGNED = "#activeUnassigned"
+
 # Top-level User attributes with a GLPI home (wholly or partly); everything else is verbatim.
 _USER_OWNED = frozenset(
     {
@@ -124,7 +129,9 @@ class UserValues:
 
     login: str
     columns: dict[str, Any]  # glpi_users text columns and language
-    active: bool | None  # None: not given (a new user is active; an update keeps the flag)
+    # None: unassigned; GLPI's is_active cannot be NULL, so the user is active (GLPI's default)
+    # and ACTIVE_UNASSIGNED in `stored` keeps `active` out of the resource.
+    active: bool | None
     title: str | None
     category: str | None
     manager_id: int  # 0: none
@@ -210,7 +217,7 @@ def _manager_id(resource: Mapping[str, Any]) -> int:
 def _stored_user(resource: Mapping[str, Any]) -> dict[str, Any]:
     stored: dict[str, Any] = {}
     for key, value in resource.items():
-        if key in _USER_OWNED:
+        if key in _USER_OWNED or key == ACTIVE_UNASSIGNED:
             continue
         if key == "name" and isinstance(value, Mapping):
             rest = {k: v for k, v in value.items() if k.lower() not in ("givenname", "familyname")}
@@ -257,6 +264,9 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
     external_id = _text(get_ci(resource, "externalId"), "externalId")
     if external_id is not None:
         check_length("externalId", external_id)
+    stored = _stored_user(resource)
+    if active is None:
+        stored[ACTIVE_UNASSIGNED] = True
     return UserValues(
         login=login,
         columns=columns,
@@ -267,7 +277,7 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
         emails=_emails(get_ci(resource, "emails")),
         password=password,
         external_id=external_id,
-        stored=_stored_user(resource),
+        stored=stored,
     )
 
 
@@ -379,7 +389,10 @@ def _emails_out(record: UserRecord) -> list[dict[str, Any]]:
             for key in ("type", "display"):
                 if original.get(key) is not None:
                     entry[key] = original[key]
-        if is_default:
+            # `primary` as the client sent it; GLPI's is_default may differ (GLPI needs one).
+            if isinstance(original.get("primary"), bool):
+                entry["primary"] = original["primary"]
+        elif is_default:
             entry["primary"] = True
         out.append(entry)
     return out
@@ -425,7 +438,7 @@ def _language_out(record: UserRecord, out: dict[str, Any]) -> None:
 def user_resource(record: UserRecord) -> Resource:
     """The SCIM User for a GLPI user, `meta` included (without `location`)."""
     stored = record.stored
-    out: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(record.id)}
+    out: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": resource_ids.user_id(record.id)}
     if record.external_id is not None:
         out["externalId"] = record.external_id
     out["userName"] = record.login
@@ -436,7 +449,15 @@ def user_resource(record: UserRecord) -> Resource:
     if name:
         out["name"] = name
     for key, value in stored.items():
-        if key in ("name", "emails", "phoneNumbers", "preferredLanguage", "locale", ENTERPRISE):
+        if key in (
+            "name",
+            "emails",
+            "phoneNumbers",
+            "preferredLanguage",
+            "locale",
+            ENTERPRISE,
+            ACTIVE_UNASSIGNED,
+        ):
             continue
         out[key] = copy.deepcopy(value)
     if record.columns.get("nickname"):
@@ -448,7 +469,8 @@ def user_resource(record: UserRecord) -> Resource:
     _language_out(record, out)
     if record.columns.get("timezone"):
         out["timezone"] = record.columns["timezone"]
-    out["active"] = record.is_active
+    if not (record.is_active and stored.get(ACTIVE_UNASSIGNED) is True):
+        out["active"] = record.is_active  # a deactivation made in GLPI shows through
     emails = _emails_out(record)
     if emails:
         out["emails"] = emails
@@ -457,7 +479,8 @@ def user_resource(record: UserRecord) -> Resource:
         out["phoneNumbers"] = phones
     if record.groups:
         out["groups"] = [
-            {"value": str(gid), "display": name, "type": "direct"} for gid, name in record.groups
+            {"value": resource_ids.group_id(gid), "display": name, "type": "direct"}
+            for gid, name in record.groups
         ]
     enterprise = copy.deepcopy(stored.get(ENTERPRISE) or {})
     if record.columns.get("registration_number"):
@@ -475,7 +498,7 @@ def user_resource(record: UserRecord) -> Resource:
 
 
 def group_resource(record: GroupRecord) -> Resource:
-    out: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(record.id)}
+    out: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": resource_ids.group_id(record.id)}
     if record.external_id is not None:
         out["externalId"] = record.external_id
     out["displayName"] = record.name

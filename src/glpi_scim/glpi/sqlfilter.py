@@ -45,16 +45,16 @@ from sqlalchemy import (
     true,
 )
 
+from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
-from glpi_scim.glpi.mapping import DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
-from glpi_scim.glpi.validation import is_id_text
+from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
 from glpi_scim.scim.schemas import Resolved, ResourceType, resource_type
-from glpi_scim.scim.store import USER
+from glpi_scim.scim.store import GROUP, USER
 from glpi_scim.scim.values import fold as scim_fold
 from glpi_scim.scim.values import parse_datetime
 
@@ -126,10 +126,6 @@ def formatted_user_name(users: FromClause) -> ColumnElement[Any]:
         (has_real, case((has_first, real.concat(" ").concat(first)), else_=real)),
         else_=login,
     )
-
-
-def _is_canonical_id(value: str) -> bool:
-    return is_id_text(value) and str(int(value)) == value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,43 +254,86 @@ class BoolTarget:
         return self.expr
 
 
-class FlagTarget(BoolTarget):
-    """A flag shown only when set (an e-mail's `primary`): unset means absent, not false."""
+class ActiveTarget(BoolTarget):
+    """glpi_users.is_active, absent while the tool's row marks `active` unassigned (GLPI keeps 1
+    then; a deactivation made in GLPI still shows, as mapping.user_resource does)."""
+
+    def __init__(self, expr: ColumnElement[Any], attributes: ColumnElement[Any]):
+        super().__init__(expr)
+        marked = func.json_extract(attributes, f'$."{ACTIVE_UNASSIGNED}"').is_not(None)
+        self.unassigned = and_(expr == 1, marked)
 
     def present(self) -> Predicate:
-        test: Predicate = self.expr == self.true_value
-        return test
+        return and_(super().present(), not_(self.unassigned))
 
     def compare(self, op: str, value: Literal_) -> Predicate:
-        if op != "eq" or value is not True:
+        return and_(super().compare(op, value), not_(self.unassigned))
+
+    def sort_key(self) -> ColumnElement[Any]:
+        return case((self.unassigned, None), else_=self.expr)
+
+
+class SentPrimaryTarget:
+    """An e-mail's `primary` as mapping._emails_out shows it: as the client sent it for an
+    address it sent, else GLPI's is_default (shown only when set)."""
+
+    def __init__(self, sent: LookupTarget, not_sent: Predicate, is_default: ColumnElement[Any]):
+        self.sent = sent
+        self.glpi_default = and_(not_sent, is_default == 1)
+
+    def present(self) -> Predicate:
+        return or_(self.sent.present(), self.glpi_default)
+
+    def compare(self, op: str, value: Literal_) -> Predicate:
+        if op != "eq" or not isinstance(value, bool):
             return false()
-        return self.present()
+        sent = self.sent.compare(op, value)
+        return or_(sent, self.glpi_default) if value else sent
+
+    def sort_key(self) -> ColumnElement[Any]:
+        raise InvalidValue("cannot sort by 'emails.primary'")
 
 
 class IdTarget:
-    """A GLPI id shown as a string (`id`, `members.value`, `manager.value`); 0 means none."""
+    """A GLPI id shown as a string (`id`, `members.value`, `manager.value`); 0 means none.
 
-    def __init__(self, sqlite: bool, expr: ColumnElement[Any], extra: Predicate | None = None):
+    `resource_type` says how the id is written (see ids.py): a group's id has a prefix.
+    """
+
+    def __init__(
+        self,
+        sqlite: bool,
+        expr: ColumnElement[Any],
+        extra: Predicate | None = None,
+        resource_type: str = USER,
+    ):
         self.sqlite = sqlite
         self.expr = expr
         self.extra = extra
+        self.resource_type = resource_type
 
     def present(self) -> Predicate:
         test = self.expr > 0
         return and_(test, self.extra) if self.extra is not None else test
 
+    def _text(self) -> ColumnElement[Any]:
+        number = cast(self.expr, String)
+        head = resource_ids.prefix(self.resource_type)
+        return literal(head, String) + number if head else number
+
     def compare(self, op: str, value: Literal_) -> Predicate:
         if not isinstance(value, str):
             return false()
         if op == "eq":
-            if not _is_canonical_id(value):
+            item_id = resource_ids.parse(self.resource_type, value)
+            if item_id is None:
                 return false()
-            return and_(self.present(), self.expr == int(value))
-        as_text = TextTarget(self.sqlite, cast(self.expr, String), case_exact=True)
+            return and_(self.present(), self.expr == item_id)
+        as_text = TextTarget(self.sqlite, self._text(), case_exact=True)
         return and_(self.present(), as_text.compare(op, value))
 
     def sort_key(self) -> ColumnElement[Any]:
-        return case((self.present(), cast(self.expr, String)), else_=None)
+        return case((self.present(), self._text()), else_=None)
 
 
 class DateTarget:
@@ -696,7 +735,7 @@ class SqlFilter:
         if resolved.extension:
             return None
         if name == "id":
-            return IdTarget(self.sqlite, item.c.id)
+            return IdTarget(self.sqlite, item.c.id, resource_type=self.frame.resource_type)
         if name == "externalId":
             return TextTarget(self.sqlite, row.c.external_id, case_exact=True)
         if name == "meta":
@@ -740,7 +779,7 @@ class SqlFilter:
             if name in DROPDOWNS:
                 return self._dropdown(name)
             if name == "active":
-                return BoolTarget(users.c.is_active)
+                return ActiveTarget(users.c.is_active, self.frame.row.c.attributes)
             if name in ("preferredLanguage", "locale"):
                 return self._language(name)
             if name == "emails":
@@ -839,7 +878,11 @@ class SqlFilter:
                 "value": lambda: TextTarget(
                     self.sqlite, emails.c.email, case_exact=False, encoded=True
                 ),
-                "primary": lambda: FlagTarget(emails.c.is_default),
+                "primary": lambda: SentPrimaryTarget(
+                    LookupTarget(stored, same_address, "primary"),
+                    not_(stored.exists(same_address)),
+                    emails.c.is_default,
+                ),
                 "type": by_address("type"),
                 "display": by_address("display"),
             },
@@ -897,7 +940,7 @@ class SqlFilter:
             links.join(groups, groups.c.id == links.c.groups_id),
             links.c.users_id == self.frame.item.c.id,
             {
-                "value": lambda: IdTarget(self.sqlite, links.c.groups_id),
+                "value": lambda: IdTarget(self.sqlite, links.c.groups_id, resource_type=GROUP),
                 "display": lambda: TextTarget(
                     self.sqlite, groups.c.name, case_exact=False, encoded=True
                 ),

@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from glpi_scim.glpi import history, mapping, tables
+from glpi_scim.glpi import history, ids, mapping, tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
 from glpi_scim.glpi.transaction import Transactions
 from glpi_scim.glpi.users import UserReader, UserWriter
-from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
 from glpi_scim.scim.store import (
     GROUP,
@@ -37,10 +36,10 @@ def utc_now() -> datetime:
 
 
 def _item_id(resource_type: str, resource_id: str) -> int:
-    text = str(resource_id)
-    if not is_id_text(text) or str(int(text)) != text:
+    found = ids.parse(resource_type, str(resource_id))
+    if found is None:
         raise NotFound(f"{resource_type} {resource_id} not found")
-    return int(text)
+    return found
 
 
 def _check_version(resource: Resource, if_match: str | None) -> None:

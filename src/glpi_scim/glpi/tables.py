@@ -664,6 +664,12 @@ request_logs = Table(
     **TABLE_ARGS,
 )
 
+# A VARCHAR(255) compared case-sensitively: utf8mb4_bin on MariaDB; SQLite's default (BINARY)
+# already is.
+EXACT_TEXT_255 = String(255).with_variant(
+    mysql.VARCHAR(255, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
 # Per identity server: a GLPI user or group's externalId and the SCIM attributes GLPI has no
 # column for (displayName, addresses, ...), kept verbatim so that a GET returns what was sent.
 scim_resources = Table(
@@ -673,7 +679,8 @@ scim_resources = Table(
     Column("servers_id", UINT, nullable=False, server_default="0"),
     Column("itemtype", String(100), nullable=False),  # GLPI's itemtype: User or Group
     Column("items_id", UINT, nullable=False, server_default="0"),
-    Column("external_id", String(255), nullable=True),
+    # RFC 7643: externalId is caseExact, so MariaDB compares it byte for byte.
+    Column("external_id", EXACT_TEXT_255, nullable=True),
     Column("attributes", LONGTEXT, nullable=True),  # JSON object
     # 1: deleted through SCIM under the "deactivate" policy (GLPI keeps the user, inactive;
     # SCIM answers 404 for it on this server until the identity provider creates it again).

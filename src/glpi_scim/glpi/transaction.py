@@ -1,8 +1,11 @@
 """One database transaction per store call, retried on lock conflicts, failures as SCIM errors.
 
-- Deadlocks and lock-wait timeouts (MariaDB 1213/1205) and duplicate keys hit by a concurrent
-  writer are retried a bounded number of times on a fresh transaction; the work function must
-  therefore be safe to run again (it is: nothing is kept between attempts).
+- Deadlocks and lock-wait timeouts (MariaDB 1213/1205) are retried on a fresh transaction with
+  a growing, jittered pause, up to `lock_attempts` times and never past the database timeout
+  (InnoDB reports a deadlock at once, and parallel creations of different users deadlock
+  often on the login index's gap locks, so a few quick retries are not enough); duplicate keys
+  hit by a concurrent writer are retried `attempts` times. The work function must therefore be
+  safe to run again (it is: nothing is kept between attempts).
 - A lost or refused connection, or the retries running out, is a 503 ServiceUnavailable with
   Retry-After: the request can be repeated; nothing was written.
 - Each transaction runs with the session in UTC (MariaDB) and GLPI's collation functions
@@ -57,14 +60,25 @@ def _error_code(exc: DBAPIError) -> int | None:
 
 
 class Transactions:
-    def __init__(self, database: Database, *, attempts: int = 5, retry_after: int = 2):
+    def __init__(
+        self,
+        database: Database,
+        *,
+        attempts: int = 5,
+        lock_attempts: int = 30,
+        retry_after: int = 2,
+    ):
         self.database = database
         self.attempts = attempts
+        self.lock_attempts = lock_attempts
         self.retry_after = retry_after
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """`work(connection)` in one transaction, committed when it returns."""
-        for attempt in range(1, self.attempts + 1):
+        deadline = time.monotonic() + self.database.timeout
+        attempt = conflicts = 0
+        while True:
+            attempt += 1
             try:
                 return self._once(work)
             except ScimError:
@@ -74,16 +88,18 @@ class Transactions:
                     continue  # a concurrent writer got there first: the checks run again
                 raise self._uniqueness(exc) from None
             except OperationalError as exc:
-                code = _error_code(exc)
-                if code in _LOCK_CONFLICTS and attempt < self.attempts:
-                    self._pause(attempt)
-                    continue
-                raise self._unavailable(exc) from None
+                if _error_code(exc) not in _LOCK_CONFLICTS:
+                    raise self._unavailable(exc) from None
+                conflicts += 1
+                pause = self._pause(conflicts)
+                if conflicts >= self.lock_attempts or time.monotonic() + pause > deadline:
+                    LOG.warning("gave up after %d lock conflicts in a row", conflicts)
+                    raise self._unavailable(exc) from None
+                time.sleep(pause)
             except DBAPIError as exc:
                 if exc.connection_invalidated and attempt < self.attempts:
                     continue
                 raise self._unavailable(exc) from None
-        raise ServiceUnavailable("the database stayed busy", retry_after=self.retry_after)
 
     def _once(self, work: Callable[[Connection], T]) -> T:
         with self.database.engine.connect() as connection:
@@ -99,8 +115,11 @@ class Transactions:
             with connection.begin():
                 return work(connection)
 
-    def _pause(self, attempt: int) -> None:
-        time.sleep(min(0.5, 0.02 * 2**attempt) * (0.5 + random.random()))
+    @staticmethod
+    def _pause(conflicts: int) -> float:
+        """Seconds to wait before the next attempt: doubling from 10 ms up to 0.5 s, jittered
+        so that the transactions that collided do not collide again."""
+        return min(0.5, 0.01 * 2.0**conflicts) * (0.5 + random.random())
 
     def _uniqueness(self, exc: IntegrityError) -> Uniqueness:
         match = _KEY_NAME.search(str(exc.orig))

@@ -477,14 +477,15 @@ class UserWriter:
             )
         language = values.columns.get(LANGUAGE.column)
         field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
-        if values.active is not None and bool(row.is_active) != values.active:
-            changes["is_active"] = int(values.active)
+        active = True if values.active is None else values.active  # unassigned: GLPI's default
+        if bool(row.is_active) != active:
+            changes["is_active"] = int(active)
             log.field(
                 history.USER,
                 user_id,
                 ACTIVE.option or 0,
                 str(row.is_active),
-                str(int(values.active)),
+                str(int(active)),
             )
         for attr, value in (("title", values.title), ("userType", values.category)):
             self._dropdown_change(row, attr, value, changes)

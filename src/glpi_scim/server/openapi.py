@@ -337,7 +337,7 @@ def _components(settings: Settings) -> dict[str, Any]:
                 "in": "path",
                 "required": True,
                 "schema": {"type": "string"},
-                "description": "The resource's id (GLPI's id, as a string).",
+                "description": "The resource's id, as the server gave it.",
             },
             "attributes": _query("attributes", "Comma-separated attribute paths to return."),
             "excludedAttributes": _query(

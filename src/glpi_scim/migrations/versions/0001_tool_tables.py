@@ -9,7 +9,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import BIGINT, INT, LONGTEXT, TABLE_ARGS, TEXT, TIMESTAMP, TINYINT, UINT
+from glpi_scim.glpi.tables import (
+    BIGINT,
+    EXACT_TEXT_255,
+    INT,
+    LONGTEXT,
+    TABLE_ARGS,
+    TEXT,
+    TIMESTAMP,
+    TINYINT,
+    UINT,
+)
 
 revision = "0001"
 down_revision: str | None = None
@@ -153,7 +163,7 @@ def upgrade() -> None:
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
         sa.Column("itemtype", sa.String(100), nullable=False),
         sa.Column("items_id", UINT, nullable=False, server_default="0"),
-        sa.Column("external_id", sa.String(255), nullable=True),
+        sa.Column("external_id", EXACT_TEXT_255, nullable=True),
         sa.Column("attributes", LONGTEXT, nullable=True),
         sa.Column("is_deleted", TINYINT, nullable=False, server_default="0"),
         sa.Column("date_creation", TIMESTAMP, nullable=True),
