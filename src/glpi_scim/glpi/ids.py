@@ -18,10 +18,6 @@ def prefix(resource_type: str) -> str:
     return GROUP_PREFIX if resource_type == GROUP else ""
 
 
-def scim_id(resource_type: str, item_id: int) -> str:
-    return f"{prefix(resource_type)}{item_id}"
-
-
 def user_id(item_id: int) -> str:
     return str(item_id)
 
