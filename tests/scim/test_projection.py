@@ -25,8 +25,23 @@ def paths(text: str) -> tuple:  # type: ignore[type-arg]
 def test_default_returns_default_and_always_but_never_password() -> None:
     result = project(FULL, "User")
     assert "password" not in result
-    assert result == {k: v for k, v in FULL.items() if k != "password"}
+    # manager.displayName is `returned: request`: absent by default.
+    expected = {k: v for k, v in FULL.items() if k != "password"}
+    expected[ENTERPRISE] = {"department": "R&D", "manager": {"value": "2"}}
+    assert result == expected
     assert list(result)[:2] == ["schemas", "id"]
+
+
+def test_request_sub_attributes_come_only_when_asked() -> None:
+    asked = project(FULL, "User", paths(f"{ENTERPRISE}:manager.displayName"))
+    assert asked[ENTERPRISE] == {"manager": {"displayName": "Boss"}}
+    whole = project(FULL, "User", paths(f"{ENTERPRISE}:manager"))
+    assert whole[ENTERPRISE] == {"manager": {"value": "2", "displayName": "Boss"}}
+    members = group(members=[{"value": "7", "display": "Alice", "type": "User"}])
+    assert project(members, "Group")["members"] == [{"value": "7", "type": "User"}]
+    assert project(members, "Group", parse_attr_list("members.display", "Group"))["members"] == [
+        {"display": "Alice"}
+    ]
 
 
 def test_attributes_keep_only_those_plus_always() -> None:

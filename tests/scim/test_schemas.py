@@ -106,6 +106,8 @@ DIFFERENCES = {
     ("User", "password", "caseExact"),  # §8.7.1: false
     ("Group", "displayname", "uniqueness"),  # GLPI group names are kept unique here
     ("Group", "members.display", "mutability"),  # derived from the member by the store
+    ("Group", "members.display", "returned"),  # GLPI's name: only on request
+    ("EnterpriseUser", "manager.displayname", "returned"),  # GLPI's name: only on request
     ("Group", "members.value", "required"),  # a member without an id cannot be stored
     ("EnterpriseUser", "manager.value", "required"),  # §4.3: RECOMMENDED, not required
     ("EnterpriseUser", "manager.$ref", "required"),

@@ -282,8 +282,13 @@ ENTERPRISE_USER = Schema(
                     case_exact=True,
                     reference_types=("User",),
                 ),
+                # Filled from GLPI, so never what a client sent: only on request (RFC 7643
+                # §2.4 `returned: request`), which keeps round-trip comparisons exact.
                 _attr(
-                    "displayName", "The displayName of the User's manager.", mutability="readOnly"
+                    "displayName",
+                    "The displayName of the User's manager.",
+                    mutability="readOnly",
+                    returned="request",
                 ),
             ),
         ),
@@ -329,7 +334,14 @@ GROUP_CORE = Schema(
                     canonical_values=("User", "Group"),
                     mutability="immutable",
                 ),
-                _attr("display", "A human-readable name of the member.", mutability="readOnly"),
+                # GLPI's name of the member: returned on request (attributes=members.display),
+                # so a default read of a large group needs no join to glpi_users.
+                _attr(
+                    "display",
+                    "A human-readable name of the member.",
+                    mutability="readOnly",
+                    returned="request",
+                ),
             ],
         ),
     ),
