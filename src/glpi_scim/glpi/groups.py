@@ -8,7 +8,6 @@ and moves its sub-groups up, as GLPI does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, select, update
@@ -22,6 +21,7 @@ from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import is_id_text
+from glpi_scim.glpi.writer import Writer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import NotFound, Uniqueness
 from glpi_scim.scim.store import GROUP, MemberChange, Resource
@@ -147,21 +147,7 @@ class GroupReader:
         return members, prints
 
 
-class GroupWriter:
-    def __init__(
-        self,
-        connection: Connection,
-        server: IdentityServer,
-        now: datetime,
-        log: history.History,
-        sqlite: bool,
-    ):
-        self.connection = connection
-        self.server = server
-        self.now = now
-        self.log = log
-        self.sqlite = sqlite
-
+class GroupWriter(Writer):
     def current(self, group_id: int) -> Row[Any]:
         groups = tables.groups
         row = self.connection.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, select, update
@@ -33,6 +32,7 @@ from glpi_scim.glpi.mapping import (
 )
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
 from glpi_scim.glpi.transaction import inserted_id
+from glpi_scim.glpi.writer import Writer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import InvalidValue, NotFound, Uniqueness
 from glpi_scim.scim.store import USER, Resource
@@ -252,21 +252,7 @@ class LoginHolder:
         return not self.is_deleted and not self.hidden_here
 
 
-class UserWriter:
-    def __init__(
-        self,
-        connection: Connection,
-        server: IdentityServer,
-        now: datetime,
-        log: history.History,
-        sqlite: bool,
-    ):
-        self.connection = connection
-        self.server = server
-        self.now = now
-        self.log = log
-        self.sqlite = sqlite
-
+class UserWriter(Writer):
     # -- lookups
 
     def holders(self, login: str) -> list[LoginHolder]:
