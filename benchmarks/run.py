@@ -274,18 +274,19 @@ def scaling(options: dict[str, Any], stamp: str, work: Path) -> dict[str, Any]:
     name = f"{options['mysql_name']}_{stamp.replace('-', '_')}_scaling"
     database, manifest = seed_mariadb(options["mysql"], name, options["users"])
     server_id = manifest.notes["server_id"]
+    counters = mariadb_counters(database)
     results: dict[str, list[PhaseResult]] = {}
     try:
         for threads in (1, 2, 4, 8):
             launch = glpi_scim_waitress(
                 f"waitress {threads} threads", database.url, server_id, work, threads
             )
-            results[launch.name] = bench(launch, manifest, limits, only)
+            results[launch.name] = bench(launch, manifest, limits, only, counters)
         for workers in (1, 2, 4):
             launch = glpi_scim_gunicorn(
                 f"gunicorn {workers} workers", database.url, server_id, work, workers
             )
-            results[launch.name] = bench(launch, manifest, limits, only)
+            results[launch.name] = bench(launch, manifest, limits, only, counters)
     finally:
         if not options["keep"]:
             drop_mariadb(database)

@@ -137,3 +137,47 @@ def test_scim_sanity_strict_probe(target: Target, tmp_path: Path) -> None:
     # KNOWN_SCIM_SANITY), not the probe giving up earlier.
     assert set(found) == set(KNOWN_SCIM_SANITY), found
     assert "400" in found["PATCH /Groups/{id} add member"], found
+
+
+def test_scim2_tester_through_an_oauth2_client_credentials_token(
+    sqlite_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole suite again, authenticated the way an IdP does with OAuth2 (RFC 6749 §4.4)."""
+    from oauthlib.oauth2 import BackendApplicationClient
+    from requests_oauthlib import OAuth2Session
+
+    from glpi_scim.security.oauth_clients import OAuthClientRepository
+
+    # The test talks plain HTTP on loopback; production sits behind HTTPS.
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    server = (
+        ServerService(sqlite_database)
+        .add(ServerInput(name="oauth idp", applied_user="glpi", security="oauth2"))
+        .server
+    )
+    registered = OAuthClientRepository(sqlite_database).register(
+        server.id, grant_types=("client_credentials",), name="conformance"
+    )
+    assert registered.client_secret is not None
+    serve = start_serve(tmp_path, "--database", sqlite_database.url)
+    try:
+        client_id = registered.client.client_id
+        oauth = OAuth2Session(client=BackendApplicationClient(client_id=client_id))
+        token = oauth.fetch_token(
+            f"{serve.base_url}/oauth2/{server.id}/token",
+            client_id=client_id,
+            client_secret=registered.client_secret,
+        )
+        assert token["token_type"].lower() == "bearer"
+        # A request without the token is refused, so the suite below really runs through it.
+        url = serve.scim_url(server.id)
+        assert requests.get(f"{url}/Users", timeout=10).status_code == 401
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token['access_token']}"
+        results = check_server(RequestsSCIMClient(url, session))
+        assert len(results) > 100
+        failed = {(r.title, r.resource_type): r.reason for r in results if r.status in FAILED}
+        assert not failed, failed
+    finally:
+        code = serve.running.stop()
+    assert code == 0, serve.running.errors
