@@ -56,11 +56,15 @@ def fresh_mariadb(server_url: str, name: str, glpi_sql: Path | None = None) -> D
     finally:
         admin.dispose()
     url = parsed.set(database=name).render_as_string(hide_password=False)
-    _run_sql_file(url, sql_file)
     database = open_url(url)
-    with database.begin() as connection:
-        bootstrap_glpi(connection)
-    ensure_tool_schema(database)
+    try:
+        _run_sql_file(url, sql_file)
+        with database.begin() as connection:
+            bootstrap_glpi(connection)
+        ensure_tool_schema(database)
+    except BaseException:
+        drop_mariadb(database)  # never leave a half-built database behind
+        raise
     return database
 
 

@@ -100,7 +100,11 @@ def seed_mariadb(
 ) -> tuple[Database, Manifest]:
     console.print(f"Seeding MariaDB database {name} with {users:,} users")
     database = fresh_mariadb(mysql_url, name)
-    manifest = seed(database, SeedPlan(users=users, groups=groups))
+    try:
+        manifest = seed(database, SeedPlan(users=users, groups=groups))
+    except BaseException:
+        drop_mariadb(database)
+        raise
     return database, manifest
 
 
