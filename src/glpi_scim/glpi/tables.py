@@ -690,6 +690,7 @@ scim_resources = Table(
     UniqueConstraint("servers_id", "itemtype", "items_id", name="item"),
     UniqueConstraint("servers_id", "itemtype", "external_id", name="external_id"),
     Index(f"{PREFIX}resources_items", "itemtype", "items_id"),
+    Index(f"{PREFIX}resources_tombstones", "servers_id", "itemtype", "is_deleted"),
     **TABLE_ARGS,
 )
 

@@ -177,6 +177,13 @@ def upgrade() -> None:
         "glpi_plugin_glpiscim_resources",
         ["itemtype", "items_id"],
     )
+    # Tombstones (is_deleted=1) are rare: visibility checks read them from this index instead of
+    # scanning the table.
+    op.create_index(
+        "glpi_plugin_glpiscim_resources_tombstones",
+        "glpi_plugin_glpiscim_resources",
+        ["servers_id", "itemtype", "is_deleted"],
+    )
     op.create_table(
         "glpi_plugin_glpiscim_servers",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
