@@ -169,6 +169,21 @@ def missing_token_failure() -> AuthenticationFailed:
     )
 
 
+def presented_token(request: AuthRequest) -> str:
+    """The token of `Authorization: Bearer <t>` or Okta's bare `<t>`; a 401 failure otherwise."""
+    header = request.authorization
+    if header is None:
+        raise missing_token_failure()
+    token = token_from_header(header)
+    if token is None:
+        raise AuthenticationFailed(
+            f"Authorization header is not a bearer token (scheme {header[:10]!r})",
+            "This server expects Authorization: Bearer <token>.",
+            error="invalid_request",
+        )
+    return token
+
+
 class BearerMethod:
     scheme = SCHEME
 
@@ -180,17 +195,7 @@ class BearerMethod:
         return bearer_challenge(failure)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
-        header = request.authorization
-        if header is None:
-            raise missing_token_failure()
-        token = token_from_header(header)
-        if token is None:
-            raise AuthenticationFailed(
-                f"Authorization header is not a bearer token (scheme {header[:10]!r})",
-                "This server expects Authorization: Bearer <token>.",
-                error="invalid_request",
-            )
-        claims = decode_token(server, token)
+        claims = decode_token(server, presented_token(request))
         if not self._is_active(server.id, claims["jti"], self.clock()):
             raise _invalid(
                 f"JWT jti {claims['jti'][:40]!r} revoked or unknown",

@@ -36,7 +36,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.basic import parse_basic
-from glpi_scim.security.bearer import missing_token_failure, token_from_header
+from glpi_scim.security.bearer import bearer_challenge, presented_token
 from glpi_scim.security.credentials import token_digest, verify_secret
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.security.oauth_clients import (
@@ -497,22 +497,10 @@ class OAuthAccessMethod:
         self.clock = clock
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
-        from glpi_scim.security.bearer import bearer_challenge
-
         return bearer_challenge(failure)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
-        header = request.authorization
-        if header is None:
-            raise missing_token_failure()
-        token = token_from_header(header)
-        if token is None:
-            raise AuthenticationFailed(
-                "Authorization header is not a bearer token",
-                "This server expects Authorization: Bearer <access token>.",
-                error="invalid_request",
-            )
-        row = access_token_row(self.database, server, token, self.clock())
+        row = access_token_row(self.database, server, presented_token(request), self.clock())
         if row is None:
             raise AuthenticationFailed(
                 "unknown, expired or revoked OAuth2 access token",
