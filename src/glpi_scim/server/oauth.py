@@ -153,6 +153,9 @@ def _json_error(resp: falcon.Response, status: int, error: str, description: str
 class _MachineEndpoint(_OAuthResource):
     """Shared by /token and /revoke: network check, throttling, oauthlib call, failure log."""
 
+    def on_post(self, req: falcon.Request, resp: falcon.Response, server: str) -> None:
+        self._call(req, resp, server)
+
     def _call(self, req: falcon.Request, resp: falcon.Response, ref: str) -> None:
         client_ip = self._client_ip(req)
         try:
@@ -224,9 +227,6 @@ class TokenResource(_MachineEndpoint):
         )
         return result
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response, server: str) -> None:
-        self._call(req, resp, server)
-
 
 class RevokeResource(_MachineEndpoint):
     endpoint = "revocation"
@@ -238,9 +238,6 @@ class RevokeResource(_MachineEndpoint):
             uri, "POST", body, headers
         )
         return result
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, server: str) -> None:
-        self._call(req, resp, server)
 
 
 # -- the sign-in and consent page ------------------------------------------------------------
