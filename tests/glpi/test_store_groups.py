@@ -6,14 +6,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, select, text
 
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.groups import GroupReader
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.store import ListQuery, MemberChange
+from glpi_scim.servers.models import IdentityServer
 
-from .support import Clock, Rows, glpi_id, group, replace_with, user
+from .support import APPLIED, Clock, Rows, glpi_id, group, replace_with, user
 
 
 def make_users(store: GlpiStore, *names: str) -> list[str]:
@@ -263,6 +267,85 @@ def test_membership_change_changes_versions(store: GlpiStore) -> None:
     assert store.get("User", ann)["meta"]["version"] != before_user
 
 
+def test_member_removal_changes_the_group_version(store: GlpiStore) -> None:
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create(
+        "Group", group(displayName="T", members=[{"value": ann}, {"value": bob}])
+    )
+    store.change_members(created["id"], MemberChange(remove=[bob]))
+    assert store.get("Group", created["id"])["meta"]["version"] != created["meta"]["version"]
+
+
+def _run(database: Database, *statements: str) -> None:
+    with database.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+@pytest.mark.parametrize("policy", ["trash", "deactivate", "purge"])
+def test_deleting_a_member_changes_the_group_version(
+    make_store: Callable[..., GlpiStore], policy: str
+) -> None:
+    """Trashed or tombstoned users leave the member list without touching the group's rows."""
+    store = make_store(delete_policy=policy)
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create(
+        "Group", group(displayName="T", members=[{"value": ann}, {"value": bob}])
+    )
+    store.delete("User", ann)
+    current = store.get("Group", created["id"])
+    assert member_ids(current) == [bob]
+    assert current["meta"]["version"] != created["meta"]["version"]
+
+
+def test_group_version_follows_changes_made_in_glpi(store: GlpiStore) -> None:
+    ann, bob = make_users(store, "ann", "bob")
+    created = store.create(
+        "Group", group(displayName="T", members=[{"value": ann}, {"value": bob}])
+    )
+    group_id = glpi_id(created["id"])
+    original = created["meta"]["version"]
+
+    def version_now() -> str:
+        version = str(store.get("Group", created["id"])["meta"]["version"])
+        skipped = store.get("Group", created["id"], skip=frozenset({"members"}))
+        assert skipped["meta"]["version"] == version
+        return version
+
+    # GLPI's trash hides a member; restoring it shows it again (and the same state has the
+    # same version).
+    _run(store.database, f"UPDATE glpi_users SET is_deleted = 1 WHERE id = {ann}")
+    assert member_ids(store.get("Group", created["id"])) == [bob]
+    assert version_now() != original
+    _run(store.database, f"UPDATE glpi_users SET is_deleted = 0 WHERE id = {ann}")
+    assert version_now() == original
+    # GLPI removes a membership and logs it on the group, as its UI does.
+    _run(
+        store.database,
+        f"DELETE FROM glpi_groups_users WHERE groups_id = {group_id} AND users_id = {bob}",
+        "INSERT INTO glpi_logs (itemtype, items_id, itemtype_link, linked_action, user_name, "
+        f"date_mod, id_search_option, old_value, new_value) VALUES ('Group', {group_id}, "
+        f"'User', 16, 'glpi (2)', '2025-03-04 10:20:30', 0, 'X Bob ({bob})', '')",
+    )
+    assert version_now() != original
+    assert member_ids(store.get("Group", created["id"])) == [ann]
+
+
+def test_count_members_counts_visible_members_up_to_a_bound(
+    make_store: Callable[..., GlpiStore],
+) -> None:
+    store = make_store(delete_policy="trash")
+    ann, bob, cid = make_users(store, "ann", "bob", "cid")
+    members = [{"value": ann}, {"value": bob}, {"value": cid}]
+    created = store.create("Group", group(displayName="T", members=members))
+    assert store.count_members(created["id"], up_to=10) == 3
+    assert store.count_members(created["id"], up_to=2) == 2
+    store.delete("User", bob)
+    assert store.count_members(created["id"], up_to=10) == 2
+    with pytest.raises(NotFound):
+        store.count_members("g99999", up_to=10)
+
+
 def test_update_without_members_empties_the_group(store: GlpiStore, rows: Rows) -> None:
     (ann,) = make_users(store, "ann")
     created = store.create("Group", group(displayName="T", members=[{"value": ann}]))
@@ -300,3 +383,36 @@ def test_group_ids_never_collide_with_user_ids(store: GlpiStore, rows: Rows) -> 
     assert users_where(f'groups.value eq "{team["id"]}"') == [ann]
     assert users_where(f'groups[value eq "{number}"]') == []
     assert groups_where(f'members.value eq "{ann}"') == [team["id"]]
+
+
+def _rows_read(connection: Connection) -> int:
+    status = connection.execute(text("SHOW SESSION STATUS LIKE 'Handler_read%'"))
+    return sum(int(value) for _name, value in status)
+
+
+@pytest.mark.mysql
+def test_group_without_members_reads_no_members(mysql_database: Database, clock: Clock) -> None:
+    """GET /Groups/{id}?excludedAttributes=members costs the same for 3 or 3,000 members."""
+    server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+    store = GlpiStore(mysql_database, server, now=clock)
+    with mysql_database.begin() as connection:
+        connection.execute(
+            tables.users.insert(), [{"name": f"u{i}", "authtype": 1} for i in range(3000)]
+        )
+        ids = [str(i) for i in connection.execute(select(tables.users.c.id)).scalars()]
+    created = store.create("Group", group(displayName="Everyone"))
+    store.change_members(created["id"], MemberChange(add=[{"value": i} for i in ids]))
+    with mysql_database.connect() as connection:
+        before = _rows_read(connection)
+        skipped = GroupReader(connection, server, False).one(
+            glpi_id(created["id"]), skip=frozenset({"members"})
+        )
+        without_members = _rows_read(connection) - before
+        before = _rows_read(connection)
+        full = GroupReader(connection, server, False).one(glpi_id(created["id"]))
+        with_members = _rows_read(connection) - before
+    assert (
+        len(full["members"]) == len(ids) and skipped["meta"]["version"] == full["meta"]["version"]
+    )
+    assert with_members > 3000
+    assert without_members < 30

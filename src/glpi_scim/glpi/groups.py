@@ -68,6 +68,20 @@ class GroupReader:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         return self.render([row], skip)[0]
 
+    def count_members(self, group_id: int, up_to: int) -> int:
+        """The group's visible members, counted no further than `up_to`."""
+        if self.connection.execute(select(G.c.id).where(G.c.id == group_id)).first() is None:
+            raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
+        visible = memberships.visible_users_condition(self.server.id)
+        first = (
+            select(LINKS.c.id)
+            .join(USERS, USERS.c.id == LINKS.c.users_id)
+            .where(LINKS.c.groups_id == group_id, visible)
+            .limit(up_to)
+            .subquery()
+        )
+        return int(self.connection.execute(select(func.count()).select_from(first)).scalar_one())
+
     def page(
         self,
         filter_: Filter | None,
@@ -102,12 +116,8 @@ class GroupReader:
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
         ids = [row.id for row in rows]
-        visible = memberships.visible_users_condition(self.server.id)
-        members: dict[int, list[tuple[int, str]]] | None = None
-        if "members" in skip:
-            prints = memberships.fingerprints(self.connection, LINKS.c.groups_id, ids, visible)
-        else:
-            members, prints = self._members(ids, visible)
+        members = None if "members" in skip else self._members(ids)
+        prints = memberships.group_fingerprints(self.connection, self.server.id, ids)
         out = []
         for row in rows:
             record = GroupRecord(
@@ -116,22 +126,19 @@ class GroupReader:
                 date_creation=row.date_creation,
                 date_mod=row.date_mod,
                 members=None if members is None else members.get(row.id, []),
-                membership=prints.get(row.id, (0, 0)),
+                membership=prints.get(row.id, ()),
                 external_id=row.scim_external_id,
                 stored=verbatim.parse_attributes(row.scim_attributes),
             )
             out.append(group_resource(record))
         return out
 
-    def _members(
-        self, ids: Sequence[int], visible: Any
-    ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
+    def _members(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        visible = memberships.visible_users_condition(self.server.id)
         members: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
-        prints: dict[int, tuple[int, int]] = {}
         for chunk in memberships.chunks(ids):
             query = (
                 select(
-                    LINKS.c.id,
                     LINKS.c.groups_id,
                     LINKS.c.users_id,
                     formatted_user_name(USERS).label("display"),
@@ -140,11 +147,9 @@ class GroupReader:
                 .where(LINKS.c.groups_id.in_(chunk), visible)
                 .order_by(LINKS.c.groups_id, LINKS.c.id)
             )
-            for link_id, group_id, user_id, display in self.connection.execute(query):
+            for group_id, user_id, display in self.connection.execute(query):
                 members[group_id].append((user_id, glpi_text.decode(display or "")))
-                count, highest = prints.get(group_id, (0, 0))
-                prints[group_id] = (count + 1, max(highest, link_id))
-        return members, prints
+        return members
 
 
 class GroupWriter(Writer):

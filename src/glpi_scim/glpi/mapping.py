@@ -358,7 +358,7 @@ class UserRecord:
     date_mod: datetime | None
     emails: list[tuple[str, bool]] = field(default_factory=list)  # (address, is_default)
     groups: list[tuple[int, str]] | None = None  # None: not read
-    membership: tuple[int, int] = (0, 0)  # (count, highest row id) of its memberships
+    membership: tuple[int, ...] = ()  # changes whenever its memberships change
     external_id: str | None = None
     stored: dict[str, Any] = field(default_factory=dict)
 
@@ -370,7 +370,7 @@ class GroupRecord:
     date_creation: datetime | None
     date_mod: datetime | None
     members: list[tuple[int, str]] | None = None  # (user id, display name); None: not read
-    membership: tuple[int, int] = (0, 0)
+    membership: tuple[int, ...] = ()
     external_id: str | None = None
     stored: dict[str, Any] = field(default_factory=dict)
 
@@ -517,12 +517,12 @@ def group_resource(record: GroupRecord) -> Resource:
 _UNVERSIONED = frozenset({"meta", "groups", "members"})
 
 
-def version(resource: Mapping[str, Any], membership: tuple[int, int]) -> str:
+def version(resource: Mapping[str, Any], membership: tuple[int, ...]) -> str:
     """A weak ETag: hash of the representation and of the membership fingerprint.
 
-    The fingerprint (row count, highest row id) changes whenever a membership is added or
-    removed, since ids only grow; a resource whose members were read or skipped gets the same
-    version.
+    The membership fingerprint (a user's: count and highest row id of its links; a group's:
+    see memberships.group_fingerprints) changes whenever a membership is added or removed,
+    since ids only grow; a resource whose members were read or skipped gets the same version.
     """
     body = {k: v for k, v in resource.items() if k not in _UNVERSIONED}
     payload = json.dumps([body, list(membership)], sort_keys=True, ensure_ascii=False)
@@ -535,7 +535,7 @@ def meta(
     created: datetime | None,
     modified: datetime | None,
     resource: Mapping[str, Any],
-    membership: tuple[int, int],
+    membership: tuple[int, ...],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"resourceType": resource_type}
     first = created or modified

@@ -32,6 +32,7 @@ CHUNK = 1000
 LINKS = tables.groups_users
 USERS = tables.users
 ROWS = tables.scim_resources
+GROUPS = tables.groups
 
 
 def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
@@ -225,19 +226,60 @@ def remove_user_everywhere(
     connection.execute(delete(LINKS).where(LINKS.c.users_id == user_id))
 
 
-def fingerprints(
-    connection: Connection, column: Any, ids: Sequence[int], visible: Any | None = None
-) -> dict[int, tuple[int, int]]:
-    """(count, highest row id) of memberships per user (column users_id) or group (groups_id)."""
+def user_fingerprints(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(count, highest row id) of each user's group memberships: a user has few."""
     result: dict[int, tuple[int, int]] = {}
     for chunk in chunks(ids):
-        query = select(column, func.count(), func.max(LINKS.c.id)).where(column.in_(chunk))
-        if column is LINKS.c.users_id:
-            query = query.join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
-        else:
-            query = query.join(USERS, USERS.c.id == LINKS.c.users_id)
-            if visible is not None:
-                query = query.where(visible)
-        for key, count, highest in connection.execute(query.group_by(column)):
+        query = (
+            select(LINKS.c.users_id, func.count(), func.max(LINKS.c.id))
+            .join(GROUPS, GROUPS.c.id == LINKS.c.groups_id)
+            .where(LINKS.c.users_id.in_(chunk))
+            .group_by(LINKS.c.users_id)
+        )
+        for key, count, highest in connection.execute(query):
             result[int(key)] = (int(count), int(highest or 0))
+    return result
+
+
+def group_fingerprints(
+    connection: Connection, server_id: int, ids: Sequence[int]
+) -> dict[int, tuple[int, ...]]:
+    """A value per group that changes whenever the members this server sees change, read from
+    a few index entries instead of the member list (which may hold 50,000 users):
+
+    - the group's highest link id: an addition always creates a higher one;
+    - the group's highest history row: every removal is logged on the group, by GLPI and by
+      the tool alike, and history ids only grow;
+    - how many users are in GLPI's trash or deleted through SCIM on this server (count and
+      highest id): trashing or restoring a member hides or shows it without touching the
+      group. These are shared by all groups, so such a change renews every group's version;
+      a weak ETag that changes too often only costs a client a re-read.
+    """
+    logs = tables.logs
+    tool = ROWS
+    highest_link = (
+        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == GROUPS.c.id).scalar_subquery()
+    )
+    highest_log = (
+        select(func.max(logs.c.id))
+        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == GROUPS.c.id)
+        .scalar_subquery()
+    )
+    trashed = USERS.c.is_deleted == 1
+    tombstones = and_(
+        tool.c.servers_id == server_id, tool.c.itemtype == USER, tool.c.is_deleted == 1
+    )
+    shared = [
+        select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
+        select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
+        select(func.count()).select_from(tool).where(tombstones).scalar_subquery(),
+        select(func.max(tool.c.id)).where(tombstones).scalar_subquery(),
+    ]
+    result: dict[int, tuple[int, ...]] = {}
+    for chunk in chunks(ids):
+        query = select(GROUPS.c.id, highest_link, highest_log, *shared).where(
+            GROUPS.c.id.in_(chunk)
+        )
+        for group_id, *values in connection.execute(query):
+            result[int(group_id)] = tuple(int(value or 0) for value in values)
     return result

@@ -179,7 +179,7 @@ class UserReader:
                     emails[users_id].append((glpi_text.decode(email), bool(is_default)))
         groups: dict[int, list[tuple[int, str]]] | None = None
         if "groups" in skip:
-            prints = memberships.fingerprints(self.connection, LINKS.c.users_id, ids)
+            prints = memberships.user_fingerprints(self.connection, ids)
         else:
             groups, prints = self._groups(ids)
         return [user_resource(self._record(row, emails[row.id], groups, prints)) for row in rows]
