@@ -81,6 +81,13 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "max_bulk_operations", 1000, "Most operations in one Bulk request (413 above)", kind=int
     ),
+    SettingSpec(
+        "members_patch_reply_limit",
+        1000,
+        "A PATCH changing only a group's members answers 204, not the group, above this many "
+        "members",
+        kind=int,
+    ),
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
     SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
@@ -103,6 +110,7 @@ class Settings:
     max_results: int = 1000
     max_patch_operations: int = 1000
     max_bulk_operations: int = 1000
+    members_patch_reply_limit: int = 1000
     db_timeout: int = 10
     log_level: str = "INFO"
     log_format: str = "text"

@@ -119,6 +119,16 @@ def test_change_members(store: InMemoryStore) -> None:
         store.change_members("4", MemberChange(add=[{"value": "404"}]))
 
 
+def test_count_members_up_to(store: InMemoryStore) -> None:
+    for name in ("a", "b"):
+        store.create(USER, {"userName": name})
+    store.create(GROUP, {"displayName": "G", "members": [{"value": "1"}, {"value": "2"}]})
+    assert store.count_members("3", up_to=5) == 2
+    assert store.count_members("3", up_to=1) == 1
+    with pytest.raises(NotFound):
+        store.count_members("404", up_to=5)
+
+
 def test_delete_removes_memberships(store: InMemoryStore) -> None:
     store.create(USER, {"userName": "a"})
     store.create(GROUP, {"displayName": "G", "members": [{"value": "1"}]})

@@ -292,6 +292,23 @@ def test_group_member_patch_can_answer_200_by_setting() -> None:
     assert "$ref" not in response.body["members"][0]  # no base URL: no URLs
 
 
+@pytest.mark.parametrize(("members", "status"), [(2, 200), (3, 204)])
+def test_group_member_patch_answers_204_above_the_reply_limit(members: int, status: int) -> None:
+    """A one-member edit of a large group does not send the whole group back."""
+    settings = ServiceSettings(members_patch_no_content=False, members_reply_limit=2)
+    service = ScimService(InMemoryStore(), settings)
+    for name in "abc":
+        service.create(USER, {"userName": name})
+    group = service.create(GROUP, {"displayName": "Ops", "members": [{"value": "1"}]}).body
+    assert group is not None
+    more = [{"value": str(i)} for i in range(2, members + 1)]
+    response = service.patch(
+        GROUP, group["id"], patch_op({"op": "add", "path": "members", "value": more})
+    )
+    assert response.status == status
+    assert len(service.get(GROUP, group["id"]).body["members"]) == members  # type: ignore[index]
+
+
 def test_group_members_urls_and_user_groups(service: ScimService) -> None:
     create_user(service)
     service.create(GROUP, {"displayName": "Inner"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from glpi_scim.glpi.database import Database
 
@@ -145,6 +146,26 @@ def test_members_patch_can_answer_204_when_the_server_asks_for_it(
         },
     )
     assert result.status_code == 204 and result.content == b""
+
+
+def test_members_patch_of_a_large_group_answers_204(make_api: Callable[..., Api]) -> None:
+    """Above members_patch_reply_limit the group is not sent back; at or below it, it is."""
+    api = make_api(settings={"members_patch_reply_limit": 1})
+    first, second = new_user(api, "member.one"), new_user(api, "member.two")
+    group = api.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "Growing"}).json
+
+    def add(user: dict[str, Any]) -> Any:
+        operation = {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
+        return api.patch(
+            f"/Groups/{group['id']}", {"schemas": [PATCH_SCHEMA], "Operations": [operation]}
+        )
+
+    one = add(first)
+    assert one.status_code == 200 and [m["value"] for m in one.json["members"]] == [first["id"]]
+    two = add(second)
+    assert two.status_code == 204 and two.content == b""
+    members = api.get(f"/Groups/{group['id']}").json["members"]
+    assert sorted(m["value"] for m in members) == sorted([first["id"], second["id"]])
 
 
 def test_group_errors(api: Api) -> None:

@@ -202,6 +202,14 @@ class GlpiStore:
 
         self.transactions.run(work)
 
+    def count_members(self, group_id: str, *, up_to: int) -> int:
+        item_id = _item_id(GROUP, group_id)
+
+        def work(connection: Connection) -> int:
+            return GroupReader(connection, self.server, self.sqlite).count_members(item_id, up_to)
+
+        return self.transactions.run(work)
+
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         item_id = _item_id(resource_type, resource_id)
 

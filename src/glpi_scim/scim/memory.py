@@ -136,6 +136,11 @@ class InMemoryStore:
                 data["members"] = after
             self._save(rt, group_id, data, stored["meta"])
 
+    def count_members(self, group_id: str, *, up_to: int) -> int:
+        with self._lock:
+            stored = self._stored(self._type(GROUP), group_id)
+            return min(len(stored.get("members") or []), up_to)
+
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         with self._lock:
             rt = self._type(resource_type)

@@ -58,8 +58,11 @@ class ServiceSettings:
     bulk_max_operations: int = 1000
     bulk_max_payload_size: int = 1_048_576
     change_password: bool = False
-    # Answer 204 to a Group PATCH that only edits members and asks for no attributes.
+    # Answer 204 to a Group PATCH that only edits members and asks for no attributes...
     members_patch_no_content: bool = True
+    # ...or, when that is off, to such a PATCH of a group left with more members than this
+    # (None: never): a one-member edit then does not send 50,000 members back.
+    members_reply_limit: int | None = None
     # Extension URNs whose data is dropped instead of refused (custom IdP extensions).
     tolerated_extensions: tuple[str, ...] = ()
     authentication_schemes: tuple[Mapping[str, Any], ...] = ()
@@ -200,7 +203,8 @@ class ScimService:
         """PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource, or 204.
 
         A Group PATCH that only edits members in simple forms goes to `change_members`
-        (the group is not loaded); without attributes/excludedAttributes it answers 204.
+        (the group is not loaded); without attributes/excludedAttributes it answers 204 when
+        the settings say so for this group (`members_patch_no_content`, `members_reply_limit`).
         """
         rt = _type(resource_type_)
         operations = parse_patch(body, rt, max_operations=self.settings.max_patch_operations)
@@ -209,7 +213,7 @@ class ScimService:
         change = member_change(operations) if rt.name == GROUP else None
         if change is not None:
             self.store.change_members(resource_id, change, if_match=if_match)
-            if self.settings.members_patch_no_content and not attributes and not excluded:
+            if not attributes and not excluded and self._no_content_after(resource_id):
                 return ScimResponse(204)
             resource = self.store.get(rt.name, resource_id, skip=projection.skip)
             return self._respond(200, rt, resource, projection, base_url)
@@ -220,6 +224,15 @@ class ScimService:
 
         updated = self.store.update(rt.name, resource_id, mutate, if_match=if_match)
         return self._respond(200, rt, updated, projection, base_url)
+
+    def _no_content_after(self, group_id: str) -> bool:
+        """Whether a members-only PATCH of this group answers 204 rather than the group."""
+        if self.settings.members_patch_no_content:
+            return True
+        limit = self.settings.members_reply_limit
+        if limit is None:
+            return False
+        return limit == 0 or self.store.count_members(group_id, up_to=limit + 1) > limit
 
     def delete(
         self, resource_type_: str, resource_id: str, *, if_match: str | None = None

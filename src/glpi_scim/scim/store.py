@@ -103,6 +103,11 @@ class ResourceStore(Protocol):
         """Edit a group's members in place (PATCH on `members` of a large group)."""
         ...
 
+    def count_members(self, group_id: str, *, up_to: int) -> int:
+        """How many members the group has, counting no further than `up_to` (so that the
+        answer costs the same for a group of 50,000); NotFound when absent."""
+        ...
+
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         """Delete per the store's policy; NotFound when absent."""
         ...

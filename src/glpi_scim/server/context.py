@@ -82,6 +82,7 @@ class AppContext:
             change_password=server.password_sync,
             tolerated_extensions=_tolerated_extensions(server),
             members_patch_no_content=server.options.get(MEMBERS_PATCH_NO_CONTENT_OPTION) is True,
+            members_reply_limit=settings.members_patch_reply_limit,
             authentication_schemes=tuple(self.authenticator.authentication_schemes(server)),
         )
 
