@@ -104,8 +104,9 @@ class ResourceStore(Protocol):
         ...
 
     def count_members(self, group_id: str, *, up_to: int) -> int:
-        """How many members the group has, counting no further than `up_to` (so that the
-        answer costs the same for a group of 50,000); NotFound when absent."""
+        """About how many members the group has (a store may count members hidden from this
+        client), counting no further than `up_to` so that the answer costs the same for a group
+        of 50,000; NotFound when absent."""
         ...
 
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
