@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, select, text
+from sqlalchemy import event, make_url, select, text
 
 from glpi_scim.config import Settings
 from glpi_scim.glpi import tables
@@ -132,6 +132,23 @@ def test_transaction_rolls_back_on_error(database: Database) -> None:
         raise RuntimeError("abort")
     with database.connect() as connection:
         assert connection.execute(select(tables.groups.c.id)).all() == []
+
+
+def test_a_request_scope_shares_one_connection(database: Database) -> None:
+    checkouts: list[object] = []
+    event.listen(database.engine, "checkout", lambda *args: checkouts.append(args[0]))
+    with database.request_scope():
+        # A connection asked for inside a transaction is another one: what runs on it stays
+        # independent of that transaction.
+        with database.begin() as first, database.connection() as nested:
+            assert nested is not first
+        with database.begin() as second:
+            assert second is first
+        with database.connection() as third:
+            assert third is first
+    assert len(checkouts) == 2
+    pool = database.engine.pool
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
 def test_mysql_sessions_speak_utf8mb4(database: Database) -> None:

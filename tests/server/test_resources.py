@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import event
+
 from glpi_scim.glpi.database import Database
 
 from .support import GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Api, assert_scim_error
@@ -166,6 +168,19 @@ def test_members_patch_of_a_large_group_answers_204(make_api: Callable[..., Api]
     assert two.status_code == 204 and two.content == b""
     members = api.get(f"/Groups/{group['id']}").json["members"]
     assert sorted(m["value"] for m in members) == sorted([first["id"], second["id"]])
+
+
+def test_a_request_checks_out_one_database_connection(api: Api) -> None:
+    """Server lookup, bearer token check and the store share the request's connection."""
+    user = new_user(api, "pooled.one")
+    checkouts: list[object] = []
+    engine = api.app.context.database.engine
+    event.listen(engine, "checkout", lambda *args: checkouts.append(args[0]))
+    assert api.get(f"/Users/{user['id']}").status_code == 200
+    assert (
+        api.get("/Users", params={"filter": 'userName eq "pooled.one"'}).json["totalResults"] == 1
+    )
+    assert len(checkouts) == 2
 
 
 def test_group_errors(api: Api) -> None:

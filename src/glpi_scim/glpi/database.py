@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from glpi_scim.config import Settings, mask_url_password
+from glpi_scim.glpi.collation import register_sqlite_functions
 
 
 class DatabaseError(Exception):
@@ -34,6 +36,19 @@ class DatabaseConfigError(DatabaseError):
     """The URL or GLPI's config_db.php cannot be turned into a connection."""
 
 
+class _RequestConnection:
+    """The pooled connection one request shares, checked out on first use."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.connection: Connection | None = None
+
+
+_request_connection: ContextVar[_RequestConnection | None] = ContextVar(
+    "glpi_scim_request_connection", default=None
+)
+
+
 @dataclass
 class Database:
     engine: Engine
@@ -52,9 +67,42 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextmanager
+    def request_scope(self) -> Iterator[None]:
+        """Let every transaction of one request (server lookup, throttle, credentials, the
+        store) run on one pooled connection: one checkout, one liveness ping, instead of one
+        of each per transaction. Transactions stay separate; the connection goes back to the
+        pool when the scope ends."""
+        scope = _RequestConnection(self)
+        token = _request_connection.set(scope)
+        try:
+            yield
+        finally:
+            _request_connection.reset(token)
+            if scope.connection is not None:
+                scope.connection.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The request's connection when a scope is open and it is not inside a transaction
+        (a nested transaction must stay independent), else a connection of its own."""
+        scope = _request_connection.get()
+        if scope is None or scope.database is not self:
+            with self.engine.connect() as connection:
+                yield connection
+            return
+        shared = scope.connection
+        if shared is not None and shared.in_transaction():
+            with self.engine.connect() as connection:
+                yield connection
+            return
+        if shared is None or shared.closed:
+            shared = scope.connection = self.engine.connect()
+        yield shared
+
+    @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One transaction; committed on success, rolled back on any exception."""
-        with self.engine.begin() as connection:
+        with self.connection() as connection, connection.begin():
             yield connection
 
     @contextmanager
@@ -111,6 +159,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The key indexes on glpi_users and glpi_useremails call glpi_key() (see collation.py).
+    register_sqlite_functions(dbapi_connection)
 
 
 def _sqlite_begin(connection: Connection) -> None:

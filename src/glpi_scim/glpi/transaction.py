@@ -102,7 +102,7 @@ class Transactions:
                 raise self._unavailable(exc) from None
 
     def _once(self, work: Callable[[Connection], T]) -> T:
-        with self.database.engine.connect() as connection:
+        with self.database.connection() as connection:
             pooled = connection.connection
             if not pooled.info.get(_PREPARED):
                 if self.database.is_sqlite:

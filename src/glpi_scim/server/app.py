@@ -33,6 +33,12 @@ class ScimApp(falcon.App[falcon.Request, falcon.Response]):
 
     context: AppContext
 
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # One pooled connection serves the whole request; it is back in the pool before the
+        # body is sent (every response body is built in full first).
+        with self.context.database.request_scope():
+            return super().__call__(environ, start_response)
+
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> ScimApp:
     """The application for `settings` (default: from the environment).
