@@ -336,6 +336,7 @@ def test_count_members_counts_memberships_up_to_a_bound(store: GlpiStore) -> Non
     members = [{"value": ann}, {"value": bob}, {"value": cid}]
     created = store.create("Group", group(displayName="T", members=members))
     assert store.count_members(created["id"], up_to=10) == 3
+    assert store.count_members(created["id"], up_to=3) == 3
     assert store.count_members(created["id"], up_to=2) == 2
     store.change_members(created["id"], MemberChange(remove=[bob]))
     assert store.count_members(created["id"], up_to=10) == 2

@@ -73,8 +73,14 @@ class GroupReader:
         (users hidden from this server included: the count only tells a large group)."""
         if self.connection.execute(select(G.c.id).where(G.c.id == group_id)).first() is None:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
-        first = select(LINKS.c.id).where(LINKS.c.groups_id == group_id).limit(up_to).subquery()
-        return int(self.connection.execute(select(func.count()).select_from(first)).scalar_one())
+        links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id)
+        # Probing for the up_to-th link reads the index entries up to it, and nothing more
+        # (a COUNT over a LIMITed subquery would copy them into a temporary table first).
+        probe = links.order_by(LINKS.c.id).offset(up_to - 1).limit(1)
+        if up_to > 0 and self.connection.execute(probe).first() is not None:
+            return up_to
+        counted = select(func.count()).select_from(links.subquery())
+        return int(self.connection.execute(counted).scalar_one())
 
     def page(
         self,

@@ -16,12 +16,15 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    bindparam,
     cast,
     delete,
     func,
     literal,
     select,
 )
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, tables
 from glpi_scim.glpi.sqlfilter import formatted_user_name
@@ -241,6 +244,34 @@ def user_fingerprints(connection: Connection, ids: Sequence[int]) -> dict[int, t
     return result
 
 
+def _group_fingerprints() -> Select[Any]:
+    logs = tables.logs
+    highest_link = (
+        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == GROUPS.c.id).scalar_subquery()
+    )
+    highest_log = (
+        select(func.max(logs.c.id))
+        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == GROUPS.c.id)
+        .scalar_subquery()
+    )
+    trashed = USERS.c.is_deleted == 1
+    tombstones = and_(
+        ROWS.c.servers_id == bindparam("server_id"), ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
+    )
+    shared = [
+        select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
+        select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
+        select(func.count()).select_from(ROWS).where(tombstones).scalar_subquery(),
+        select(func.max(ROWS.c.id)).where(tombstones).scalar_subquery(),
+    ]
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    return select(GROUPS.c.id, highest_link, highest_log, *shared).where(GROUPS.c.id.in_(ids))
+
+
+# Built once: it runs for every group read.
+GROUP_FINGERPRINTS = _group_fingerprints()
+
+
 def group_fingerprints(
     connection: Connection, server_id: int, ids: Sequence[int]
 ) -> dict[int, tuple[int, ...]]:
@@ -255,31 +286,9 @@ def group_fingerprints(
       group. These are shared by all groups, so such a change renews every group's version;
       a weak ETag that changes too often only costs a client a re-read.
     """
-    logs = tables.logs
-    tool = ROWS
-    highest_link = (
-        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == GROUPS.c.id).scalar_subquery()
-    )
-    highest_log = (
-        select(func.max(logs.c.id))
-        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == GROUPS.c.id)
-        .scalar_subquery()
-    )
-    trashed = USERS.c.is_deleted == 1
-    tombstones = and_(
-        tool.c.servers_id == server_id, tool.c.itemtype == USER, tool.c.is_deleted == 1
-    )
-    shared = [
-        select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
-        select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
-        select(func.count()).select_from(tool).where(tombstones).scalar_subquery(),
-        select(func.max(tool.c.id)).where(tombstones).scalar_subquery(),
-    ]
     result: dict[int, tuple[int, ...]] = {}
     for chunk in chunks(ids):
-        query = select(GROUPS.c.id, highest_link, highest_log, *shared).where(
-            GROUPS.c.id.in_(chunk)
-        )
-        for group_id, *values in connection.execute(query):
+        found = connection.execute(GROUP_FINGERPRINTS, {"server_id": server_id, "ids": list(chunk)})
+        for group_id, *values in found:
             result[int(group_id)] = tuple(int(value or 0) for value in values)
     return result
