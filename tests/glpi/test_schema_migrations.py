@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,15 @@ from glpi_scim.migrations import VERSION_TABLE, current_revision, head_revision
 
 
 def snapshot(database: Database) -> dict[str, Any]:
-    """Every table's columns, indexes and unique keys, as the database reports them."""
-    with database.connect() as connection:
+    """Every table's columns, indexes and unique keys, as the database reports them.
+
+    SQLAlchemy cannot reflect SQLite's expression indexes (the key indexes of collation.py):
+    there the SQL of every index is taken from sqlite_master instead.
+    """
+    with database.connect() as connection, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
         inspector = inspect(connection)
-        return {
+        found: dict[str, Any] = {
             name: (
                 [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
                 sorted(str(i) for i in inspector.get_indexes(name)),
@@ -36,6 +42,12 @@ def snapshot(database: Database) -> dict[str, Any]:
             )
             for name in sorted(inspector.get_table_names())
         }
+        if database.is_sqlite:
+            rows = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            )
+            found["sqlite_master indexes"] = [tuple(row) for row in rows]
+        return found
 
 
 def new_sqlite(path: Path) -> Database:

@@ -320,7 +320,8 @@ def test_remove_and_enable_disable(database: Database, service: ServerService) -
     with pytest.raises(ServerNotFound):
         service.get(server.id)
     with database.begin() as connection:
-        assert connection.execute(select(tables.users.c.id)).scalars().all() == [2, 3, 4, 5, 6]
+        users = connection.execute(select(tables.users.c.id).order_by(tables.users.c.id))
+        assert users.scalars().all() == [2, 3, 4, 5, 6]
 
 
 def test_default_token_lifetime_is_ten_years_but_never_past_2038(

@@ -10,15 +10,20 @@ functions on each connection and compares their results instead:
 
 Calling Python for every row is slow, so the SQL built here only does it for text holding a
 character outside printable ASCII: for the rest SQLite's own `lower()` and `LIKE` (which fold
-ASCII) give the same answer at C speed.
+ASCII) give the same answer at C speed. The columns looked up by equality on large tables (logins,
+e-mail addresses) instead have an index on `glpi_key(column)` (`KEY_INDEXES`, SQLite only), and
+`=` on them compares that exact expression so that SQLite reads the index instead of every row.
+Such an index makes the function part of the file's schema: every connection that writes those
+tables must have the functions registered (database.py does it on connect).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, case, false, func, type_coerce
+from sqlalchemy import Boolean, Column, ColumnElement, and_, case, false, func, true, type_coerce
 
 KEY_FUNCTION = "glpi_key"
 FOLD_FUNCTION = "glpi_fold"
@@ -50,6 +55,41 @@ def register_sqlite_functions(dbapi_connection: Any) -> None:
     dbapi_connection.create_function(FOLD_FUNCTION, 1, _sql_fold, deterministic=True)
 
 
+@dataclass(frozen=True)
+class KeyIndex:
+    """A SQLite index on `glpi_key(column)` of one of GLPI's tables."""
+
+    name: str
+    table: str
+    column: str
+
+    @property
+    def ddl(self) -> str:
+        return (
+            f"CREATE INDEX IF NOT EXISTS {self.name} "
+            f"ON {self.table} ({KEY_FUNCTION}({self.column}))"
+        )
+
+
+KEY_INDEXES = (
+    KeyIndex("glpi_users_name_key", "glpi_users", "name"),
+    KeyIndex("glpi_useremails_email_key", "glpi_useremails", "email"),
+)
+_KEYED = {(index.table, index.column) for index in KEY_INDEXES}
+
+
+def has_key_index(expr: ColumnElement[Any]) -> bool:
+    """Whether `expr` is a column (of its table or of an alias of it) with a key index."""
+    if not isinstance(expr, Column):
+        return False
+    return any(
+        isinstance(base, Column)
+        and base.table is not None
+        and (getattr(base.table, "name", None), base.name) in _KEYED
+        for base in expr.base_columns
+    )
+
+
 # GLOB pattern: some character outside printable ASCII (space to tilde).
 _EXOTIC = "*[^ -~]*"
 
@@ -58,13 +98,33 @@ def _exotic(expr: ColumnElement[Any]) -> ColumnElement[bool]:
     return expr.op("GLOB")(_EXOTIC)
 
 
-def sqlite_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
-    """SQLite: `expr` equals `value` for GLPI's collation."""
-    key = collation_key(value)
-    plain: ColumnElement[bool] = (
+def _plain_equal(expr: ColumnElement[Any], key: str) -> ColumnElement[bool]:
+    """`expr` has `key` as its key, for text of printable ASCII only (whose key is its
+    lower-cased text without trailing spaces)."""
+    test: ColumnElement[bool] = (
         func.lower(func.rtrim(expr, " ")) == key if key.isascii() else false()
     )
-    test = case((_exotic(expr), func.glpi_key(expr) == key), else_=plain)
+    return test
+
+
+def sqlite_key_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
+    """SQLite: `glpi_key(expr) = key`, the expression of a key index, so that it is used.
+
+    The test in front of it is implied by it and only matters for a file still without the
+    index: SQLite then tests it first on each row, in C, and calls Python only for the rows it
+    lets through (non-ASCII text, and ASCII text already equal).
+    """
+    key = collation_key(value)
+    quick = type_coerce(case((_exotic(expr), true()), else_=_plain_equal(expr, key)), Boolean)
+    return and_(quick, func.glpi_key(expr) == key)
+
+
+def sqlite_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
+    """SQLite: `expr` equals `value` for GLPI's collation (through the key index if it has one)."""
+    if has_key_index(expr):
+        return sqlite_key_equal(expr, value)
+    key = collation_key(value)
+    test = case((_exotic(expr), func.glpi_key(expr) == key), else_=_plain_equal(expr, key))
     return type_coerce(test, Boolean)
 
 

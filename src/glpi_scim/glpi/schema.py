@@ -18,6 +18,7 @@ from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from glpi_scim.glpi import tables
+from glpi_scim.glpi.collation import KEY_INDEXES
 from glpi_scim.glpi.database import Database, DatabaseError
 from glpi_scim.migrations import (
     VERSION_TABLE,
@@ -198,10 +199,34 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
         connection.execute(text("SELECT RELEASE_LOCK('glpi_plugin_glpiscim_migrations')"))
 
 
+def _ensure_key_indexes(connection: Connection, where: str) -> None:
+    """SQLite: the indexes on glpi_key(column) that logins and e-mails are looked up by.
+
+    They are on GLPI's tables and call a function of this tool, so they exist only in the
+    embedded file (never in GLPI's MariaDB, where the collation does the same) and are not part
+    of the migrations, which describe the tool's own tables. Created here, where every start
+    of `serve` and `db init` passes, a file made by an older version gets them too.
+    """
+    present = set(inspect(connection).get_table_names())
+    try:
+        for index in KEY_INDEXES:
+            if index.table in present:
+                connection.execute(text(index.ddl))
+        if connection.in_transaction():
+            connection.commit()
+    except DBAPIError as exc:
+        raise SchemaError(f"creating the lookup indexes in {where} failed: {exc.orig}") from None
+
+
 def ensure_tool_schema(database: Database) -> str:
-    """Create or upgrade the tool's tables; returns the revision. Twice changes nothing."""
+    """Create or upgrade the tool's tables; returns the revision. Twice changes nothing.
+
+    On SQLite the key indexes of GLPI's tables are ensured as well (`_ensure_key_indexes`).
+    """
     where = database.url_display
     with database.connect() as connection, _migration_lock(connection):
+        if database.is_sqlite:
+            _ensure_key_indexes(connection, where)
         revision = current_revision(connection)
         if revision is not None and revision not in known_revisions():
             raise ToolSchemaOutdated(

@@ -48,7 +48,13 @@ from sqlalchemy import (
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
+from glpi_scim.glpi.collation import (
+    fold,
+    sqlite_equal,
+    sqlite_folded,
+    sqlite_key_equal,
+    sqlite_like,
+)
 from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
@@ -450,7 +456,12 @@ class Elements(Protocol):
 
 
 class RowElements:
-    """Elements that are rows of a GLPI table (e-mails, memberships)."""
+    """Elements that are rows of a GLPI table (e-mails, memberships).
+
+    `narrow(value)`, where given, is a condition on the item implied by "some element's value
+    eq `value`" that an index answers: ANDed to such a test, it lets the database start from
+    the few matching rows instead of testing the EXISTS subquery for every item.
+    """
 
     def __init__(
         self,
@@ -459,12 +470,14 @@ class RowElements:
         correlation: Predicate,
         targets: dict[str, Callable[[], Target]],
         sort: Callable[[str], ColumnElement[Any]] | None = None,
+        narrow: Callable[[str], Predicate] | None = None,
     ):
         self.attribute = attribute
         self.source = source
         self.correlation = correlation
         self.targets = targets
         self.sort = sort
+        self.narrow = narrow
 
     def target(self, sub: str) -> Target:
         factory = self.targets.get(sub)
@@ -640,7 +653,8 @@ class SqlFilter:
             if not isinstance(elements, RowElements | JsonArray | UnionElements):
                 raise InvalidFilter(f"'{node.path}' is not multi-valued")
             attribute = elements.attribute
-            return elements.exists(lambda element: self._scoped(node.filter, element, attribute))
+            test = elements.exists(lambda element: self._scoped(node.filter, element, attribute))
+            return _narrowed(elements, _required_value(node.filter, attribute), test)
         return self._leaf(node)
 
     def sort_key(self, path: AttrPath) -> ColumnElement[Any]:
@@ -693,7 +707,10 @@ class SqlFilter:
         value = node.value
         if node.op == "ne":
             return not_(on(lambda target: target.compare("eq", value)))
-        return on(lambda target: target.compare(node.op, value))
+        test = on(lambda target: target.compare(node.op, value))
+        if node.op == "eq" and sub == "value" and isinstance(value, str):
+            return _narrowed(elements, value, test)
+        return test
 
     def _scoped(self, node: Filter, element: Any, attribute: Attribute) -> Predicate:
         """A filter inside `attr[...]`, on one element."""
@@ -857,6 +874,13 @@ class SqlFilter:
         def by_address(sub: str) -> Callable[[], Target]:
             return lambda: LookupTarget(stored, same_address, sub)
 
+        def by_key(value: str) -> Predicate:
+            # SQLite: the user ids that the index on glpi_key(email) gives for the address, as
+            # the `value` target below compares it (encoded), so that the query starts there.
+            probe = tables.useremails.alias("scim_em_key")
+            key = sqlite_key_equal(probe.c.email, glpi_text.encode(value))
+            return users.c.id.in_(select(probe.c.users_id).where(key))
+
         def sort(sub: str) -> ColumnElement[Any]:
             if sub != "value":
                 raise InvalidValue(f"cannot sort by 'emails.{sub}'")
@@ -887,6 +911,7 @@ class SqlFilter:
                 "display": by_address("display"),
             },
             sort,
+            by_key if self.sqlite else None,
         )
 
     def _phones(self, attribute: Attribute) -> UnionElements:
@@ -1012,6 +1037,27 @@ class SqlFilter:
                 "type": lambda: ConstTarget(USER, case_exact=False),
             },
         )
+
+
+def _required_value(node: Filter, attribute: Attribute) -> str | None:
+    """The text `v` when the filter `node` inside `attribute[...]` can only hold for an element
+    whose `value eq v` (that comparison, or one side of an `and`), else None."""
+    if isinstance(node, And):
+        left = _required_value(node.left, attribute)
+        return left if left is not None else _required_value(node.right, attribute)
+    if not isinstance(node, Compare) or node.op != "eq" or not isinstance(node.value, str):
+        return None
+    if node.path.schema is not None or node.path.sub_attr is not None:
+        return None
+    definition = attribute.sub(node.path.attr)
+    return node.value if definition is not None and definition.name == "value" else None
+
+
+def _narrowed(elements: Any, value: str | None, test: Predicate) -> Predicate:
+    """`test`, preceded by the elements' index condition for `value` when they have one."""
+    if value is None or not isinstance(elements, RowElements) or elements.narrow is None:
+        return test
+    return and_(elements.narrow(value), test)
 
 
 def _canonical_sub(attribute: Attribute, name: str) -> str:
