@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import dropdowns, history, memberships, passwords, tables, verbatim
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key, sqlite_equal
+from glpi_scim.glpi.collation import collation_key, sqlite_key_equal
 from glpi_scim.glpi.mapping import (
     ACTIVE,
     DROPDOWNS,
@@ -58,13 +59,13 @@ def frame(server_id: int, sqlite: bool) -> Frame:
     return Frame(USER, U, R, "scim_r", sqlite, server_id)
 
 
-def base(server_id: int) -> Any:
+def base(server_id: int | BindParameter[Any]) -> Any:
     return U.outerjoin(
         R, and_(R.c.servers_id == server_id, R.c.itemtype == USER, R.c.items_id == U.c.id)
     )
 
 
-def visible(server_id: int) -> Any:
+def visible(server_id: int | BindParameter[Any]) -> Any:
     """Not in GLPI's trash, not deleted through SCIM on this server.
 
     Written without the tool table joined in `base`, so that MariaDB drops that outer join from
@@ -96,7 +97,7 @@ READ_COLUMNS = (
 )
 
 
-def _page_select(server_id: int) -> Select[Any]:
+def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
     return select(
         *READ_COLUMNS,
         TITLES.c.name.label("title_name"),
@@ -115,6 +116,24 @@ def _page_select(server_id: int) -> Select[Any]:
     )
 
 
+# The statements every GET of a user runs, built once: building and hashing a five-table
+# SELECT for SQLAlchemy's statement cache cost more than running it.
+_SERVER: BindParameter[int] = bindparam("server_id")
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
+USERS_EMAILS = (
+    select(EMAILS.c.users_id, EMAILS.c.email, EMAILS.c.is_default)
+    .where(EMAILS.c.users_id.in_(_IDS))
+    .order_by(EMAILS.c.users_id, EMAILS.c.id)
+)
+USERS_GROUPS = (
+    select(LINKS.c.id, LINKS.c.users_id, tables.groups.c.id.label("gid"), tables.groups.c.name)
+    .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
+    .where(LINKS.c.users_id.in_(_IDS))
+    .order_by(LINKS.c.users_id, LINKS.c.id)
+)
+
+
 def _decode(value: Any) -> Any:
     return glpi_text.decode(value) if isinstance(value, str) else value
 
@@ -128,8 +147,9 @@ class UserReader:
         self.sqlite = sqlite
 
     def one(self, user_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
-        query = _page_select(self.server.id).where(U.c.id == user_id, visible(self.server.id))
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(
+            ONE_USER, {"server_id": self.server.id, "user_id": user_id}
+        ).first()
         if row is None:
             raise NotFound(f"User {user_id} not found")
         return self.render([row], skip)[0]
@@ -169,12 +189,8 @@ class UserReader:
         ids = [row.id for row in rows]
         emails: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
         for chunk in memberships.chunks(ids):
-            query = (
-                select(EMAILS.c.users_id, EMAILS.c.email, EMAILS.c.is_default)
-                .where(EMAILS.c.users_id.in_(chunk))
-                .order_by(EMAILS.c.users_id, EMAILS.c.id)
-            )
-            for users_id, email, is_default in self.connection.execute(query):
+            found = self.connection.execute(USERS_EMAILS, {"ids": list(chunk)})
+            for users_id, email, is_default in found:
                 if email:
                     emails[users_id].append((glpi_text.decode(email), bool(is_default)))
         groups: dict[int, list[tuple[int, str]]] | None = None
@@ -189,15 +205,9 @@ class UserReader:
     ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
         groups: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
         prints: dict[int, tuple[int, int]] = {}
-        table = tables.groups
         for chunk in memberships.chunks(ids):
-            query = (
-                select(LINKS.c.id, LINKS.c.users_id, table.c.id.label("gid"), table.c.name)
-                .join(table, table.c.id == LINKS.c.groups_id)
-                .where(LINKS.c.users_id.in_(chunk))
-                .order_by(LINKS.c.users_id, LINKS.c.id)
-            )
-            for link_id, users_id, gid, name in self.connection.execute(query):
+            found = self.connection.execute(USERS_GROUPS, {"ids": list(chunk)})
+            for link_id, users_id, gid, name in found:
                 groups[users_id].append((gid, glpi_text.decode(name or "")))
                 count, highest = prints.get(users_id, (0, 0))
                 prints[users_id] = (count + 1, max(highest, link_id))
@@ -259,7 +269,8 @@ class UserWriter(Writer):
         """Users whose login GLPI's collation sees as `login`, locked until commit."""
         users = tables.users
         encoded = glpi_text.encode(login)
-        same = sqlite_equal(users.c.name, encoded) if self.sqlite else users.c.name == encoded
+        # SQLite: through the index on glpi_key(name); MariaDB: GLPI's unique login key.
+        same = sqlite_key_equal(users.c.name, encoded) if self.sqlite else users.c.name == encoded
         query = select(users.c.id, users.c.is_deleted).where(same).order_by(users.c.id)
         rows = self.connection.execute(query.with_for_update()).all()
         hidden = self._hidden({row.id for row in rows})
