@@ -180,3 +180,33 @@ def test_sqlite_writers_queue_instead_of_failing(sqlite_database: Database) -> N
         connection.execute(tables.groups.insert().values(name="second"))
     thread.join()
     assert count == 1  # the second transaction started after the first committed
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(database: Database) -> None:
+    """A read-only transaction sees the last committed state at once, even while another
+    transaction holds the write lock (SQLite: no BEGIN IMMEDIATE for reads)."""
+    with database.begin() as connection:
+        connection.execute(tables.groups.insert().values(name="committed"))
+    writing = threading.Event()
+    release = threading.Event()
+
+    def writer() -> None:
+        with database.begin() as connection:
+            connection.execute(tables.groups.insert().values(name="uncommitted"))
+            writing.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(5)
+        with database.read() as connection:
+            names = connection.execute(select(tables.groups.c.name)).scalars().all()
+        assert names == ["committed"]
+        # The writer is still inside its transaction: the read did not queue behind it.
+        assert thread.is_alive()
+    finally:
+        release.set()
+        thread.join()
+    with database.read() as connection:
+        assert len(connection.execute(select(tables.groups.c.id)).all()) == 2

@@ -106,6 +106,14 @@ class Database:
             yield connection
 
     @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction that only reads. On SQLite it does not take the write lock, so reads
+        run beside each other and beside a writer (WAL); it must not write. On MariaDB it is
+        an ordinary transaction."""
+        with self.connection() as connection, read_only(connection), connection.begin():
+            yield connection
+
+    @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection, with connection failures turned into a `DatabaseError` that says why."""
         try:
@@ -163,11 +171,28 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     register_sqlite_functions(dbapi_connection)
 
 
+# Set in a connection's info while it runs a read-only transaction (Database.read).
+_READ_ONLY = "glpi_scim_read_only"
+
+
+@contextmanager
+def read_only(connection: Connection) -> Iterator[None]:
+    """The next transaction begun on `connection` only reads (SQLite: no write lock)."""
+    connection.info[_READ_ONLY] = True
+    try:
+        yield
+    finally:
+        connection.info.pop(_READ_ONLY, None)
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # Take the write lock when the transaction starts: a read-check-write sequence (unique
     # login, unique group name, single-use codes) is then atomic across processes, and schema
-    # creation by two processes starting at once is serialised instead of failing.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # creation by two processes starting at once is serialised instead of failing. A
+    # transaction that only reads takes no lock: in WAL mode it sees a consistent snapshot
+    # while writers go on, instead of queueing behind them.
+    deferred = connection.info.get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def engine_for_url(url: str, *, timeout: int = 10) -> Engine:

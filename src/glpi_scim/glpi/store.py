@@ -103,7 +103,8 @@ class GlpiStore:
     ) -> Resource:
         item_id = _item_id(resource_type, resource_id)
         return self.transactions.run(
-            lambda connection: self._reader(connection, resource_type).one(item_id, skip=skip)
+            lambda connection: self._reader(connection, resource_type).one(item_id, skip=skip),
+            read_only=True,
         )
 
     def list(self, resource_type: str, query: ListQuery) -> Page:
@@ -119,7 +120,7 @@ class GlpiStore:
             )
             return Page(total, resources)
 
-        return self.transactions.run(work)
+        return self.transactions.run(work, read_only=True)
 
     def create(self, resource_type: str, resource: Resource) -> Resource:
         if resource_type == USER:
@@ -208,7 +209,7 @@ class GlpiStore:
         def work(connection: Connection) -> int:
             return GroupReader(connection, self.server, self.sqlite).count_members(item_id, up_to)
 
-        return self.transactions.run(work)
+        return self.transactions.run(work, read_only=True)
 
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         item_id = _item_id(resource_type, resource_id)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from glpi_scim.glpi.collation import register_sqlite_functions
 from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.database import read_only as reading
 from glpi_scim.scim.errors import ScimError, ServiceUnavailable, Uniqueness
 
 T = TypeVar("T")
@@ -73,14 +74,15 @@ class Transactions:
         self.lock_attempts = lock_attempts
         self.retry_after = retry_after
 
-    def run(self, work: Callable[[Connection], T]) -> T:
-        """`work(connection)` in one transaction, committed when it returns."""
+    def run(self, work: Callable[[Connection], T], *, read_only: bool = False) -> T:
+        """`work(connection)` in one transaction, committed when it returns. A `read_only`
+        one must not write (on SQLite it runs without the write lock)."""
         deadline = time.monotonic() + self.database.timeout
         attempt = conflicts = 0
         while True:
             attempt += 1
             try:
-                return self._once(work)
+                return self._once(work, read_only)
             except ScimError:
                 raise
             except IntegrityError as exc:
@@ -101,7 +103,7 @@ class Transactions:
                     continue
                 raise self._unavailable(exc) from None
 
-    def _once(self, work: Callable[[Connection], T]) -> T:
+    def _once(self, work: Callable[[Connection], T], read_only: bool) -> T:
         with self.database.connection() as connection:
             pooled = connection.connection
             if not pooled.info.get(_PREPARED):
@@ -112,7 +114,10 @@ class Transactions:
                     connection.execute(text("SET time_zone = '+00:00'"))
                     connection.commit()
                 pooled.info[_PREPARED] = True
-            with connection.begin():
+            if not read_only:
+                with connection.begin():
+                    return work(connection)
+            with reading(connection), connection.begin():
                 return work(connection)
 
     @staticmethod

@@ -221,12 +221,13 @@ class BearerMethod:
             )
             .values(date_last_use=to_db(now))
         )
-        with self.database.begin() as connection:
+        with self.database.read() as connection:
             row = connection.execute(query).first()
-            if row is None:
-                return False
-            # Most requests find a recent last use: skipping the UPDATE keeps them read-only
-            # (no row lock, no redo log flush at commit).
-            if row.date_last_use is None or row.date_last_use < stale_before:
+        if row is None:
+            return False
+        # Most requests find a recent last use and write nothing (no lock, no redo log flush);
+        # the rare refresh is a transaction of its own, idempotent thanks to its condition.
+        if row.date_last_use is None or row.date_last_use < stale_before:
+            with self.database.begin() as connection:
                 connection.execute(touch)
         return True

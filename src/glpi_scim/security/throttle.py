@@ -65,7 +65,7 @@ class Throttle:
         query = select(FAILURES.c.failures, FAILURES.c.blocked_until).where(
             FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == _key(client_ip)
         )
-        with self.database.begin() as connection:
+        with self.database.read() as connection:
             row = connection.execute(query).first()
         if row is None:
             return False

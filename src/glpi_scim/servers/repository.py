@@ -52,13 +52,13 @@ class ServerRepository:
         return server
 
     def find(self, ref: str | int) -> IdentityServer | None:
-        with self.database.begin() as connection:
+        with self.database.read() as connection:
             return self._find(connection, ref)
 
     def get_default(self) -> IdentityServer | None:
         """The default server (lowest id should a concurrent edit have left two)."""
         query = select(SERVERS).where(SERVERS.c.is_default == 1).order_by(SERVERS.c.id).limit(1)
-        with self.database.begin() as connection:
+        with self.database.read() as connection:
             row = connection.execute(query).mappings().first()
         return None if row is None else _decode(row)
 
