@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -159,26 +161,35 @@ def test_mysql_sessions_speak_utf8mb4(database: Database) -> None:
         assert connection.execute(select(tables.groups.c.name)).scalar() == name
 
 
+@contextmanager
+def open_write_transaction(database: Database, group_name: str) -> Iterator[threading.Event]:
+    """Another thread inserts a group and keeps its transaction open until the event is set."""
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with database.begin() as connection:
+            connection.execute(tables.groups.insert().values(name=group_name))
+            writing.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(5)
+        yield release
+    finally:
+        release.set()
+        thread.join()
+
+
 def test_sqlite_writers_queue_instead_of_failing(sqlite_database: Database) -> None:
     # Two connections writing at once: the second waits for the first (BEGIN IMMEDIATE and
     # busy_timeout) instead of failing with "database is locked".
-    started = threading.Event()
-    release = threading.Event()
-
-    def first_writer() -> None:
+    with open_write_transaction(sqlite_database, "first") as release:
+        threading.Timer(0.3, release.set).start()
         with sqlite_database.begin() as connection:
-            connection.execute(tables.groups.insert().values(name="first"))
-            started.set()
-            release.wait(5)
-
-    thread = threading.Thread(target=first_writer)
-    thread.start()
-    started.wait(5)
-    threading.Timer(0.3, release.set).start()
-    with sqlite_database.begin() as connection:
-        count = len(connection.execute(select(tables.groups.c.id)).all())
-        connection.execute(tables.groups.insert().values(name="second"))
-    thread.join()
+            count = len(connection.execute(select(tables.groups.c.id)).all())
+            connection.execute(tables.groups.insert().values(name="second"))
     assert count == 1  # the second transaction started after the first committed
 
 
@@ -187,26 +198,8 @@ def test_sqlite_reads_do_not_wait_for_a_writer(database: Database) -> None:
     transaction holds the write lock (SQLite: no BEGIN IMMEDIATE for reads)."""
     with database.begin() as connection:
         connection.execute(tables.groups.insert().values(name="committed"))
-    writing = threading.Event()
-    release = threading.Event()
-
-    def writer() -> None:
-        with database.begin() as connection:
-            connection.execute(tables.groups.insert().values(name="uncommitted"))
-            writing.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        assert writing.wait(5)
-        with database.read() as connection:
-            names = connection.execute(select(tables.groups.c.name)).scalars().all()
-        assert names == ["committed"]
-        # The writer is still inside its transaction: the read did not queue behind it.
-        assert thread.is_alive()
-    finally:
-        release.set()
-        thread.join()
+    with open_write_transaction(database, "uncommitted"), database.read() as connection:
+        names = connection.execute(select(tables.groups.c.name)).scalars().all()
+    assert names == ["committed"]
     with database.read() as connection:
         assert len(connection.execute(select(tables.groups.c.id)).all()) == 2
