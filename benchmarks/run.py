@@ -1,6 +1,6 @@
 """The benchmark in one command: every server, the same driver and concurrency, one table.
 
-    python -m benchmarks.run --users 100000            # full comparison (about 15 minutes)
+    python -m benchmarks.run --users 100000            # full comparison (about 17 minutes)
     python -m benchmarks.run --users 2000 --seconds 3  # quick look
     python -m benchmarks.run --scaling                 # req/s vs waitress threads, gunicorn workers
 
