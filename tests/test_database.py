@@ -153,6 +153,25 @@ def test_a_request_scope_shares_one_connection(database: Database) -> None:
     assert pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
+def test_reads_of_a_request_share_one_transaction(database: Database) -> None:
+    commits: list[str] = []
+    event.listen(database.engine, "commit", lambda connection: commits.append("commit"))
+    with database.request_scope():
+        for _ in range(3):
+            with database.read() as connection:
+                connection.execute(select(tables.groups.c.id)).all()
+        assert commits == []
+        with database.begin() as connection:
+            assert commits == ["commit"]  # the reads ended before anything writes
+            connection.execute(tables.groups.insert().values(name="written"))
+        with pytest.raises(RuntimeError), database.read():
+            raise RuntimeError("a failed read ends the shared transaction")
+        with database.read() as connection:
+            names = connection.execute(select(tables.groups.c.name)).scalars().all()
+        assert names == ["written"]
+    assert commits == ["commit", "commit", "commit"]
+
+
 def test_mysql_sessions_speak_utf8mb4(database: Database) -> None:
     name = "Zoë 🚀 Ünïcødé"
     with database.begin() as connection:

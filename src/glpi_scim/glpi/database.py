@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, Transaction, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from glpi_scim.config import Settings, mask_url_password
@@ -37,11 +37,26 @@ class DatabaseConfigError(DatabaseError):
 
 
 class _RequestConnection:
-    """The pooled connection one request shares, checked out on first use."""
+    """The pooled connection one request shares, checked out on first use, and the read
+    transaction its reads share until something writes."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.connection: Connection | None = None
+        self.reading: Transaction | None = None
+
+    def end_reading(self) -> None:
+        """Commit the shared read transaction, if any (a read-only COMMIT costs nothing)."""
+        reading, self.reading = self.reading, None
+        if reading is not None and reading.is_active:
+            reading.commit()
+
+    def abandon_reading(self) -> None:
+        """Roll the shared read transaction back after a failure; its connection may be gone."""
+        reading, self.reading = self.reading, None
+        if reading is not None and reading.is_active:
+            with suppress(DBAPIError):
+                reading.rollback()
 
 
 _request_connection: ContextVar[_RequestConnection | None] = ContextVar(
@@ -70,26 +85,38 @@ class Database:
     def request_scope(self) -> Iterator[None]:
         """Let every transaction of one request (server lookup, throttle, credentials, the
         store) run on one pooled connection: one checkout, one liveness ping, instead of one
-        of each per transaction. Transactions stay separate; the connection goes back to the
-        pool when the scope ends."""
+        of each per transaction. Its reads (`read()`) share one transaction, committed before
+        anything writes or when the scope ends; writing transactions stay separate. The
+        connection goes back to the pool when the scope ends."""
         scope = _RequestConnection(self)
         token = _request_connection.set(scope)
         try:
             yield
         finally:
             _request_connection.reset(token)
-            if scope.connection is not None:
-                scope.connection.close()
+            try:
+                scope.end_reading()
+            except DBAPIError:
+                scope.abandon_reading()
+            finally:
+                if scope.connection is not None:
+                    scope.connection.close()
+
+    def _scope(self) -> _RequestConnection | None:
+        scope = _request_connection.get()
+        return scope if scope is not None and scope.database is self else None
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """The request's connection when a scope is open and it is not inside a transaction
-        (a nested transaction must stay independent), else a connection of its own."""
-        scope = _request_connection.get()
-        if scope is None or scope.database is not self:
+        (a nested transaction must stay independent), else a connection of its own. What
+        runs on it comes after the request's reads: their transaction is committed first."""
+        scope = self._scope()
+        if scope is None:
             with self.engine.connect() as connection:
                 yield connection
             return
+        scope.end_reading()
         shared = scope.connection
         if shared is not None and shared.in_transaction():
             with self.engine.connect() as connection:
@@ -107,11 +134,29 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A transaction that only reads. On SQLite it does not take the write lock, so reads
-        run beside each other and beside a writer (WAL); it must not write. On MariaDB it is
-        an ordinary transaction."""
-        with self.connection() as connection, read_only(connection), connection.begin():
-            yield connection
+        """A transaction that only reads; what runs in it must not write. On SQLite it does not
+        take the write lock, so reads run beside each other and beside a writer (WAL). In a
+        request scope, consecutive reads share one transaction (one snapshot, one COMMIT)."""
+        scope = self._scope()
+        shared = scope.connection if scope is not None else None
+        if scope is None or (
+            scope.reading is None and shared is not None and shared.in_transaction()
+        ):
+            # No scope, or inside a writing transaction: a transaction of its own.
+            with self.engine.connect() as connection, read_only(connection), connection.begin():
+                yield connection
+            return
+        if scope.reading is None:
+            if shared is None or shared.closed:
+                shared = scope.connection = self.engine.connect()
+            with read_only(shared):
+                scope.reading = shared.begin()
+        assert scope.connection is not None
+        try:
+            yield scope.connection
+        except BaseException:
+            scope.abandon_reading()
+            raise
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -9,7 +9,8 @@
 - A lost or refused connection, or the retries running out, is a 503 ServiceUnavailable with
   Retry-After: the request can be repeated; nothing was written.
 - Each transaction runs with the session in UTC (MariaDB) and GLPI's collation functions
-  registered (SQLite).
+  registered (SQLite): database.py sets both up on every new connection. Read-only work runs
+  in `Database.read()`, which shares the request's read transaction.
 """
 
 from __future__ import annotations
@@ -21,19 +22,15 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, text
+from sqlalchemy import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from glpi_scim.glpi.collation import register_sqlite_functions
 from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.database import read_only as reading
 from glpi_scim.scim.errors import ScimError, ServiceUnavailable, Uniqueness
 
 T = TypeVar("T")
 LOG = logging.getLogger(__name__)
 
-# Set in a pooled connection's info once it is prepared (UTC session, SQLite functions).
-_PREPARED = "glpi_scim_store_prepared"
 _LOCK_CONFLICTS = {1205, 1213}  # lock wait timeout, deadlock
 _DUPLICATE_KEY = 1062
 _KEY_NAME = re.compile(r"for key '(?:[^']*\.)?([^'.]+)'")
@@ -104,21 +101,11 @@ class Transactions:
                 raise self._unavailable(exc) from None
 
     def _once(self, work: Callable[[Connection], T], read_only: bool) -> T:
-        with self.database.connection() as connection:
-            pooled = connection.connection
-            if not pooled.info.get(_PREPARED):
-                if self.database.is_sqlite:
-                    register_sqlite_functions(pooled.driver_connection)
-                else:
-                    # TIMESTAMP columns convert from the session time zone: use UTC.
-                    connection.execute(text("SET time_zone = '+00:00'"))
-                    connection.commit()
-                pooled.info[_PREPARED] = True
-            if not read_only:
-                with connection.begin():
-                    return work(connection)
-            with reading(connection), connection.begin():
+        if read_only:
+            with self.database.read() as connection:
                 return work(connection)
+        with self.database.begin() as connection:
+            return work(connection)
 
     @staticmethod
     def _pause(conflicts: int) -> float:
