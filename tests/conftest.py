@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -265,3 +266,36 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "generated requests (reliability fuzzing)")
         for line in sorted(lines):
             terminalreporter.write_line(line)
+
+
+# --------------------------------------------------------------------------------------------
+# Concurrency
+# --------------------------------------------------------------------------------------------
+
+
+def run_together(work: Callable[[int], Any], threads: int = 8) -> list[Any]:
+    """Run `work(i)` in `threads` threads released together; results or raised exceptions, in
+    order. Fails when a thread never finishes."""
+    barrier = threading.Barrier(threads)
+    results: list[Any] = [None] * threads
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # collected for the assertions
+            results[i] = exc
+
+    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(180)
+    assert not any(worker.is_alive() for worker in workers), "a thread never finished"
+    return results
+
+
+@pytest.fixture
+def race() -> Callable[..., list[Any]]:
+    """`race(work, threads=8)`: see run_together."""
+    return run_together

@@ -18,30 +18,11 @@ from glpi_scim.servers.models import IdentityServer
 
 from .support import Clock, Rows, group, replace_with, user
 
-THREADS = 8
+THREADS = 8  # race()'s default
+Race = Callable[..., list[Any]]
 
 
-def race(work: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
-    """Run `work(i)` in threads released together; results or raised exceptions, in order."""
-    barrier = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    return results
-
-
-def test_parallel_creates_of_one_login(store: GlpiStore, rows: Rows) -> None:
+def test_parallel_creates_of_one_login(store: GlpiStore, rows: Rows, race: Race) -> None:
     spellings = ["racer", "RACER", "Racer", "racer ", "rAcEr", "RaCeR", "racER", "RACer"]
     results = race(lambda i: store.create("User", user(userName=spellings[i])))
     created = [r for r in results if isinstance(r, dict)]
@@ -51,20 +32,20 @@ def test_parallel_creates_of_one_login(store: GlpiStore, rows: Rows) -> None:
     assert rows.count("glpi_profiles_users") == 4 + 1
 
 
-def test_parallel_creates_of_one_group_name(store: GlpiStore, rows: Rows) -> None:
+def test_parallel_creates_of_one_group_name(store: GlpiStore, rows: Rows, race: Race) -> None:
     results = race(lambda i: store.create("Group", group(displayName="Same" if i % 2 else "SAME")))
     assert sum(isinstance(r, dict) for r in results) == 1, results
     assert all(isinstance(r, dict | Uniqueness) for r in results), results
     assert rows.count("glpi_groups") == 1
 
 
-def test_parallel_creates_share_a_new_title(store: GlpiStore, rows: Rows) -> None:
+def test_parallel_creates_share_a_new_title(store: GlpiStore, rows: Rows, race: Race) -> None:
     results = race(lambda i: store.create("User", user(userName=f"u{i}", title="Brand new")))
     assert all(isinstance(r, dict) for r in results), results
     assert rows.count("glpi_usertitles") == 1
 
 
-def test_conditional_updates_exactly_one_wins(store: GlpiStore, clock: Clock) -> None:
+def test_conditional_updates_exactly_one_wins(store: GlpiStore, clock: Clock, race: Race) -> None:
     created = store.create("User", user(userName="target"))
     version = created["meta"]["version"]
     clock.tick()
@@ -79,7 +60,7 @@ def test_conditional_updates_exactly_one_wins(store: GlpiStore, clock: Clock) ->
     assert store.get("User", created["id"])["nickName"] == winners[0]["nickName"]
 
 
-def test_parallel_member_additions(store: GlpiStore, rows: Rows) -> None:
+def test_parallel_member_additions(store: GlpiStore, rows: Rows, race: Race) -> None:
     ids = [store.create("User", user(userName=f"m{i}"))["id"] for i in range(6)]
     team = store.create("Group", group(displayName="Team"))
     results = race(
@@ -103,7 +84,7 @@ def test_unreachable_database_is_503(server: IdentityServer) -> None:
 
 
 @pytest.mark.mysql
-def test_deadlock_victim_is_retried(mysql_database: Database) -> None:
+def test_deadlock_victim_is_retried(mysql_database: Database, race: Race) -> None:
     """Two transactions lock two users in opposite orders: MariaDB kills one, it runs again."""
     transactions = Transactions(mysql_database)
     both_hold_one = threading.Barrier(2, timeout=30)

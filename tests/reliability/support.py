@@ -162,27 +162,6 @@ def assert_scim_error(
     return body
 
 
-def race(work: Callable[[int], Any], threads: int) -> list[Any]:
-    """Run `work(i)` in `threads` threads released together; results or exceptions, in order."""
-    barrier = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-
-    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(180)
-    assert not any(worker.is_alive() for worker in workers), "a client never got an answer"
-    return results
-
-
 def user(user_name: str, **attributes: Any) -> dict[str, Any]:
     return {"schemas": [USER_SCHEMA], "userName": user_name, **attributes}
 

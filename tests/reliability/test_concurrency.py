@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -13,10 +14,12 @@ import requests
 from glpi_scim.glpi.database import Database
 
 from .conftest import Served
-from .support import assert_scim_error, group, patch, race, scalar, user
+from .support import assert_scim_error, group, patch, scalar, user
+
+Race = Callable[..., list[Any]]
 
 
-def test_fifty_parallel_creates_of_one_login_make_one_user(served: Served) -> None:
+def test_fifty_parallel_creates_of_one_login_make_one_user(served: Served, race: Race) -> None:
     spellings = ["Same.Login", "same.login", "SAME.LOGIN", "same.Login", "SaMe.LoGiN"]
     clients = [served.new_client() for _ in range(50)]
     results = race(
@@ -35,7 +38,7 @@ def test_fifty_parallel_creates_of_one_login_make_one_user(served: Served) -> No
     assert rows == 1
 
 
-def test_eight_clients_adding_a_hundred_members_each_lose_none(served: Served) -> None:
+def test_eight_clients_adding_a_hundred_members_each_lose_none(served: Served, race: Race) -> None:
     team = served.client.post("/Groups", group("Everyone")).json()
     clients = [served.new_client() for _ in range(8)]
 
@@ -81,7 +84,9 @@ def test_eight_clients_adding_a_hundred_members_each_lose_none(served: Served) -
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-def test_concurrent_if_match_writes_exactly_one_wins(served: Served, method: str) -> None:
+def test_concurrent_if_match_writes_exactly_one_wins(
+    served: Served, method: str, race: Race
+) -> None:
     created = served.client.post("/Users", user("target", nickName="before"))
     etag = created.headers["ETag"]
     target = created.json()["id"]
@@ -118,7 +123,7 @@ def test_concurrent_if_match_writes_exactly_one_wins(served: Served, method: str
         assert served.client.get(f"/Users/{target}").json()["nickName"] == winner["nickName"]
 
 
-def test_parallel_group_creates_with_one_name_make_one_group(served: Served) -> None:
+def test_parallel_group_creates_with_one_name_make_one_group(served: Served, race: Race) -> None:
     clients = [served.new_client() for _ in range(20)]
     results = race(
         lambda i: clients[i].post("/Groups", group("Help Desk" if i % 2 else "HELP DESK")),
@@ -129,7 +134,7 @@ def test_parallel_group_creates_with_one_name_make_one_group(served: Served) -> 
     assert scalar(served.database, "SELECT COUNT(*) FROM glpi_groups") == 1
 
 
-def test_parallel_mixed_writes_on_one_user_never_fail_with_5xx(served: Served) -> None:
+def test_parallel_mixed_writes_on_one_user_never_fail_with_5xx(served: Served, race: Race) -> None:
     """Writers without If-Match on one row: each succeeds (last write wins), none fails."""
     target = served.client.post(
         "/Users", user("busy", emails=[{"value": "a@example.com", "primary": True}])

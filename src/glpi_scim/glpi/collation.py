@@ -107,7 +107,7 @@ def _plain_equal(expr: ColumnElement[Any], key: str) -> ColumnElement[bool]:
     return test
 
 
-def sqlite_key_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
+def _key_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
     """SQLite: `glpi_key(expr) = key`, the expression of a key index, so that it is used.
 
     The test in front of it is implied by it and only matters for a file still without the
@@ -122,7 +122,7 @@ def sqlite_key_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool
 def sqlite_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
     """SQLite: `expr` equals `value` for GLPI's collation (through the key index if it has one)."""
     if has_key_index(expr):
-        return sqlite_key_equal(expr, value)
+        return _key_equal(expr, value)
     key = collation_key(value)
     test = case((_exotic(expr), func.glpi_key(expr) == key), else_=_plain_equal(expr, key))
     return type_coerce(test, Boolean)

@@ -45,6 +45,12 @@ class _RequestConnection:
         self.connection: Connection | None = None
         self.reading: Transaction | None = None
 
+    def shared(self) -> Connection:
+        """The request's connection, checked out now if it is not yet."""
+        if self.connection is None or self.connection.closed:
+            self.connection = self.database.engine.connect()
+        return self.connection
+
     def end_reading(self) -> None:
         """Commit the shared read transaction, if any (a read-only COMMIT costs nothing)."""
         reading, self.reading = self.reading, None
@@ -122,9 +128,7 @@ class Database:
             with self.engine.connect() as connection:
                 yield connection
             return
-        if shared is None or shared.closed:
-            shared = scope.connection = self.engine.connect()
-        yield shared
+        yield scope.shared()
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -146,14 +150,12 @@ class Database:
             with self.engine.connect() as connection, read_only(connection), connection.begin():
                 yield connection
             return
+        connection = scope.shared()
         if scope.reading is None:
-            if shared is None or shared.closed:
-                shared = scope.connection = self.engine.connect()
-            with read_only(shared):
-                scope.reading = shared.begin()
-        assert scope.connection is not None
+            with read_only(connection):
+                scope.reading = connection.begin()
         try:
-            yield scope.connection
+            yield connection
         except BaseException:
             scope.abandon_reading()
             raise

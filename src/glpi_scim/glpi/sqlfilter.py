@@ -48,13 +48,7 @@ from sqlalchemy import (
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import (
-    fold,
-    sqlite_equal,
-    sqlite_folded,
-    sqlite_key_equal,
-    sqlite_like,
-)
+from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
 from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
@@ -878,7 +872,7 @@ class SqlFilter:
             # SQLite: the user ids that the index on glpi_key(email) gives for the address, as
             # the `value` target below compares it (encoded), so that the query starts there.
             probe = tables.useremails.alias("scim_em_key")
-            key = sqlite_key_equal(probe.c.email, glpi_text.encode(value))
+            key = sqlite_equal(probe.c.email, glpi_text.encode(value))
             return users.c.id.in_(select(probe.c.users_id).where(key))
 
         def sort(sub: str) -> ColumnElement[Any]:

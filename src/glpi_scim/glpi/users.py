@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import dropdowns, history, memberships, passwords, tables, verbatim
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key, sqlite_key_equal
+from glpi_scim.glpi.collation import collation_key, sqlite_equal
 from glpi_scim.glpi.mapping import (
     ACTIVE,
     DROPDOWNS,
@@ -270,7 +270,7 @@ class UserWriter(Writer):
         users = tables.users
         encoded = glpi_text.encode(login)
         # SQLite: through the index on glpi_key(name); MariaDB: GLPI's unique login key.
-        same = sqlite_key_equal(users.c.name, encoded) if self.sqlite else users.c.name == encoded
+        same = sqlite_equal(users.c.name, encoded) if self.sqlite else users.c.name == encoded
         query = select(users.c.id, users.c.is_deleted).where(same).order_by(users.c.id)
         rows = self.connection.execute(query.with_for_update()).all()
         hidden = self._hidden({row.id for row in rows})

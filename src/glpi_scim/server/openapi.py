@@ -392,24 +392,22 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _query(name: str, description: str) -> dict[str, Any]:
+def _parameter(location: str, name: str, description: str) -> dict[str, Any]:
     return {
         "name": name,
-        "in": "query",
+        "in": location,
         "required": False,
         "schema": {"type": "string"},
         "description": description,
     }
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return _parameter("query", name, description)
 
 
 def _header(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "header",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": description,
-    }
+    return _parameter("header", name, description)
 
 
 # ---------------------------------------------------------------------------------------------
