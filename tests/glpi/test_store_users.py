@@ -392,6 +392,19 @@ def test_languages(store: GlpiStore, rows: Rows) -> None:
     assert store.get("User", "3")["preferredLanguage"] == "en-GB"
 
 
+def test_language_values_glpi_has_no_language_for_round_trip(store: GlpiStore, rows: Rows) -> None:
+    """GLPI takes the first value it has a language for; every value comes back as sent."""
+    created = store.create(
+        "User", user(userName="l3", preferredLanguage="0b5e-not-a-tag", locale="fr-CA")
+    )
+    assert rows.user(created["id"])["language"].strip() == "fr_CA"
+    assert (created["preferredLanguage"], created["locale"]) == ("0b5e-not-a-tag", "fr-CA")
+    odd = "be18bb8c-6f7f-4f52-ae1c-e496f4440062"
+    updated = store.update("User", created["id"], replace_with(locale=odd))
+    assert (updated["preferredLanguage"], updated["locale"]) == ("0b5e-not-a-tag", odd)
+    assert rows.user(created["id"])["language"] is None
+
+
 def test_external_id_unique_per_server(
     make_store: Callable[..., GlpiStore], store: GlpiStore, rows: Rows
 ) -> None:

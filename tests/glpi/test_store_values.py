@@ -148,6 +148,10 @@ def test_login_rule_matches_glpis() -> None:
         ("fr-CA,fr;q=0.9,en;q=0.8", "fr_CA"),
         ("tlh", None),
         ("", None),
+        ("en-US-u-ca-gregory", "en_US"),
+        # Not a tag: a value that merely starts with letters of a language code.
+        ("be18bb8c-6f7f-4f52-ae1c-e496f4440062", None),
+        ("de1", None),
     ],
 )
 def test_language_tags(tag: str, code: str | None) -> None:

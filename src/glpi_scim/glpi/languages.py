@@ -14,7 +14,9 @@ GLPI_LANGUAGES: tuple[str, ...] = (
     "uk_UA", "ja_JP", "zh_CN", "zh_TW", "ko_KR", "zh_HK", "be_BY", "is_IS", "es_CL",
 )  # fmt: skip
 _BY_LOWER = {code.lower(): code for code in GLPI_LANGUAGES}
-_FIRST_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")
+# The first tag of a list: language, optional region, then the end of that tag (so that
+# "be18bb8c-..." is no Belarusian tag, while "fr-CA,fr;q=0.9" and "en-US-u-ca" are tags).
+_FIRST_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?(?=$|[-_,;\s])")
 
 
 def _default_for(language: str) -> str | None:

@@ -196,10 +196,13 @@ def _emails(values: Any) -> list[EmailValue]:
 
 
 def _language(resource: Mapping[str, Any]) -> str | None:
+    """GLPI's language: preferredLanguage's, else locale's (a value GLPI has no language for is
+    skipped; it is kept verbatim)."""
     for attr in ("preferredLanguage", "locale"):
         value = _text(get_ci(resource, attr), attr)
-        if value is not None:
-            return languages.to_glpi(value)
+        code = languages.to_glpi(value) if value is not None else None
+        if code is not None:
+            return code
     return None
 
 
@@ -427,7 +430,9 @@ def _language_out(record: UserRecord, out: dict[str, Any]) -> None:
         if not isinstance(sent, str):
             continue
         any_sent = True
-        if languages.to_glpi(sent) == code:
+        sent_code = languages.to_glpi(sent)
+        if sent_code is None or sent_code == code:
+            # As sent: GLPI has no language for it, or holds the one it names.
             out[attr] = sent
         elif code:
             out[attr] = languages.to_scim(code)
