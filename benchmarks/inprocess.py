@@ -86,6 +86,7 @@ class Target:
     base_path: str
     headers: dict[str, str]
     count_round_trips: Callable[[], int] | None = None
+    close: Callable[[], None] = lambda: None
     samples: dict[str, list[float]] = field(default_factory=dict)
     trips: dict[str, list[int]] = field(default_factory=dict)
 
@@ -179,6 +180,8 @@ def glpi_scim_target(name: str, database: Database) -> Target:
         f"/scim/v2/{server.id}",
         headers,
         count_round_trips=round_trip_counter(app.context.database),
+        # Its pooled connections hold metadata locks that would block DROP DATABASE.
+        close=app.context.database.dispose,
     )
 
 
@@ -293,6 +296,8 @@ def main(mysql_url: str | None, preload: int, requests: int, json_path: Path | N
                 json.dumps({"preload": preload, "requests": requests, "rows": rows}, indent=2)
             )
     finally:
+        for target in targets:
+            target.close()
         for step in cleanup:
             step()
 
