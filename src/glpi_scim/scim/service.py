@@ -53,6 +53,7 @@ class ServiceSettings:
     default_count: int | None = None  # page size without `count`; None: max_results
     max_filter_length: int = 4096
     max_filter_depth: int = 32
+    max_filter_clauses: int = 50
     max_patch_operations: int = 1000
     bulk: bool = True
     bulk_max_operations: int = 1000
@@ -75,6 +76,7 @@ class ServiceSettings:
             default_count=self.default_count,
             max_filter_length=self.max_filter_length,
             max_filter_depth=self.max_filter_depth,
+            max_filter_clauses=self.max_filter_clauses,
         )
 
 
