@@ -103,6 +103,18 @@ SPECS: tuple[SettingSpec, ...] = (
         "Most comparisons in one filter (400 invalidFilter above)",
         kind=int,
     ),
+    SettingSpec(
+        "max_emails_per_user",
+        100,
+        "Most e-mail addresses one user may have (400 invalidValue above)",
+        kind=int,
+    ),
+    SettingSpec(
+        "max_phones_per_user",
+        100,
+        "Most phone numbers one user may have (400 invalidValue above)",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -128,6 +140,8 @@ class Settings:
     log_format: str = "text"
     statement_timeout: int = 10
     max_filter_clauses: int = 50
+    max_emails_per_user: int = 100
+    max_phones_per_user: int = 100
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

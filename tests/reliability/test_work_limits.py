@@ -5,6 +5,7 @@ past `max_emails_per_user`, a server past `max_requests_in_flight` get their SCI
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 
 from .conftest import Served
-from .support import assert_scim_error, scalar, user
+from .support import assert_scim_error, patch, scalar, user
 
 ADDRESS = {"type": "work", "formatted": "1 Long Road\nSpringfield", "locality": "Springfield"}
 
@@ -85,3 +86,41 @@ def test_a_filter_of_too_many_comparisons_is_refused_with_the_limit(served: Serv
         {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": over},
     )
     assert_scim_error(searched, 400, "invalidFilter", "at most 50")
+
+
+def emails(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [{"value": f"a{i}@example.com", "type": "work"} for i in range(start, start + count)]
+
+
+def test_a_user_has_at_most_max_emails_per_user_addresses(
+    database: Database, serve: Callable[..., Served]
+) -> None:
+    served = serve(database, max_emails_per_user=20, max_phones_per_user=3)
+    client = served.client
+    refused = client.post("/Users", user("many", emails=emails(21)))
+    assert_scim_error(refused, 400, "invalidValue", "'emails' has 21 values", "at most 20")
+    phones = [{"value": f"555 01{i:02d}", "type": "work"} for i in range(4)]
+    refused = client.post("/Users", user("many", phoneNumbers=phones))
+    assert_scim_error(refused, 400, "invalidValue", "'phoneNumbers' has 4 values", "at most 3")
+    assert scalar(database, "SELECT COUNT(*) FROM glpi_users WHERE name = 'many'") == 0
+
+    created = client.post("/Users", user("many", emails=emails(20)))
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    replaced = client.put(f"/Users/{user_id}", user("many", emails=emails(21)))
+    assert_scim_error(replaced, 400, "invalidValue", "at most 20")
+    # A PATCH is refused at the operation that grows the list past the limit, before any
+    # later operation works on it; nothing is written.
+    grow = patch(
+        {"op": "add", "path": "emails", "value": emails(1000, start=100)},
+        *(
+            {"op": "replace", "path": f'emails[value eq "a{i}@example.com"].type', "value": "home"}
+            for i in range(500)
+        ),
+    )
+    grown = client.patch(f"/Users/{user_id}", grow)
+    assert_scim_error(grown, 400, "invalidValue", "Operations[0]", "1020 values", "at most 20")
+    assert len(client.get(f"/Users/{user_id}").json()["emails"]) == 20
+    assert (
+        scalar(database, f"SELECT COUNT(*) FROM glpi_useremails WHERE users_id = {user_id}") == 20
+    )
