@@ -91,6 +91,30 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
     SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
+    SettingSpec(
+        "statement_timeout",
+        10,
+        "Seconds one SQL statement may run before the database stops it (503); 0: no limit",
+        kind=int,
+    ),
+    SettingSpec(
+        "max_filter_clauses",
+        50,
+        "Most comparisons in one filter (400 invalidFilter above)",
+        kind=int,
+    ),
+    SettingSpec(
+        "max_emails_per_user",
+        100,
+        "Most e-mail addresses one user may have (400 invalidValue above)",
+        kind=int,
+    ),
+    SettingSpec(
+        "max_phones_per_user",
+        100,
+        "Most phone numbers one user may have (400 invalidValue above)",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -114,6 +138,10 @@ class Settings:
     db_timeout: int = 10
     log_level: str = "INFO"
     log_format: str = "text"
+    statement_timeout: int = 10
+    max_filter_clauses: int = 50
+    max_emails_per_user: int = 100
+    max_phones_per_user: int = 100
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

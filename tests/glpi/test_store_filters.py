@@ -4,12 +4,15 @@ The same data is read back through the store; every filter then runs twice: as S
 and in memory (glpi_scim.scim.filter.matches) over the resources the store returns. They must
 select the same resources. Values are ASCII without trailing spaces, and ordering literals are
 letters only: there GLPI's collation and the in-memory comparison agree by construction.
+dateTime comparisons are the exception: GLPI keeps the second, and a comparison keeps a
+resource when some instant of its second satisfies it (`in_doubt`).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,12 +21,14 @@ from hypothesis import strategies as st
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.scim.ast import Compare
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
 from glpi_scim.scim.filter import matches, parse_filter, to_string
 from glpi_scim.scim.memory import sort_resources
 from glpi_scim.scim.query import sort_path_for
 from glpi_scim.scim.schemas import GROUP_TYPE, USER_TYPE, split_attr_path
 from glpi_scim.scim.store import ListQuery, MemberChange
+from glpi_scim.scim.values import parse_datetime
 
 from .support import ENTERPRISE, Clock, group, user
 
@@ -127,7 +132,30 @@ def selected(store: GlpiStore, kind: str, text: str) -> list[str]:
 
 def expected(resources: list[dict[str, Any]], kind: str, text: str) -> list[str]:
     tree = parse_filter(text, kind)
+    dated = isinstance(tree, Compare) and tree.path.attr == "meta" and isinstance(tree.value, str)
+    if dated and tree.path.sub_attr in ("created", "lastModified"):
+        sub, op, operand = tree.path.sub_attr, tree.op, tree.value
+        return sorted(r["id"] for r in resources if in_doubt(r["meta"].get(sub), op, operand))
     return sorted(r["id"] for r in resources if matches(tree, r, kind))
+
+
+def in_doubt(stored: str | None, op: str, operand: str) -> bool:
+    """GLPI keeps a dateTime to the second: whether some instant of that second satisfies the
+    comparison (the filter keeps a resource when in doubt). Without a value only `ne` holds."""
+    if stored is None:
+        return op == "ne"
+    start, moment = parse_datetime(stored), parse_datetime(operand)
+    assert start is not None and moment is not None and start.microsecond == 0
+    end = start + timedelta(seconds=1)
+    within = start <= moment < end
+    return {
+        "eq": within,
+        "ne": not within,
+        "gt": moment < end,
+        "ge": moment < end,
+        "lt": start < moment,
+        "le": start <= moment,
+    }[op]
 
 
 def literal(value: str) -> str:
@@ -196,6 +224,9 @@ def leaf_filters(resources: list[dict[str, Any]]) -> Iterator[str]:
             "2025-03-04T10:21:30Z",
             "2025-03-04T10:22:30.000Z",
             "2025-03-04T11:22:30+01:00",
+            "2025-03-04T10:22:30.103Z",
+            "2025-03-04T10:23:29.999Z",
+            "2025-03-04T11:23:30.5+01:00",
         ):
             for op in ("eq", "ne", "gt", "ge", "lt", "le"):
                 yield f"{path} {op} {literal(moment)}"

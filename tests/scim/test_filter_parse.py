@@ -190,12 +190,21 @@ def test_length_limit() -> None:
         parse_filter(text)
     assert caught.value.status == 400
     assert "4096" in caught.value.detail
-    parse_filter(text, max_length=len(text))
+    parse_filter(text, max_length=len(text), max_clauses=300)
 
 
 def test_long_chains_are_not_nesting() -> None:
     text = " or ".join(f'userName eq "{i}"' for i in range(200))
-    parse_filter(text, "User")
+    parse_filter(text, "User", max_clauses=200)
+
+
+def test_clause_limit_counts_every_comparison() -> None:
+    text = " and ".join(['emails[type eq "work" or value pr]', "not (active eq true)"] * 10)
+    parse_filter(text, "User", max_clauses=30)
+    with pytest.raises(InvalidFilter) as caught:
+        parse_filter(text, "User", max_clauses=29)
+    assert caught.value.scim_type == "invalidFilter"
+    assert "30 comparisons; at most 29" in caught.value.detail
 
 
 def test_depth_limit() -> None:

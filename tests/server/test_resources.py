@@ -271,3 +271,24 @@ def test_glpi_rows_are_written_through_http(database: Database, api: Api) -> Non
             )
         ).one()
     assert tuple(row) == ("row.check", "Check", 4)
+
+
+def test_a_delta_query_with_milliseconds_finds_a_change_of_that_second(api: Api) -> None:
+    """GLPI keeps the second: `lastModified ge <last pull>` must not miss a change made later
+    in the second of the last pull (shown as .000Z)."""
+    user = new_user(api, "delta.pull")
+    shown = user["meta"]["lastModified"]
+    assert shown.endswith(".000Z")
+    second = shown[: -len(".000Z")]
+
+    def found(text: str) -> bool:
+        result = api.get("/Users", params={"filter": text})
+        assert result.status_code == 200, result.text
+        return user["id"] in [r["id"] for r in result.json["Resources"]]
+
+    for op in ("ge", "gt", "eq", "le", "lt"):
+        assert found(f'meta.lastModified {op} "{second}.103Z"'), op
+        assert found(f'meta.created {op} "{second}.999Z"'), op
+    assert found(f'meta.lastModified gt "{second}.000Z"')
+    assert not found(f'meta.lastModified lt "{second}.000Z"')
+    assert not found(f'meta.lastModified ne "{second}.500Z"')

@@ -43,6 +43,19 @@ def test_an_unknown_server_is_404(api: Api, ref: str) -> None:
     assert_scim_error(api.get("/Users", root=f"/scim/v2/{ref}"), 404, "no identity server")
 
 
+@pytest.mark.parametrize("spelling", ["0{id}", "00{id}", "{arabic}", "{fullwidth}", "+{id}"])
+def test_a_server_has_one_url_its_ascii_id(api: Api, spelling: str) -> None:
+    server_id = str(api.server.id)
+    # Digits of other scripts: Arabic-Indic (U+0660...) and fullwidth (U+FF10...).
+    ref = spelling.format(
+        id=server_id,
+        arabic="".join(chr(0x0660 + int(digit)) for digit in server_id),
+        fullwidth="".join(chr(0xFF10 + int(digit)) for digit in server_id),
+    )
+    assert api.get("/Users", root=f"/scim/v2/{server_id}").status_code == 200
+    assert_scim_error(api.get("/Users", root=f"/scim/v2/{ref}"), 404, "no identity server")
+
+
 def test_an_inactive_server_answers_403_to_everything(make_api: Callable[..., Api]) -> None:
     api = make_api(active=False)
     for method in ("GET", "POST", "DELETE"):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from glpi_scim.config import Settings, mask_url_password
 from glpi_scim.glpi.collation import register_sqlite_functions
+from glpi_scim.glpi.statement_limit import limit_statements
 
 
 class DatabaseError(Exception):
@@ -76,6 +77,7 @@ class Database:
     url: str
     url_display: str  # the URL with its password masked, for messages
     timeout: int = 10  # settings.db_timeout: the longest a request waits for the database
+    statement_timeout: int = 0  # settings.statement_timeout: the longest one statement runs
 
     @property
     def dialect(self) -> str:
@@ -242,7 +244,13 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
-def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
+def engine_for_url(url: str, *, timeout: int = 10, statement_timeout: int = 0) -> Engine:
+    engine = _engine_for_url(url, timeout=timeout, statement_timeout=statement_timeout)
+    limit_statements(engine, statement_timeout)
+    return engine
+
+
+def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -274,7 +282,9 @@ def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
             connect_args={
                 "charset": "utf8mb4",
                 "connect_timeout": timeout,
-                "read_timeout": timeout,
+                # Longer than the statement limit, so that MariaDB stops a long statement
+                # (and says so) before the client gives up on it and leaves it running.
+                "read_timeout": max(timeout, statement_timeout + 2),
                 "write_timeout": timeout,
                 # The tool writes UTC; TIMESTAMP columns convert from the session time zone,
                 # so the session must be UTC whatever the server's default zone is. GLPI then
@@ -323,8 +333,11 @@ def open_database(settings: Settings) -> Database:
     """
     url = database_url(settings)
     return Database(
-        engine_for_url(url, timeout=settings.db_timeout),
+        engine_for_url(
+            url, timeout=settings.db_timeout, statement_timeout=settings.statement_timeout
+        ),
         url,
         mask_url_password(url),
         timeout=settings.db_timeout,
+        statement_timeout=settings.statement_timeout,
     )

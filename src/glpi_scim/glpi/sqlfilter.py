@@ -22,7 +22,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -348,10 +348,29 @@ class DateTarget:
         if moment is None or op in ("co", "sw", "ew"):
             return false()
         naive = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        return and_(self.present(), _order(self.expr, op, naive))
+        return and_(self.present(), _at_stored_precision(self.expr, op, naive))
 
     def sort_key(self) -> ColumnElement[Any]:
         return self.expr
+
+
+def _at_stored_precision(expr: ColumnElement[Any], op: str, moment: datetime) -> Predicate:
+    """`expr op moment` for a column GLPI keeps to the second.
+
+    A stored second S stands for any instant of [S, S+1s): keep every row whose instant may
+    satisfy the comparison, so that a delta query (`meta.lastModified ge` the time of the
+    last pull, with milliseconds) never misses a change made later in that same second.
+    """
+    second = moment.replace(microsecond=0)
+    if op in ("gt", "ge"):
+        return expr >= second
+    if op == "lt" and moment == second:
+        return expr < second  # [S, S+1s) holds nothing before S itself
+    if op in ("lt", "le"):
+        return expr <= second
+    if op == "eq":
+        return expr == second
+    return false()  # co/sw/ew on a dateTime
 
 
 class ConstTarget:

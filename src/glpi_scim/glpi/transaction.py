@@ -26,6 +26,7 @@ from sqlalchemy import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.statement_limit import is_statement_timeout
 from glpi_scim.scim.errors import ScimError, ServiceUnavailable, Uniqueness
 
 T = TypeVar("T")
@@ -119,8 +120,20 @@ class Transactions:
         return Uniqueness(meaning or "the change conflicts with an existing GLPI record")
 
     def _unavailable(self, exc: DBAPIError) -> ServiceUnavailable:
+        if is_statement_timeout(exc):
+            return statement_timed_out(self.database.statement_timeout, self.retry_after)
         LOG.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
         return ServiceUnavailable(
             "the GLPI database cannot be reached or is busy; retry later",
             retry_after=self.retry_after,
         )
+
+
+def statement_timed_out(seconds: int, retry_after: int) -> ServiceUnavailable:
+    """The answer to a request whose statement the database stopped at its time limit."""
+    LOG.warning("a statement ran past statement_timeout (%ss) and was stopped", seconds)
+    return ServiceUnavailable(
+        f"the database stopped this request after {seconds} s (statement_timeout): narrow "
+        "the filter or ask for smaller pages, or retry later",
+        retry_after=retry_after,
+    )

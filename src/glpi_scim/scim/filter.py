@@ -29,6 +29,7 @@ from glpi_scim.scim.schemas import ResourceType, resource_type
 from glpi_scim.scim.values import parse_boolean, parse_datetime
 
 __all__ = [
+    "DEFAULT_MAX_CLAUSES",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_LENGTH",
     "UnknownAttribute",
@@ -43,6 +44,8 @@ __all__ = [
 
 DEFAULT_MAX_LENGTH = 4096
 DEFAULT_MAX_DEPTH = 32
+# Comparisons and presence tests in one filter: each one is work for every candidate row.
+DEFAULT_MAX_CLAUSES = 50
 
 _SUBSTRING = frozenset({"co", "sw", "ew"})
 
@@ -57,11 +60,13 @@ def parse_filter(
     *,
     max_length: int = DEFAULT_MAX_LENGTH,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_clauses: int = DEFAULT_MAX_CLAUSES,
 ) -> Filter:
     """Parse a filter; with a resource type, validate and normalise it against its schema.
 
     Raises InvalidFilter (syntax, unknown attribute, operator or value not valid for the
-    attribute, nesting deeper than `max_depth`) or TooMany (longer than `max_length`).
+    attribute, nesting deeper than `max_depth`, more than `max_clauses` comparisons) or TooMany
+    (longer than `max_length`).
     """
     if len(text) > max_length:
         raise TooMany(f"the filter is longer than {max_length} characters")
@@ -69,8 +74,27 @@ def parse_filter(
         raise InvalidFilter("the filter is empty")
     name = resource_type(resource_type_).name if resource_type_ is not None else None
     if len(text) <= _CACHED_LENGTH:
-        return _parse_cached(text, name, max_depth)
-    return _parse(text, name, max_depth)
+        parsed = _parse_cached(text, name, max_depth)
+    else:
+        parsed = _parse(text, name, max_depth)
+    clauses = count_clauses(parsed)
+    if clauses > max_clauses:
+        raise InvalidFilter(
+            f"the filter has {clauses} comparisons; at most {max_clauses} are allowed in one "
+            "filter: split the search into several requests"
+        )
+    return parsed
+
+
+def count_clauses(node: Filter) -> int:
+    """The comparisons and presence tests of a filter, value filters included."""
+    if isinstance(node, And | Or):
+        return count_clauses(node.left) + count_clauses(node.right)
+    if isinstance(node, Not):
+        return count_clauses(node.operand)
+    if isinstance(node, ValuePath):
+        return count_clauses(node.filter)
+    return 1
 
 
 # IdPs send the same few filters over and over; trees are immutable, so they can be shared.

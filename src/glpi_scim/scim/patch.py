@@ -45,6 +45,7 @@ from glpi_scim.scim.paths import parse_path
 from glpi_scim.scim.resources import (
     check_required,
     check_unknown_key,
+    check_value_counts,
     coerce,
     coerce_single,
     is_tolerated,
@@ -158,13 +159,19 @@ def apply_operations(
     resource_type_: str | ResourceType,
     *,
     tolerated_extensions: Collection[str] = (),
+    value_limits: Mapping[str, int] | None = None,
 ) -> Resource:
-    """Apply parsed operations in order; all or nothing (the input is never modified)."""
+    """Apply parsed operations in order; all or nothing (the input is never modified).
+
+    `value_limits` (`{"emails": 100}`) is checked after every operation, so that later
+    operations never work on a list grown past it."""
     rt = resource_type(resource_type_)
     patcher = _Patcher(resource, rt, frozenset(t.lower() for t in tolerated_extensions))
     for operation in operations:
         try:
             patcher.apply(operation)
+            if value_limits:
+                check_value_counts(patcher.res, value_limits)
         except ScimError as exc:
             exc.detail = f"Operations[{operation.index}] ({operation.op}): {exc.detail}"
             exc.args = (exc.detail,)

@@ -23,7 +23,12 @@ from glpi_scim.scim.ast import AttrPath
 from glpi_scim.scim.documents import SEARCH_REQUEST_SCHEMA
 from glpi_scim.scim.errors import InvalidPath, InvalidSyntax, InvalidValue
 from glpi_scim.scim.evaluate import comparison_attribute
-from glpi_scim.scim.filter import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parse_filter
+from glpi_scim.scim.filter import (
+    DEFAULT_MAX_CLAUSES,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_LENGTH,
+    parse_filter,
+)
 from glpi_scim.scim.paths import parse_attr_path
 from glpi_scim.scim.projection import skipped_attributes
 from glpi_scim.scim.schemas import RESOURCE_TYPES, ResourceType, resource_type
@@ -37,6 +42,7 @@ class QueryLimits:
     default_count: int | None = None  # None: max_results
     max_filter_length: int = DEFAULT_MAX_LENGTH
     max_filter_depth: int = DEFAULT_MAX_DEPTH
+    max_filter_clauses: int = DEFAULT_MAX_CLAUSES
 
 
 _PARAMS = (
@@ -110,6 +116,7 @@ def _build(
                 rt,
                 max_length=limits.max_filter_length,
                 max_depth=limits.max_filter_depth,
+                max_clauses=limits.max_filter_clauses,
             )
     start_index = max(1, _integer(values.get("startIndex"), "startIndex", 1))
     default_count = limits.default_count if limits.default_count is not None else limits.max_results

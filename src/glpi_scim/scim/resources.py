@@ -361,3 +361,15 @@ def _check_immutable_elements(attribute: Attribute, before: Any, after: list[Any
                 raise Mutability(
                     f"'{attribute.name}.{sub.name}' is immutable and cannot be changed"
                 )
+
+
+def check_value_counts(resource: Resource, limits: Mapping[str, int]) -> None:
+    """Refuse a resource with more values of a multi-valued attribute than `limits` allows
+    (`{"emails": 100}`): each value is work on every later request about the resource."""
+    for name, limit in limits.items():
+        values = resource.get(name)
+        if isinstance(values, list) and len(values) > limit:
+            raise InvalidValue(
+                f"'{name}' has {len(values)} values; this server keeps at most {limit} "
+                f"{name} per resource"
+            )

@@ -29,7 +29,7 @@ from glpi_scim.scim.query import (
     parse_search_request,
     sort_path_for,
 )
-from glpi_scim.scim.resources import validate_resource
+from glpi_scim.scim.resources import check_value_counts, validate_resource
 from glpi_scim.scim.schemas import (
     RESOURCE_TYPES,
     ResourceType,
@@ -53,7 +53,10 @@ class ServiceSettings:
     default_count: int | None = None  # page size without `count`; None: max_results
     max_filter_length: int = 4096
     max_filter_depth: int = 32
+    max_filter_clauses: int = 50
     max_patch_operations: int = 1000
+    # Most values of a multi-valued attribute per resource ({"emails": 100}).
+    value_limits: Mapping[str, int] = field(default_factory=dict)
     bulk: bool = True
     bulk_max_operations: int = 1000
     bulk_max_payload_size: int = 1_048_576
@@ -75,6 +78,7 @@ class ServiceSettings:
             default_count=self.default_count,
             max_filter_length=self.max_filter_length,
             max_filter_depth=self.max_filter_depth,
+            max_filter_clauses=self.max_filter_clauses,
         )
 
 
@@ -156,6 +160,7 @@ class ScimService:
         resource = validate_resource(
             body, rt, tolerated_extensions=self.settings.tolerated_extensions
         )
+        check_value_counts(resource, self.settings.value_limits)
         created = self.store.create(rt.name, resource)
         return self._respond(201, rt, created, projection, base_url)
 
@@ -173,7 +178,9 @@ class ScimService:
         rt = _type(resource_type_)
         projection = self._projection(rt, params)
         tolerated = self.settings.tolerated_extensions
-        validate_resource(body, rt, tolerated_extensions=tolerated)  # fail before the store
+        # Fail before the store.
+        new = validate_resource(body, rt, tolerated_extensions=tolerated)
+        check_value_counts(new, self.settings.value_limits)
 
         def mutate(current: Resource) -> Resource:
             new = validate_resource(body, rt, old=current, tolerated_extensions=tolerated)
@@ -220,7 +227,13 @@ class ScimService:
         tolerated = self.settings.tolerated_extensions
 
         def mutate(current: Resource) -> Resource:
-            return apply_operations(current, operations, rt, tolerated_extensions=tolerated)
+            return apply_operations(
+                current,
+                operations,
+                rt,
+                tolerated_extensions=tolerated,
+                value_limits=self.settings.value_limits,
+            )
 
         updated = self.store.update(rt.name, resource_id, mutate, if_match=if_match)
         return self._respond(200, rt, updated, projection, base_url)

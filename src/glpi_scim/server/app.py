@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = True
     app.resp_options.default_media_type = SCIM_MEDIA_TYPE
-    install_error_handlers(app)
+    install_error_handlers(app, statement_timeout=context.settings.statement_timeout)
     app.add_route("/healthz", Health(context.database))
     app.add_route("/openapi.json", OpenApiDocument(context.settings))
     add_scim_routes(app, context)

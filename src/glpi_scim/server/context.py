@@ -77,6 +77,11 @@ class AppContext:
             default_count=min(DEFAULT_PAGE_SIZE, settings.max_results),
             bulk_max_payload_size=settings.max_body_bytes,
             max_patch_operations=settings.max_patch_operations,
+            max_filter_clauses=settings.max_filter_clauses,
+            value_limits={
+                "emails": settings.max_emails_per_user,
+                "phoneNumbers": settings.max_phones_per_user,
+            },
             bulk_max_operations=settings.max_bulk_operations,
             # The SCIM password becomes the GLPI password only with password sync on.
             change_password=server.password_sync,

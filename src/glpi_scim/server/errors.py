@@ -14,6 +14,8 @@ import falcon
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from glpi_scim.glpi.statement_limit import is_statement_timeout
+from glpi_scim.glpi.transaction import statement_timed_out
 from glpi_scim.scim.errors import ERROR_SCHEMA, NotModified, ScimError
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, dump_json
 
@@ -72,6 +74,21 @@ def handle_http_error(
     send_error(resp, status, detail, scim_type, headers)
 
 
+def database_unavailable_handler(statement_timeout: int) -> Any:
+    """The handler of database failures; a statement stopped at `statement_timeout` says so."""
+
+    def handle(
+        req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
+    ) -> None:
+        if is_statement_timeout(ex):
+            refusal = statement_timed_out(statement_timeout, DATABASE_RETRY_AFTER)
+            handle_scim_error(req, resp, refusal, params)
+            return
+        handle_database_unavailable(req, resp, ex, params)
+
+    return handle
+
+
 def handle_database_unavailable(
     req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
 ) -> None:
@@ -103,10 +120,12 @@ def handle_unexpected(
     )
 
 
-def install_error_handlers(app: falcon.App[falcon.Request, falcon.Response]) -> None:
+def install_error_handlers(
+    app: falcon.App[falcon.Request, falcon.Response], *, statement_timeout: int = 0
+) -> None:
     # falcon picks the most specific handler for an exception, whatever the order here.
     app.add_error_handler(Exception, handle_unexpected)
-    app.add_error_handler(OperationalError, handle_database_unavailable)
+    app.add_error_handler(OperationalError, database_unavailable_handler(statement_timeout))
     app.add_error_handler(PoolTimeout, handle_database_unavailable)
     # A connection that broke under the driver (pymysql's "(0, '')") is not a bug either.
     app.add_error_handler(InterfaceError, handle_database_unavailable)

@@ -41,6 +41,10 @@ access_log = logging.getLogger("glpi_scim.server.access")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # What a proxy's X-Request-Id may look like (it goes into logs and the request log's column).
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# A server id as the server prints it: ASCII digits, no leading zero. `str.isdigit()` and
+# `int()` also take "01" and other scripts' digits (U+0661 ARABIC-INDIC ONE), which would
+# give one server many URLs.
+_SERVER_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 def new_request_id() -> str:
@@ -202,7 +206,7 @@ class ServerResolution:
                 )
             return server
         # Ids only: a URL segment is never taken as a server name.
-        if not ref.isdigit() or len(ref) > 10:
+        if not _SERVER_ID.fullmatch(ref):
             raise NotFound(f"no identity server with id {ref!r}")
         try:
             return servers.get(int(ref))

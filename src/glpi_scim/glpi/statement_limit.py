@@ -1,0 +1,99 @@
+"""A time limit on every SQL statement, enforced by the database itself.
+
+A request whose statement runs too long (a filter of many `co` clauses over many users) must
+end in a 503, and the database must stop working on it: a client-side read timeout alone leaves
+MariaDB executing after the client has gone.
+
+- MariaDB: `max_statement_time` for the session (MySQL: `max_execution_time`, which bounds
+  SELECT only); the server aborts the statement with error 1969 (MySQL 3024).
+- SQLite: a progress handler, called every few thousand virtual machine steps, interrupts the
+  statement once its deadline has passed ("interrupted").
+
+`0` seconds means no limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
+
+# MariaDB ER_STATEMENT_TIMEOUT, MySQL ER_QUERY_TIMEOUT.
+_TIMEOUT_CODES = {1969, 3024}
+# VM steps between two deadline checks: frequent enough to stop within milliseconds, rare
+# enough to cost nothing measurable.
+_SQLITE_CHECK_EVERY = 5000
+_DEADLINE = "glpi_scim_statement_deadline"
+
+
+class _Deadline:
+    """When the running statement of one SQLite connection must stop (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.at = math.inf
+
+    def passed(self) -> int:
+        # A non-zero return makes SQLite abort the statement with SQLITE_INTERRUPT.
+        return 1 if time.monotonic() > self.at else 0
+
+
+def limit_statements(engine: Engine, seconds: int) -> None:
+    """Bound every statement `engine` runs to `seconds` (nothing when 0)."""
+    if seconds <= 0:
+        return
+    if engine.dialect.name == "sqlite":
+        _limit_sqlite(engine, seconds)
+    else:
+        _limit_mysql(engine, seconds)
+
+
+def _limit_mysql(engine: Engine, seconds: int) -> None:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        version = str(getattr(dbapi_connection, "server_version", ""))
+        cursor = dbapi_connection.cursor()
+        try:
+            if "mariadb" in version.lower():
+                cursor.execute("SET SESSION max_statement_time = %s", (seconds,))
+            else:
+                cursor.execute("SET SESSION max_execution_time = %s", (seconds * 1000,))
+        finally:
+            cursor.close()
+
+    event.listen(engine, "connect", on_connect)
+
+
+def _limit_sqlite(engine: Engine, seconds: int) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = _Deadline()
+        record.info[_DEADLINE] = deadline
+        dbapi_connection.set_progress_handler(deadline.passed, _SQLITE_CHECK_EVERY)
+
+    def before_statement(connection: Connection, *_args: Any) -> None:
+        deadline = connection.info.get(_DEADLINE)
+        if deadline is not None:
+            # The rows of a SELECT are computed while they are fetched: the deadline stays
+            # until the next statement or the end of the transaction.
+            deadline.at = time.monotonic() + seconds
+
+    def after_transaction(connection: Connection) -> None:
+        # COMMIT and ROLLBACK must never be interrupted, however long the work before them.
+        deadline = connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline.at = math.inf
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "before_cursor_execute", before_statement)
+    event.listen(engine, "commit", after_transaction)
+    event.listen(engine, "rollback", after_transaction)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """Whether a database error is a statement stopped by its time limit."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    args = getattr(original, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in _TIMEOUT_CODES
+    return type(original).__name__ == "OperationalError" and str(original) == "interrupted"

@@ -1,0 +1,126 @@
+"""Bounded work per request, over real sockets: a statement past `statement_timeout` is stopped
+by the database and answered 503 with Retry-After; a filter past `max_filter_clauses`, a user
+past `max_emails_per_user`, a server past `max_requests_in_flight` get their SCIM error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+
+from .conftest import Served
+from .support import assert_scim_error, patch, scalar, user
+
+ADDRESS = {"type": "work", "formatted": "1 Long Road\nSpringfield", "locality": "Springfield"}
+
+
+def copies_of(database: Database, user_id: int, count: int) -> None:
+    """`count` copies of a provisioned user (GLPI row, profile row, the tool's row), by SQL."""
+    users, profiles, resources = tables.users, tables.profiles_users, tables.scim_resources
+    with database.begin() as connection:
+        person = dict(connection.execute(select(users).where(users.c.id == user_id)).one()._mapping)
+        profile = dict(
+            connection.execute(select(profiles).where(profiles.c.users_id == user_id))
+            .one()
+            ._mapping
+        )
+        row = dict(
+            connection.execute(select(resources).where(resources.c.items_id == user_id))
+            .one()
+            ._mapping
+        )
+        first = int(connection.execute(select(users.c.id).order_by(users.c.id.desc())).first()[0])
+        new_ids = range(first + 1, first + 1 + count)
+        connection.execute(
+            users.insert(), [{**person, "id": i, "name": f"copy{i}"} for i in new_ids]
+        )
+        profile.pop("id")
+        connection.execute(profiles.insert(), [{**profile, "users_id": i} for i in new_ids])
+        row.pop("id")
+        connection.execute(
+            resources.insert(),
+            [{**row, "items_id": i, "external_id": f"x{i}"} for i in new_ids],
+        )
+
+
+def slow_filter(clauses: int) -> str:
+    return " or ".join(f'addresses.formatted co "zz{i}q"' for i in range(clauses))
+
+
+def test_a_statement_past_the_limit_is_stopped_and_answered_503(
+    database: Database, serve: Callable[..., Served]
+) -> None:
+    served = serve(database, statement_timeout=1, max_filter_clauses=1000)
+    created = served.client.post("/Users", user("template", addresses=[ADDRESS]))
+    assert created.status_code == 201, created.text
+    copies_of(database, int(created.json()["id"]), 3000)
+
+    response = served.client.get("/Users", params={"filter": slow_filter(100)})
+    body = assert_scim_error(response, 503, None, "statement_timeout", "narrow the filter")
+    assert response.headers["Retry-After"].isdigit(), body
+    if database.dialect == "mysql":  # the database itself stopped it: nothing left running
+        running = scalar(
+            database,
+            "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%zz0q%'"
+            " AND info NOT LIKE '%processlist%'",
+        )
+        assert running == 0
+    # The server goes on serving, and the same search within the limit works.
+    small = served.client.get("/Users", params={"filter": 'userName eq "template"'})
+    assert small.status_code == 200, small.text
+    assert small.json()["totalResults"] == 1
+
+
+def test_a_filter_of_too_many_comparisons_is_refused_with_the_limit(served: Served) -> None:
+    at_limit = " or ".join(f'userName eq "u{i}"' for i in range(50))
+    assert served.client.get("/Users", params={"filter": at_limit}).status_code == 200
+    over = at_limit + ' or emails[value co "x" and type eq "work"]'
+    response = served.client.get("/Users", params={"filter": over})
+    assert_scim_error(response, 400, "invalidFilter", "52 comparisons", "at most 50")
+    searched = served.client.post(
+        "/Users/.search",
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": over},
+    )
+    assert_scim_error(searched, 400, "invalidFilter", "at most 50")
+
+
+def emails(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [{"value": f"a{i}@example.com", "type": "work"} for i in range(start, start + count)]
+
+
+def test_a_user_has_at_most_max_emails_per_user_addresses(
+    database: Database, serve: Callable[..., Served]
+) -> None:
+    served = serve(database, max_emails_per_user=20, max_phones_per_user=3)
+    client = served.client
+    refused = client.post("/Users", user("many", emails=emails(21)))
+    assert_scim_error(refused, 400, "invalidValue", "'emails' has 21 values", "at most 20")
+    phones = [{"value": f"555 01{i:02d}", "type": "work"} for i in range(4)]
+    refused = client.post("/Users", user("many", phoneNumbers=phones))
+    assert_scim_error(refused, 400, "invalidValue", "'phoneNumbers' has 4 values", "at most 3")
+    assert scalar(database, "SELECT COUNT(*) FROM glpi_users WHERE name = 'many'") == 0
+
+    created = client.post("/Users", user("many", emails=emails(20)))
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    replaced = client.put(f"/Users/{user_id}", user("many", emails=emails(21)))
+    assert_scim_error(replaced, 400, "invalidValue", "at most 20")
+    # A PATCH is refused at the operation that grows the list past the limit, before any
+    # later operation works on it; nothing is written.
+    grow = patch(
+        {"op": "add", "path": "emails", "value": emails(1000, start=100)},
+        *(
+            {"op": "replace", "path": f'emails[value eq "a{i}@example.com"].type', "value": "home"}
+            for i in range(500)
+        ),
+    )
+    grown = client.patch(f"/Users/{user_id}", grow)
+    assert_scim_error(grown, 400, "invalidValue", "Operations[0]", "1020 values", "at most 20")
+    assert len(client.get(f"/Users/{user_id}").json()["emails"]) == 20
+    assert (
+        scalar(database, f"SELECT COUNT(*) FROM glpi_useremails WHERE users_id = {user_id}") == 20
+    )
