@@ -91,6 +91,13 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
     SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
+    SettingSpec(
+        "oauth_grant_lifetime_days",
+        365,
+        "Days an OAuth2 grant lasts from its approval; then refresh fails and the IdP must be "
+        "authorised again",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -114,6 +121,7 @@ class Settings:
     db_timeout: int = 10
     log_level: str = "INFO"
     log_format: str = "text"
+    oauth_grant_lifetime_days: int = 365
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -30,7 +30,7 @@ from oauthlib.oauth2 import AccessDeniedError, FatalClientError, OAuth2Error
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.glpi_login import check_glpi_password, may_grant_access
 from glpi_scim.security.networks import client_address, is_allowed
-from glpi_scim.security.oauth2 import OAuthServer, oauth_server
+from glpi_scim.security.oauth2 import OAuthPolicy, OAuthServer, oauth_server
 from glpi_scim.security.throttle import TooManyFailures
 from glpi_scim.server.urls import request_base_url
 from glpi_scim.servers.clock import utcnow
@@ -114,7 +114,8 @@ class _OAuthResource:
         )
 
     def _oauth(self, server: IdentityServer) -> OAuthServer:
-        return oauth_server(self.context.database, server)
+        lifetime = timedelta(days=self.context.settings.oauth_grant_lifetime_days)
+        return oauth_server(self.context.database, server, OAuthPolicy(grant_lifetime=lifetime))
 
     def _read_body(self, req: falcon.Request) -> str:
         limit = self.context.settings.max_body_bytes
