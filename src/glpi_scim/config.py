@@ -7,11 +7,13 @@ options from the same declarations and `glpi-scim config show` prints where each
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -115,6 +117,13 @@ SPECS: tuple[SettingSpec, ...] = (
         "Most phone numbers one user may have (400 invalidValue above)",
         kind=int,
     ),
+    SettingSpec(
+        "oauth_grant_lifetime_days",
+        365,
+        "Days an OAuth2 grant lasts from its approval; then refresh fails and the IdP must be "
+        "authorised again",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -142,6 +151,7 @@ class Settings:
     max_filter_clauses: int = 50
     max_emails_per_user: int = 100
     max_phones_per_user: int = 100
+    oauth_grant_lifetime_days: int = 365
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).
@@ -178,14 +188,38 @@ def _mask(spec: SettingSpec, value: Any) -> str:
     return "********" if spec.secret else text
 
 
+# Query parameters of a database URL that carry a secret (pymysql's `password`/`passwd`, ...).
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)
+
+
 def mask_url_password(url: str) -> str:
-    """`mysql+pymysql://glpi:secret@db/glpi` -> `mysql+pymysql://glpi:***@db/glpi`."""
+    """`mysql+pymysql://glpi:secret@db/glpi` -> `mysql+pymysql://glpi:***@db/glpi`, and
+    `...?password=secret` -> `...?password=***`: every URL glpi-scim prints or logs goes
+    through here."""
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
+    if not sep:
         return url
-    creds, _, host = rest.rpartition("@")
-    user, colon, _ = creds.partition(":")
-    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+    creds, at, location = rest.rpartition("@")
+    shown_creds = ""
+    if at:
+        user, colon, _ = creds.partition(":")
+        # A "/" or "?" before the last "@" means the split is not certain (an "@" in the query,
+        # an unescaped password): hide all of it rather than guess.
+        if "/" in creds or "?" in creds:
+            shown_creds = "***@"
+        else:
+            shown_creds = f"{user}{':***' if colon else ''}@"
+    where, question, query = location.partition("?")
+    return f"{scheme}://{shown_creds}{where}{question}{_mask_query(query)}"
+
+
+def _mask_query(query: str) -> str:
+    parts = []
+    for part in query.split("&"):
+        name, equals, _value = part.partition("=")
+        secret = _SECRET_PARAMETER.search(unquote_plus(name))
+        parts.append(f"{name}=***" if equals and secret else part)
+    return "&".join(parts)
 
 
 def _convert(spec: SettingSpec, raw: Any, origin: str) -> Any:

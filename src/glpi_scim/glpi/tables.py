@@ -605,6 +605,8 @@ oauth_tokens = Table(
     Column("refresh_expiration", TIMESTAMP, nullable=True),
     Column("is_revoked", TINYINT, nullable=False, server_default="0"),
     Column("date_creation", TIMESTAMP, nullable=True),
+    # When the grantor approved the grant (carried through refreshes): its absolute lifetime.
+    Column("date_grant", TIMESTAMP, nullable=True),
     UniqueConstraint("access_hash", name="access_hash"),
     UniqueConstraint("refresh_hash", name="refresh_hash"),
     Index(f"{PREFIX}oauthtokens_client_id", "client_id"),

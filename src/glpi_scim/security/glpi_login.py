@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import bcrypt
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, exists, literal, or_, select
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
@@ -85,19 +86,36 @@ def may_grant_access(database: Database, account: GlpiAccount, server: IdentityS
     server's applied user (the account GLPI's history names for every change) and to accounts
     holding a profile with GLPI's "config" right at UPDATE level (Super-Admin by default).
     """
-    if account.id == server.users_id_applied:
-        return True
+    query = select(grantor_may_grant(literal(account.id), server))
+    with database.begin() as connection:
+        return bool(connection.execute(query).scalar())
+
+
+def grantor_may_grant(
+    users_id: ColumnElement[Any], server: IdentityServer, *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """SQL truth of "the GLPI user `users_id` may (still) grant OAuth2 access to `server`": the
+    account exists, is active, not in the trash, within its validity dates, and is the
+    server's applied user or holds a profile with the "config" right at UPDATE level.
+
+    An expression, not a query, so that a token check folds it into its own statement: every
+    refresh and every use of an access token re-checks the grantor without another round trip.
+    """
+    users = tables.users
     profiles = tables.profiles_users
     rights = tables.profilerights
-    query = (
-        select(profiles.c.id)
-        .join(rights, rights.c.profiles_id == profiles.c.profiles_id)
-        .where(
-            profiles.c.users_id == account.id,
-            rights.c.name == CONFIG_RIGHT,
-            rights.c.rights.op("&")(UPDATE_BIT) != 0,
-        )
-        .limit(1)
+    moment = to_db(now or utcnow())
+    account_usable = exists().where(
+        users.c.id == users_id,
+        users.c.is_active == 1,
+        users.c.is_deleted == 0,
+        or_(users.c.begin_date.is_(None), users.c.begin_date <= moment),
+        or_(users.c.end_date.is_(None), users.c.end_date >= moment),
     )
-    with database.begin() as connection:
-        return connection.execute(query).first() is not None
+    holds_config_right = exists().where(
+        profiles.c.users_id == users_id,
+        rights.c.profiles_id == profiles.c.profiles_id,
+        rights.c.name == CONFIG_RIGHT,
+        rights.c.rights.op("&")(UPDATE_BIT) != 0,
+    )
+    return and_(account_usable, or_(users_id == server.users_id_applied, holds_config_right))

@@ -6,6 +6,12 @@ hashes: codes (single use, 5 minutes), access tokens (1 hour), refresh tokens (9
 one usable once), so that any instance validates what another issued and a database leak
 yields no usable token. Tokens descending from one grant share a `grant_hash`: replaying a used
 code or a rotated refresh token revokes them all (RFC 6749 section 4.1.2, RFC 9700 4.14.2).
+
+A grant lasts no longer than its grantor's right to give it: every refresh and every use of an
+access token checks that the GLPI user who approved it is still usable (active, not in the
+trash, within its validity dates, not deleted) and still the server's applied user or holder
+of the "config" right; a refresh that fails this revokes the whole grant. A grant also has an
+absolute lifetime (1 year by default) counted from its approval, after which refresh fails.
 """
 
 from __future__ import annotations
@@ -31,20 +37,21 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
     AuthorizationCodeGrant,
     code_challenge_method_s256,
 )
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.basic import parse_basic
 from glpi_scim.security.bearer import bearer_challenge, presented_token
 from glpi_scim.security.credentials import token_digest, verify_secret
+from glpi_scim.security.glpi_login import grantor_may_grant
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.security.oauth_clients import (
     AUTHORIZATION_CODE,
     OAuthClient,
     OAuthClientRepository,
 )
-from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.servers.clock import from_db, to_db, utcnow
 from glpi_scim.servers.models import IdentityServer
 
 logger = logging.getLogger("glpi_scim.security")
@@ -62,6 +69,8 @@ class OAuthPolicy:
     access_token_lifetime: timedelta = timedelta(hours=1)
     refresh_token_lifetime: timedelta = timedelta(days=90)
     code_lifetime: timedelta = timedelta(minutes=5)
+    # From the grantor's approval, whatever the refreshes: then the IdP must ask again.
+    grant_lifetime: timedelta = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class _Grant:
     grant_hash: str
     users_id: int
     scopes: list[str]
+    date_grant: datetime | None = None
     redirect_uri: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
@@ -260,6 +270,7 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
             grant_hash=code_hash,
             users_id=int(row["users_id"]),
             scopes=request.scopes,
+            date_grant=self.clock(),
             redirect_uri=row["redirect_uri"],
             code_challenge=row["code_challenge"],
             code_challenge_method=row["code_challenge_method"],
@@ -326,6 +337,7 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
                     else None,
                     is_revoked=0,
                     date_creation=to_db(now),
+                    date_grant=to_db(grant.date_grant or now) if grant is not None else to_db(now),
                 )
             )
 
@@ -359,15 +371,47 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
                         revoked,
                     )
                 return False
-        assert row is not None
+            assert row is not None
+            ended = self._grant_ended(connection, row)
+            if ended is not None:
+                revoked = _revoke_grant(connection, self.server.id, row["grant_hash"] or "")
+                logger.warning(
+                    "server %s: refresh by client %s refused and %d token(s) of its grant "
+                    "revoked: %s",
+                    self.server.id,
+                    row["client_id"],
+                    revoked,
+                    ended,
+                )
+                return False
         request.user = int(row["users_id"]) or None
         scopes = (row["scopes"] or SCOPE).split()
         request.glpiscim_grant = _Grant(
             grant_hash=row["grant_hash"] or secrets.token_hex(32),
             users_id=int(row["users_id"]),
             scopes=scopes,
+            date_grant=from_db(row["date_grant"]),
         )
         return True
+
+    def _grant_ended(self, connection: Any, row: Any) -> str | None:
+        """Why the grant of this token row may not be refreshed any more, or None."""
+        now = self.clock()
+        granted = from_db(row["date_grant"])
+        if granted is None or granted + self.policy.grant_lifetime <= now:
+            return f"the grant is older than its lifetime ({self.policy.grant_lifetime.days} days)"
+        users_id = int(row["users_id"])
+        if users_id == 0:  # client credentials: no GLPI user approved it
+            return None
+        allowed = connection.execute(
+            select(grantor_may_grant(literal(users_id), self.server, now=now))
+        ).scalar()
+        if not allowed:
+            return (
+                f"GLPI user {users_id}, who approved it, is deleted, inactive, in the trash, "
+                "outside its validity dates or no longer allowed to grant access"
+            )
+        return None
 
     def get_original_scopes(
         self, refresh_token: str, request: Any, *args: Any, **kwargs: Any
@@ -468,7 +512,8 @@ def oauth_server(
 def access_token_row(
     database: Database, server: IdentityServer, token: str, now: datetime
 ) -> Any | None:
-    """The live token row for this server (client still registered), or None."""
+    """The live token row for this server (client still registered, grantor still allowed to
+    grant), or None."""
     clients = tables.oauth_clients
     query = (
         select(TOKENS.c.client_id, TOKENS.c.users_id)
@@ -481,6 +526,7 @@ def access_token_row(
             TOKENS.c.servers_id == server.id,
             TOKENS.c.is_revoked == 0,
             TOKENS.c.access_expiration > to_db(now),
+            or_(TOKENS.c.users_id == 0, grantor_may_grant(TOKENS.c.users_id, server, now=now)),
         )
     )
     with database.begin() as connection:

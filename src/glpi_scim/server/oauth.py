@@ -30,7 +30,7 @@ from oauthlib.oauth2 import AccessDeniedError, FatalClientError, OAuth2Error
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.glpi_login import check_glpi_password, may_grant_access
 from glpi_scim.security.networks import client_address, is_allowed
-from glpi_scim.security.oauth2 import OAuthServer, oauth_server
+from glpi_scim.security.oauth2 import OAuthPolicy, OAuthServer, oauth_server
 from glpi_scim.security.throttle import TooManyFailures
 from glpi_scim.server.urls import request_base_url
 from glpi_scim.servers.clock import utcnow
@@ -114,7 +114,8 @@ class _OAuthResource:
         )
 
     def _oauth(self, server: IdentityServer) -> OAuthServer:
-        return oauth_server(self.context.database, server)
+        lifetime = timedelta(days=self.context.settings.oauth_grant_lifetime_days)
+        return oauth_server(self.context.database, server, OAuthPolicy(grant_lifetime=lifetime))
 
     def _read_body(self, req: falcon.Request) -> str:
         limit = self.context.settings.max_body_bytes
@@ -288,11 +289,7 @@ class AuthorizeResource(_OAuthResource):
             return
         except _InvalidRequest:
             return
-        cookie = req.cookies.get(CSRF_COOKIE)
-        if not cookie or not _COOKIE_VALUE.fullmatch(cookie):
-            cookie = secrets.token_urlsafe(24)
-        self._set_csrf_cookie(req, resp, identity_server, cookie)
-        self._form(req, resp, identity_server, request_info, cookie, status=200)
+        self._form(req, resp, identity_server, request_info, status=200)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, server: str) -> None:
         client_ip = self._client_ip(req)
@@ -302,8 +299,11 @@ class AuthorizeResource(_OAuthResource):
         except _Refused as refused:
             _message_page(resp, refused.status, "Not available", refused.message)
             return
-        cookie = req.cookies.get(CSRF_COOKIE) or ""
-        if not _csrf_valid(identity_server, cookie, req.query_string, form.get("csrf_token", "")):
+        # A browser sends every cookie of that name (a planted one too, often first): the
+        # token is bound to one this page issued, so any that matches it will do.
+        cookies = (req.get_cookie_values(CSRF_COOKIE) or [])[:8]
+        token = form.get("csrf_token", "")
+        if not any(_csrf_valid(identity_server, c, req.query_string, token) for c in cookies):
             logger.warning(
                 "server %s: OAuth2 authorize form from %s refused: missing or wrong CSRF token",
                 identity_server.id,
@@ -327,7 +327,7 @@ class AuthorizeResource(_OAuthResource):
             )
             _redirect(resp, denied.in_uri(request_info["redirect_uri"]))
             return
-        self._sign_in(req, resp, identity_server, request_info, form, cookie, client_ip)
+        self._sign_in(req, resp, identity_server, request_info, form, client_ip)
 
     def _sign_in(
         self,
@@ -336,12 +336,14 @@ class AuthorizeResource(_OAuthResource):
         server: IdentityServer,
         request_info: dict[str, Any],
         form: dict[str, str],
-        cookie: str,
         client_ip: str,
     ) -> None:
         login = form.get("login", "")
         try:
-            had_failures = self.throttle.check(server.id, client_ip)
+            # Both counters are checked: a new address does not reopen a guessed login, nor a
+            # new login a guessing address.
+            address_failed = self.throttle.check(server.id, client_ip)
+            login_failed = self.throttle.check_login(login)
         except TooManyFailures as blocked:
             _message_page(resp, 429, "Too many attempts", blocked.detail, blocked.headers)
             return
@@ -356,19 +358,19 @@ class AuthorizeResource(_OAuthResource):
                 client_ip,
             )
             self.throttle.record_failure(server.id, client_ip)
+            self.throttle.record_login_failure(login)
             self._form(
                 req,
                 resp,
                 server,
                 request_info,
-                cookie,
                 status=200,
                 error="Wrong login or password (only accounts with a GLPI password can sign in).",
                 login=login,
             )
             return
-        if had_failures:
-            self.throttle.clear(server.id, client_ip)
+        # The counters are cleared only by a sign-in that may grant access: any GLPI account
+        # (a self-service one) must not reset the guessing of another one's password.
         if not may_grant_access(database, account, server):
             logger.warning(
                 "server %s: GLPI user %s (%s) may not grant OAuth2 access",
@@ -381,7 +383,6 @@ class AuthorizeResource(_OAuthResource):
                 resp,
                 server,
                 request_info,
-                cookie,
                 status=403,
                 error=(
                     f"The GLPI account {account.login} may not grant this access: sign in as "
@@ -391,6 +392,10 @@ class AuthorizeResource(_OAuthResource):
                 login=login,
             )
             return
+        if address_failed:
+            self.throttle.clear(server.id, client_ip)
+        if login_failed:
+            self.throttle.clear_login(login)
         oauth = self._oauth(server)
         headers, _body, status = oauth.create_authorization_response(
             req.url,
@@ -451,12 +456,16 @@ class AuthorizeResource(_OAuthResource):
         resp: falcon.Response,
         server: IdentityServer,
         request_info: dict[str, Any],
-        cookie: str,
         *,
         status: int,
         error: str | None = None,
         login: str = "",
     ) -> None:
+        # Every form comes with a fresh cookie, whatever cookie the browser sent: a value
+        # planted by someone else (a sibling subdomain can set cookies) must never be the one
+        # the token is bound to.
+        cookie = secrets.token_urlsafe(24)
+        self._set_csrf_cookie(req, resp, server, cookie)
         client = request_info["request"].client
         query = req.query_string
         action = f"{req.path}?{query}" if query else req.path
