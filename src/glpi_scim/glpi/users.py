@@ -474,8 +474,10 @@ class UserWriter(Writer):
             )
         language = values.columns.get(LANGUAGE.column)
         field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
-        active = True if values.active is None else values.active  # unassigned: GLPI's default
-        if bool(row.is_active) != active:
+        # Only a value changes is_active: unassigned (omitted, removed) leaves GLPI's flag, so
+        # it never re-enables an account GLPI deactivated.
+        active = values.active
+        if active is not None and bool(row.is_active) != active:
             changes["is_active"] = int(active)
             log.field(
                 history.USER,
