@@ -249,3 +249,78 @@ def test_clean_up_after_a_failed_step(served, policy):
         ]
         == 0
     )
+
+
+def logs_of(served: Served, itemtype: str, item_id: int) -> int:
+    logs = tables.logs
+    with served.database.begin() as connection:
+        return len(
+            connection.execute(
+                select(logs.c.id).where(logs.c.itemtype == itemtype, logs.c.items_id == item_id)
+            ).all()
+        )
+
+
+@pytest.mark.parametrize("policy", ["trash", "deactivate"])
+def test_the_run_purges_what_it_created_leaving_its_history(served, policy):
+    server = add_server(served, "none", delete_policy=policy)
+    code, report = run_doctor(served, server)
+    assert code == 0, report
+    assert_all_passed(report)
+    purged = [n for n in report["notes"] if n.startswith("clean-up:")]
+    assert len(purged) == 1 and "only history rows remain" in purged[0], report["notes"]
+    created = next(c["detail"] for c in report["checks"] if c["name"] == "Create user")
+    name, user_id = created.split()[1], int(created.rsplit(" ", 1)[1])
+    group = next(c["detail"] for c in report["checks"] if c["name"] == "Create group")
+    group_id = int(group.rsplit(" ", 1)[1].lstrip("g"))
+    # Neither trashed nor deactivated: gone, with every row GLPI and the tool keep of them.
+    assert [u for u in doctor_users(served) if u["name"] == name] == []
+    with served.database.begin() as connection:
+        for table, column, value in (
+            (tables.groups, "id", group_id),
+            (tables.useremails, "users_id", user_id),
+            (tables.profiles_users, "users_id", user_id),
+            (tables.groups_users, "users_id", user_id),
+            (tables.scim_resources, "items_id", user_id),
+            (tables.removals, "servers_id", server.id),
+        ):
+            found = connection.execute(select(table).where(table.c[column] == value)).all()
+            assert found == [], table.name
+    # What GLPI's history tab showed of the run is still there: the rows naming the user on
+    # its profile and entity (on SQLite, which reuses a purged highest id, the user's own rows
+    # go with it; tests/server/test_probe_purge.py checks MariaDB keeps them).
+    assert logs_of(served, "Profile", 1) >= 1
+    logs = tables.logs
+    with served.database.begin() as connection:
+        named = connection.execute(
+            select(logs.c.itemtype).where(logs.c.new_value.like(f"%Doctor ({user_id})%"))
+        ).scalars()
+        assert {"Profile", "Entity"} <= set(named)
+
+
+def test_a_failed_run_purges_its_user_and_nothing_else(served):
+    from glpi_scim.doctor.cleanup import database_purge
+
+    server = add_server(served, "none")
+    client = ScimClient(f"{served.base_url}/scim/v2/{server.id}")
+    suffix = secrets.token_hex(4)
+    taken = client.post(
+        "/Groups",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+         "displayName": NAME_PREFIX + suffix},
+    )  # fmt: skip
+    assert taken.status == 201, taken.text
+    doctor = Doctor(
+        client,
+        server_label=server.name,
+        auth_method="none",
+        suffix=suffix,
+        purge=database_purge(served.database, server),
+    )
+    report = doctor.run()
+    assert {c.name: c.status for c in report.checks}["Create group"] == "fail"
+    assert doctor.created_user_id is not None
+    assert any("purged from GLPI" in note for note in report.notes), report.notes
+    assert [u for u in doctor_users(served) if u["name"] == NAME_PREFIX + suffix] == []
+    # The group the doctor did not create is left alone.
+    assert client.get(f"/Groups/{taken.body['id']}").status == 200

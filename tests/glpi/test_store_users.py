@@ -636,9 +636,8 @@ def test_email_primary_comes_back_as_sent(store: GlpiStore, rows: Rows) -> None:
 
 def test_removing_active_leaves_it_unassigned(store: GlpiStore, rows: Rows) -> None:
     """GLPI's is_active cannot be NULL: a removed `active` is absent from SCIM while GLPI
-    keeps the account active, its default."""
-    created = store.create("User", user(userName="flag", active=False))
-    assert created["active"] is False and rows.user(created["id"])["is_active"] == 0
+    keeps the account as it is; unassigned never re-enables a deactivated account."""
+    created = store.create("User", user(userName="flag", active=True))
     removed = store.update("User", created["id"], replace_with(active=None))
     assert "active" not in removed and "active" not in store.get("User", created["id"])
     assert rows.user(created["id"])["is_active"] == 1
@@ -658,6 +657,10 @@ def test_removing_active_leaves_it_unassigned(store: GlpiStore, rows: Rows) -> N
         )
     assert store.get("User", created["id"])["active"] is False
     assert store.list("User", _filter('userName eq "flag" and active eq false')).total == 1
+    # Removing `active` from an inactive user leaves it inactive.
+    inactive = store.create("User", user(userName="off", active=False))
+    removed = store.update("User", inactive["id"], replace_with(active=None))
+    assert removed["active"] is False and rows.user(inactive["id"])["is_active"] == 0
 
 
 def test_external_id_is_case_exact(store: GlpiStore) -> None:

@@ -105,8 +105,10 @@ def doctor(
     It does what an identity provider does: discovery (ServiceProviderConfig, Schemas,
     ResourceTypes), Entra ID's test-connection probe, then creates a temporary user and group
     named glpi-scim-doctor-..., finds them by filter, PATCHes the user, adds it to the group
-    and deletes both. What it created is deleted even when a step fails. It authenticates with
-    the identity server's own security method, using the credentials given as options.
+    and deletes both. At the end, even when a step failed, the user and group it created are
+    purged from GLPI's database (whatever the delete policy), leaving only their history rows.
+    It authenticates with the identity server's own security method, using the credentials
+    given as options.
 
     For a bearer server without --token, when run where it reaches the server's database,
     the doctor issues itself a 10-minute token through the token service (recorded like
@@ -142,9 +144,14 @@ def doctor(
         creds.token = issued.token
         notes.append("bearer: a 10-minute token was issued for this run and is now revoked")
     client.auth = _auth_for(identity, creds, base, transport)
+    from glpi_scim.doctor.cleanup import database_purge
+
     try:
         report = Doctor(
-            client, server_label=_label(identity), auth_method=identity.auth_method
+            client,
+            server_label=_label(identity),
+            auth_method=identity.auth_method,
+            purge=database_purge(database, identity),
         ).run()
     finally:
         if issued is not None:

@@ -29,7 +29,9 @@ from glpi_scim.cli.context import (
 )
 from glpi_scim.config import Settings
 from glpi_scim.server.urls import scim_base_url
+from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.errors import ServerError
+from glpi_scim.servers.guard import GuardState
 from glpi_scim.servers.models import AUTH_METHODS, DELETE_POLICIES, IdentityServer
 from glpi_scim.servers.repository import OWNED_TABLES
 from glpi_scim.servers.service import (
@@ -230,6 +232,13 @@ def _setting_options(func: F) -> F:
             "deactivate, or purge.",
         ),
         click.option(
+            "--max-removals",
+            metavar="N/PERIOD|0",
+            help="Mass-change guard: past N deactivations and deletions within PERIOD (e.g. "
+            "50/10m; m = minutes) further removals get 503 until `server resume`; 0 turns it "
+            "off (add: 50/10m).",
+        ),
+        click.option(
             "--option",
             "set_options",
             multiple=True,
@@ -268,6 +277,7 @@ def server_add(
     entity: str | None,
     profile: str | None,
     delete_policy: str | None,
+    max_removals: str | None,
     set_options: tuple[str, ...],
     default: bool,
     log_requests: bool,
@@ -301,6 +311,7 @@ def server_add(
         password_sync=password_sync,
         delete_policy=delete_policy,
         set_options=dict(parse_option_assignment(text) for text in set_options),
+        max_removals=max_removals,
     )
     service = server_service()
     outcome = service.add(given)
@@ -362,6 +373,7 @@ def server_edit(
     entity: str | None,
     profile: str | None,
     delete_policy: str | None,
+    max_removals: str | None,
     set_options: tuple[str, ...],
     default: bool | None,
     log_requests: bool | None,
@@ -400,6 +412,7 @@ def server_edit(
         set_options=dict(parse_option_assignment(text) for text in set_options),
         unset_options=unset_options,
         new_signing_key=new_signing_key,
+        max_removals=max_removals,
     )
     if given == ServerInput():
         raise click.UsageError("Nothing to change: give at least one setting (see --help).")
@@ -455,10 +468,11 @@ def server_show(server_ref: str, public_url: str | None, as_json: bool) -> None:
     settings = url_settings(public_url)
     service = server_service()
     view = service.view(service.get(server_ref))
+    state = service.guard.state(view.server)
     if as_json:
-        print_json(server_json(view, settings))
+        print_json({**server_json(view, settings), "guard": guard_json(state)})
         return
-    print_server(view, settings)
+    print_server(view, settings, state)
 
 
 @server_group.command("remove")
@@ -515,6 +529,37 @@ def server_enable(server_ref: str, as_json: bool) -> None:
 def server_disable(server_ref: str, as_json: bool) -> None:
     """Make an identity server answer 403 to every request (settings and data are kept)."""
     _set_active(server_ref, False, as_json)
+
+
+@server_group.command("resume")
+@click.argument("server_ref", metavar="NAME|ID")
+@json_option
+@handles_admin_errors
+def server_resume(server_ref: str, as_json: bool) -> None:
+    """Lift a tripped mass-change guard: the server accepts deactivations and deletions again.
+
+    Check the identity provider's scope first: the removals it refused are not replayed, the
+    provider sends them again on its next cycle.
+    """
+    service = server_service()
+    server = service.get(server_ref)
+    lifted = service.guard.resume(server)
+    if as_json:
+        print_json({"server": server.id, "lifted": lifted.tripped, "guard": guard_json(lifted)})
+        return
+    name = escape(repr(server.name))
+    if not lifted.tripped:
+        console().print(f"The mass-change guard of {name} (id {server.id}) was not tripped.")
+        return
+    last = ""
+    if lifted.last_refused_what:
+        last = f", last: {escape(lifted.last_refused_what)}"
+    console().print(
+        f"Mass-change guard of {name} (id {server.id}) lifted: it had tripped at "
+        f"{shown_time(lifted.since)} after {lifted.count} removals within "
+        f"{describe_duration(lifted.window)} and refused {lifted.refused} since{last}. "
+        f"Removals are accepted again (at most {lifted.limit})."
+    )
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -605,7 +650,46 @@ def _report(
         out.print(f"[yellow]Note:[/] {escape(note)}")
 
 
-def print_server(view: ServerView, settings: Settings) -> None:
+def guard_json(state: GuardState) -> dict[str, Any]:
+    return {
+        "max_removals": state.threshold,
+        "window_seconds": int(state.window.total_seconds()),
+        "tripped": state.tripped,
+        "since": iso(state.since),
+        "removals": state.count,
+        "refused": state.refused,
+        "last_refused": iso(state.last_refused),
+        "last_refused_what": state.last_refused_what,
+        "resumed": iso(state.resumed),
+    }
+
+
+def guard_lines(state: GuardState, server: IdentityServer) -> list[tuple[str, str]]:
+    """`server show` rows: the limit, then what the guard is doing."""
+    if not state.limit.enabled:
+        return [("guard", "[red]off[/] (no limit on deactivations and deletions)")]
+    window = describe_duration(state.window)
+    lines = [("guard", f"at most {state.limit} deactivations and deletions")]
+    if state.tripped:
+        refused = f"{state.refused} refused"
+        if state.last_refused is not None:
+            last = escape(state.last_refused_what or "")
+            refused += f", last {shown_time(state.last_refused)}: {last}"
+        lines += [
+            (
+                "guard state",
+                f"[red]TRIPPED[/] since {shown_time(state.since)}: {state.count} removals "
+                f"within {window}; removals get 503",
+            ),
+            ("guard refused", refused),
+            ("guard lift", f"glpi-scim server resume {escape(server.name)}"),
+        ]
+    else:
+        lines.append(("guard state", f"armed: {state.count} removals in the last {window}"))
+    return lines
+
+
+def print_server(view: ServerView, settings: Settings, guard: GuardState | None = None) -> None:
     server = view.server
     urls = server_urls(server, settings)
     table = Table(show_header=False, title=f"Identity server {escape(server.name)}")
@@ -631,6 +715,7 @@ def print_server(view: ServerView, settings: Settings) -> None:
         ("password sync", "yes" if server.password_sync else "no (SSO users, authtype 4)"),
         ("delete policy", server.delete_policy),
         ("options", escape(json.dumps(server.options, sort_keys=True)) if server.options else "-"),
+        *(guard_lines(guard, server) if guard is not None else []),
         ("created", shown_time(server.date_creation)),
         ("modified", shown_time(server.date_mod)),
     ]
@@ -651,6 +736,8 @@ def _label(table_name: str) -> str:
         "glpi_plugin_glpiscim_digestnonces": "Digest nonces",
         "glpi_plugin_glpiscim_authfailures": "authentication-failure counters",
         "glpi_plugin_glpiscim_resources": "SCIM resource records",
+        "glpi_plugin_glpiscim_guards": "mass-change guard",
+        "glpi_plugin_glpiscim_removals": "mass-change guard window entries",
     }.get(table_name, table_name)
 
 

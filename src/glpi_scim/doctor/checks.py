@@ -2,7 +2,9 @@
 
 Discovery first (ServiceProviderConfig, Schemas, ResourceTypes), then the test-connection probe
 Entra ID sends, then a temporary user and group named `glpi-scim-doctor-<random>`: create, find
-by filter, PATCH, add to the group, delete. Whatever happens, what was created is deleted again.
+by filter, PATCH, add to the group, delete. Whatever happens, what was created is deleted again:
+purged from GLPI's database when the caller gives a `purge` function (the CLI does), else
+deleted through SCIM.
 When the endpoint cannot be used at all (unreachable, credentials refused, server inactive),
 the remaining steps are skipped rather than failed once more for the same reason.
 """
@@ -32,6 +34,9 @@ LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 NAME_PREFIX = "glpi-scim-doctor-"
 
+# purge(name, user id, group id) -> what it did, for the report; ids are SCIM ids or None.
+Purge = Callable[[str, str | None, str | None], str]
+
 
 class StepFailed(Exception):
     def __init__(self, detail: str, explanation: str = "", *, fatal: bool = False) -> None:
@@ -50,6 +55,7 @@ class Doctor:
         server_label: str,
         auth_method: str,
         suffix: str | None = None,
+        purge: Purge | None = None,
     ) -> None:
         self.client = client
         self.server_label = server_label
@@ -58,6 +64,10 @@ class Doctor:
         self.external_id = str(uuid.uuid4())
         self.user_id: str | None = None
         self.group_id: str | None = None
+        # What this run created, kept after its own DELETEs for the final purge.
+        self.created_user_id: str | None = None
+        self.created_group_id: str | None = None
+        self.purge = purge
         self.report = DoctorReport(client.base_url, server_label, auth_method)
         self._stopped = False
 
@@ -234,7 +244,7 @@ class Doctor:
         user_id = body.get("id")
         if not isinstance(user_id, str) or not user_id:
             raise StepFailed("the created user has no id", "Every SCIM resource needs an id.")
-        self.user_id = user_id
+        self.user_id = self.created_user_id = user_id
         if body.get("userName") != self.name:
             raise StepFailed(
                 f"userName came back as {body.get('userName')!r}, sent {self.name!r}",
@@ -293,7 +303,7 @@ class Doctor:
         group_id = body.get("id")
         if not isinstance(group_id, str) or not group_id:
             raise StepFailed("the created group has no id", "Every SCIM resource needs an id.")
-        self.group_id = group_id
+        self.group_id = self.created_group_id = group_id
         return f"group {self.name} created with id {group_id}"
 
     def add_member(self) -> str:
@@ -341,7 +351,19 @@ class Doctor:
         return f"user {deleted_id} deleted (per the server's delete policy)"
 
     def _clean_up(self) -> None:
-        """Delete what a failed run left behind; say so when even that fails."""
+        """Purge (or, without `purge`, delete) what the run created; say so when that fails."""
+        if self.purge is not None:
+            if self.created_user_id is None and self.created_group_id is None:
+                return
+            try:
+                note = self.purge(self.name, self.created_user_id, self.created_group_id)
+            except Exception as error:  # the report must still come out, with the way out
+                note = (
+                    f"clean-up: purging {self.name} failed ({type(error).__name__}: {error}); "
+                    "remove it from GLPI by hand"
+                )
+            self.report.notes.append(note)
+            return
         for kind, resource_id in (("Groups", self.group_id), ("Users", self.user_id)):
             if resource_id is None:
                 continue

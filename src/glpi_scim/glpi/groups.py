@@ -361,7 +361,8 @@ class GroupWriter(Writer):
         )
         return True
 
-    def purge(self, row: Row[Any]) -> None:
+    def purge(self, row: Row[Any], *, keep_history: bool = False) -> None:
+        """GLPI's purge of a group; its own history goes too, unless `keep_history`."""
         groups = tables.groups
         group_id = row.id
         label = history.with_id(row.name or "", group_id)
@@ -370,15 +371,16 @@ class GroupWriter(Writer):
         self.connection.execute(
             update(USERS).where(USERS.c.groups_id == group_id).values(groups_id=0)
         )
-        logs = tables.logs
-        self.connection.execute(
-            delete(logs).where(logs.c.itemtype == history.GROUP, logs.c.items_id == group_id)
-        )
-        self.log.rows = [
-            r
-            for r in self.log.rows
-            if not (r["itemtype"] == history.GROUP and r["items_id"] == group_id)
-        ]
+        if not keep_history:
+            logs = tables.logs
+            self.connection.execute(
+                delete(logs).where(logs.c.itemtype == history.GROUP, logs.c.items_id == group_id)
+            )
+            self.log.rows = [
+                r
+                for r in self.log.rows
+                if not (r["itemtype"] == history.GROUP and r["items_id"] == group_id)
+            ]
         verbatim.remove(self.connection, GROUP, group_id)
         self.connection.execute(delete(groups).where(groups.c.id == group_id))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -28,7 +28,10 @@ from glpi_scim.scim.store import (
     Resource,
 )
 from glpi_scim.scim.values import etag_matches
+from glpi_scim.servers import guard
 from glpi_scim.servers.models import IdentityServer
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -173,16 +176,21 @@ class GlpiStore:
             _check_version(current, if_match)
             wanted = mutate(current)
             if resource_type == USER:
-                writer.apply(row, mapping.split_user(wanted))
-            else:
-                values = mapping.split_group(wanted)
-                if values.member_ids is None:  # the new state has no members: none remain
-                    values.member_ids = []
+                values = mapping.split_user(wanted)
+                if values.active is False and row.is_active:
+                    guard.count_removal(
+                        connection, self.server, USER, item_id, f"deactivation of User {item_id}"
+                    )
                 writer.apply(row, values)
+            else:
+                group_values = mapping.split_group(wanted)
+                if group_values.member_ids is None:  # the new state has no members: none remain
+                    group_values.member_ids = []
+                writer.apply(row, group_values)
             log.flush(connection)
             return reader.one(item_id)
 
-        return self.transactions.run(work)
+        return self._run_removal(work)
 
     def change_members(
         self, group_id: str, change: MemberChange, *, if_match: str | None = None
@@ -225,6 +233,9 @@ class GlpiStore:
                 resource = reader.one(item_id)  # NotFound when already deleted
                 _check_version(resource, if_match)
                 policy = self.server.delete_policy
+                guard.count_removal(
+                    connection, self.server, USER, item_id, f"DELETE User {item_id} ({policy})"
+                )
                 if policy == "purge":
                     users.purge(row)
                 elif policy == "deactivate":
@@ -236,7 +247,20 @@ class GlpiStore:
                 row = groups.current(item_id)
                 if if_match is not None:
                     _check_version(reader.one(item_id, skip=frozenset({"members"})), if_match)
+                guard.count_removal(
+                    connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
+                )
                 groups.purge(row)
             log.flush(connection)
 
-        self.transactions.run(work)
+        self._run_removal(work)
+
+    def _run_removal(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a transaction; a removal the mass-change guard refuses rolls it back and
+        is recorded in a transaction of its own."""
+        try:
+            return self.transactions.run(work)
+        except guard.GuardTripped as refusal:
+            tripped = refusal
+            self.transactions.run(lambda connection: guard.record_refusal(connection, tripped))
+            raise

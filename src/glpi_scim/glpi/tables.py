@@ -696,6 +696,40 @@ scim_resources = Table(
     **TABLE_ARGS,
 )
 
+# The mass-change guard of each identity server: its limit (deactivations and deletions per
+# sliding window; 0 turns it off) and its state. Tripped, the server refuses further removals
+# until `glpi-scim server resume`.
+guards = Table(
+    f"{PREFIX}guards",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("servers_id", UINT, nullable=False, server_default="0"),
+    Column("max_removals", INT, nullable=False, server_default="50"),
+    Column("window_seconds", INT, nullable=False, server_default="600"),
+    Column("is_tripped", TINYINT, nullable=False, server_default="0"),
+    Column("date_tripped", TIMESTAMP, nullable=True),
+    Column("tripped_count", INT, nullable=False, server_default="0"),  # removals in the window
+    Column("refused_count", INT, nullable=False, server_default="0"),
+    Column("date_last_refused", TIMESTAMP, nullable=True),
+    Column("last_refused", String(255), nullable=True),  # e.g. "DELETE User 12"
+    Column("date_resumed", TIMESTAMP, nullable=True),
+    UniqueConstraint("servers_id", name="servers_id"),
+    **TABLE_ARGS,
+)
+
+# One row per deactivation or deletion a server made, kept for its guard's window.
+removals = Table(
+    f"{PREFIX}removals",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("servers_id", UINT, nullable=False, server_default="0"),
+    Column("date_creation", TIMESTAMP, nullable=True),
+    Column("itemtype", String(100), nullable=False),
+    Column("items_id", UINT, nullable=False, server_default="0"),
+    Index(f"{PREFIX}removals_server_date", "servers_id", "date_creation"),
+    **TABLE_ARGS,
+)
+
 del metadata
 
 GLPI_TABLES = tuple(GLPI_METADATA.sorted_tables)

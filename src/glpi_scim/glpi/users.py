@@ -474,8 +474,10 @@ class UserWriter(Writer):
             )
         language = values.columns.get(LANGUAGE.column)
         field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
-        active = True if values.active is None else values.active  # unassigned: GLPI's default
-        if bool(row.is_active) != active:
+        # Only a value changes is_active: unassigned (omitted, removed) leaves GLPI's flag, so
+        # it never re-enables an account GLPI deactivated.
+        active = values.active
+        if active is not None and bool(row.is_active) != active:
             changes["is_active"] = int(active)
             log.field(
                 history.USER,
@@ -695,8 +697,9 @@ class UserWriter(Writer):
             self.log.field(history.USER, row.id, history.USER_ACTIVE, "1", "0")
         verbatim.mark_deleted(self.connection, self.server.id, USER, row.id, self.now)
 
-    def purge(self, row: Row[Any]) -> None:
-        """GLPI-style purge of the tables the tool knows; the user's own history goes too."""
+    def purge(self, row: Row[Any], *, keep_history: bool = False) -> None:
+        """GLPI-style purge of the tables the tool knows; the user's own history goes too,
+        unless `keep_history` (the doctor's probe user leaves its trail)."""
         user_id = row.id
         users = tables.users
         label = history.user_log_name(user_id, row.name, row.realname, row.firstname)
@@ -710,15 +713,16 @@ class UserWriter(Writer):
             .where(users.c.users_id_supervisor == user_id)
             .values(users_id_supervisor=0)
         )
-        logs = tables.logs
-        self.connection.execute(
-            delete(logs).where(logs.c.itemtype == history.USER, logs.c.items_id == user_id)
-        )
-        self.log.rows = [
-            r
-            for r in self.log.rows
-            if not (r["itemtype"] == history.USER and r["items_id"] == user_id)
-        ]
+        if not keep_history:
+            logs = tables.logs
+            self.connection.execute(
+                delete(logs).where(logs.c.itemtype == history.USER, logs.c.items_id == user_id)
+            )
+            self.log.rows = [
+                r
+                for r in self.log.rows
+                if not (r["itemtype"] == history.USER and r["items_id"] == user_id)
+            ]
         verbatim.remove(self.connection, USER, user_id)
         self.connection.execute(delete(users).where(users.c.id == user_id))
 

@@ -70,6 +70,10 @@ class ServiceSettings:
     tolerated_extensions: tuple[str, ...] = ()
     authentication_schemes: tuple[Mapping[str, Any], ...] = ()
     documentation_uri: str | None = None
+    # Top-level attributes a PUT that omits them keeps: RFC 7644 §3.5.1 lets a service provider
+    # take an omitted readWrite attribute as "not asserted". Unassigned `active` is not a
+    # deactivation, nor a re-activation of an account disabled on the provider's side.
+    kept_on_replace: tuple[str, ...] = ("active",)
 
     @property
     def query_limits(self) -> QueryLimits:
@@ -187,10 +191,13 @@ class ScimService:
             for key in ("id", "meta"):
                 if key in current:
                     new[key] = current[key]
-            # A client cannot read a writeOnly value back, so omitting it keeps it (§3.5.1).
+            # A client cannot read a writeOnly value back, so omitting it keeps it (§3.5.1);
+            # so does omitting one the settings keep (`kept_on_replace`).
+            kept = self.settings.kept_on_replace
             for attribute in rt.schema.attributes:
                 name = attribute.name
-                if attribute.mutability == "writeOnly" and name not in new and name in current:
+                keep = attribute.mutability == "writeOnly" or name in kept
+                if keep and name not in new and name in current:
                     new[name] = current[name]
             return new
 

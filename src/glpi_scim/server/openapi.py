@@ -64,7 +64,8 @@ _ERROR_MEANINGS = {
     415: "Body not application/scim+json (or application/json) in UTF-8",
     429: "Too many failed authentications from this address (see Retry-After)",
     501: "Not supported by this server",
-    503: "Database unreachable or busy; retry after Retry-After seconds",
+    503: "Database unreachable or busy, or (deactivations and deletions) the server's "
+    "mass-change guard tripped; retry after Retry-After seconds",
 }
 
 

@@ -21,6 +21,7 @@ from glpi_scim.security.networks import validate_cidr
 from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
 from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
+from glpi_scim.servers.guard import GuardService, RemovalLimit, parse_limit
 from glpi_scim.servers.models import (
     AUTH_METHODS,
     DELETE_POLICIES,
@@ -66,6 +67,7 @@ class ServerInput:
     set_options: Mapping[str, Any] = field(default_factory=dict)
     unset_options: Sequence[str] = ()
     new_signing_key: bool = False
+    max_removals: str | None = None  # the mass-change guard's limit: "50/10m", "0" (off)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class ServerService:
         self.repository = ServerRepository(database)
         self.tokens = TokenRepository(database)
         self.glpi = GlpiReferences(database)
+        self.guard = GuardService(database)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -190,6 +193,7 @@ class ServerService:
 
         method, credentials, method_changes = self._credentials(current, given, creating)
         changes.update(method_changes)
+        limit = parse_limit(given.max_removals) if given.max_removals is not None else None
 
         previous_default = None
         if given.default is not None:
@@ -199,6 +203,16 @@ class ServerService:
 
         server = replace(current, **changes)
         saved = self.repository.create(server) if creating else self.repository.update(server)
+        if creating or limit is not None:
+            limit = limit or RemovalLimit()
+            self.guard.set_limit(saved.id, limit)
+            if not limit.enabled:
+                warnings.append(
+                    f"the mass-change guard of {saved.name!r} is off: a misconfigured identity "
+                    "provider can deactivate or delete every user and group it sees"
+                )
+            elif not creating:
+                notes.append(f"mass-change guard: at most {limit} deactivations and deletions")
 
         if previous_default is not None and previous_default.id != saved.id:
             notes.append(
