@@ -1,7 +1,7 @@
 """OAuth2 tokens remember when their grant was approved, for the grant's absolute lifetime.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0003
 
 Tokens issued before this revision get their own creation date: a grant of that time counts
 from its latest refresh, the best date left (older rows of a grant may have been purged).
@@ -15,7 +15,7 @@ from alembic import op
 from glpi_scim.glpi.tables import TIMESTAMP
 
 revision = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 
