@@ -118,7 +118,12 @@ class MysqlServer:
     def __init__(self, base_url: str) -> None:
         self.parsed = make_url(base_url)
         self.prefix = f"{self.parsed.database or 'glpiscim_test'}_{worker_suffix()}"
-        self.server = make_database(self.parsed.set(database="").render_as_string(False))
+        # Creating, loading and dropping a 390-table database can take longer than a request
+        # may wait on a busy machine: the administrative connection waits longer.
+        server_url = self.parsed.set(database="").render_as_string(False)
+        self.server = Database(
+            engine_for_url(server_url, timeout=120), server_url, mask_url_password(server_url)
+        )
         self.created = 0
 
     def create(self, suffix: str = "") -> str:
