@@ -19,7 +19,11 @@ from typing import Any
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.authenticator import AuthRequest
-from glpi_scim.security.credentials import make_credentials, new_signing_key
+from glpi_scim.security.credentials import (
+    DEFAULT_DIGEST_ALGORITHMS,
+    make_credentials,
+    new_signing_key,
+)
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
 
@@ -33,6 +37,7 @@ def create_server(
     method: str = "bearer",
     username: str | None = None,
     password: str | None = None,
+    digest_algorithms: tuple[str, ...] = DEFAULT_DIGEST_ALGORITHMS,
     **settings: Any,
 ) -> IdentityServer:
     server = IdentityServer(
@@ -41,7 +46,7 @@ def create_server(
         users_id_applied=APPLIED_USER_ID,
         auth_method=method,  # type: ignore[arg-type]
         auth_username=username,
-        auth_secret=make_credentials(method, username, password)
+        auth_secret=make_credentials(method, username, password, digest_algorithms)
         if username is not None and password is not None
         else None,
         signing_key=new_signing_key(),

@@ -29,7 +29,7 @@ def test_basic_credentials_are_a_salted_hash_that_verifies_only_the_password() -
 
 
 def test_digest_credentials_hold_ha1_per_algorithm_never_the_password() -> None:
-    stored = make_credentials("digest", "okta", "p@ss")
+    stored = make_credentials("digest", "okta", "p@ss", ("MD5", "sha256"))
     assert stored is not None and "p@ss" not in stored
     data = json.loads(stored)
     assert data["realm"] == "glpi-scim"
@@ -37,6 +37,8 @@ def test_digest_credentials_hold_ha1_per_algorithm_never_the_password() -> None:
         "MD5": hashlib.md5(b"okta:glpi-scim:p@ss").hexdigest(),
         "SHA-256": hashlib.sha256(b"okta:glpi-scim:p@ss").hexdigest(),
     }
+    # By default SHA-256 alone: no MD5 HA1 is even stored.
+    assert list(digest_ha1_values(make_credentials("digest", "okta", "p@ss"))) == ["SHA-256"]
 
 
 @pytest.mark.parametrize("method", ["none", "bearer", "oauth2"])

@@ -31,7 +31,15 @@ def digest_auth(database: Database, clock: Clock) -> Authenticator:
 
 @pytest.fixture
 def server(database: Database) -> IdentityServer:
-    return create_server(database, "okta", method="digest", username="okta", password=PASSWORD)
+    # Both algorithms allowed, explicitly: these tests exercise MD5 as well as SHA-256.
+    return create_server(
+        database,
+        "okta",
+        method="digest",
+        username="okta",
+        password=PASSWORD,
+        digest_algorithms=("SHA-256", "MD5"),
+    )
 
 
 def challenge_of(auth: Authenticator, server: IdentityServer) -> list[dict[str, str]]:

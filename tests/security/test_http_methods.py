@@ -53,11 +53,10 @@ def test_digest_with_requests(live: LiveServer, database: Database) -> None:
         for query in ("", "?count=1", "?filter=userName%20eq%20%22x%22"):
             response = session.get(url + query, timeout=10)
             assert response.status_code == 200, response.text
-    # requests reads the two challenges as one and ends up answering the last one, MD5:
-    # the server must accept it as well as SHA-256.
+    # A new Digest server offers SHA-256 alone, and requests answers it.
     challenge = requests.get(url, timeout=10).headers["WWW-Authenticate"]
-    assert challenge.index("algorithm=SHA-256") < challenge.index("algorithm=MD5")
-    assert auth._thread_local.chal["algorithm"] == "MD5"
+    assert "algorithm=SHA-256" in challenge and "MD5" not in challenge
+    assert auth._thread_local.chal["algorithm"] == "SHA-256"
     wrong = requests.get(url, auth=HTTPDigestAuth("okta", "guess"), timeout=10)
     assert_scim_401(wrong, "Digest")
 

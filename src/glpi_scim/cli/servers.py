@@ -28,6 +28,7 @@ from glpi_scim.cli.context import (
     warn,
 )
 from glpi_scim.config import Settings
+from glpi_scim.security.digest import offered
 from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.errors import ServerError
@@ -138,6 +139,7 @@ def server_json(view: ServerView, settings: Settings) -> dict[str, Any]:
         "log_requests": server.log_requests,
         "security": server.auth_method,
         "username": server.auth_username,
+        "digest_algorithms": list(offered(server)) if server.auth_method == "digest" else None,
         "allowed_networks": list(server.allowed_networks),
         "applied_user": view.applied_user.as_json(),
         "entity": view.entity.as_json(),
@@ -209,6 +211,13 @@ def _setting_options(func: F) -> F:
             "input; generated when left out. Stored only as a hash.",
         ),
         click.option(
+            "--digest-algorithms",
+            metavar="ALG[,ALG]",
+            help="digest: algorithms allowed, comma-separated: SHA-256 (the default for a new "
+            "Digest server), MD5 (only for clients that cannot do SHA-256; allowing it back "
+            "needs --password).",
+        ),
+        click.option(
             "--allow-network",
             "allow_networks",
             multiple=True,
@@ -273,6 +282,7 @@ def server_add(
     security: str | None,
     username: str | None,
     password: str | None,
+    digest_algorithms: str | None,
     allow_networks: tuple[str, ...],
     entity: str | None,
     profile: str | None,
@@ -304,6 +314,7 @@ def server_add(
         security=security or "bearer",
         username=username,
         password=_password_value(password),
+        digest_algorithms=_algorithm_list(digest_algorithms),
         add_networks=allow_networks,
         entity=entity,
         profile=profile,
@@ -369,6 +380,7 @@ def server_edit(
     security: str | None,
     username: str | None,
     password: str | None,
+    digest_algorithms: str | None,
     allow_networks: tuple[str, ...],
     entity: str | None,
     profile: str | None,
@@ -401,6 +413,7 @@ def server_edit(
         security=security,
         username=username,
         password=_password_value(password),
+        digest_algorithms=_algorithm_list(digest_algorithms),
         clear_networks=clear_networks,
         add_networks=allow_networks,
         remove_networks=disallow_networks,
@@ -421,6 +434,10 @@ def server_edit(
     outcome = service.edit(server_ref, given)
     issued = _first_token(service, outcome, settings)
     _report(service, outcome, issued, settings, as_json, verb="updated")
+
+
+def _algorithm_list(text: str | None) -> list[str] | None:
+    return None if text is None else [part for part in text.split(",") if part.strip()]
 
 
 @server_group.command("list")
@@ -705,6 +722,8 @@ def print_server(view: ServerView, settings: Settings, guard: GuardState | None 
     ]
     if server.auth_username:
         rows.append(("username", escape(server.auth_username)))
+    if server.auth_method == "digest":
+        rows.append(("digest algorithms", ", ".join(offered(server))))
     rows += [
         ("allowed networks", escape(", ".join(server.allowed_networks) or "anywhere")),
         ("log requests", "yes" if server.log_requests else "no"),

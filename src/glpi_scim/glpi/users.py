@@ -33,6 +33,7 @@ from glpi_scim.glpi.mapping import (
 )
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
 from glpi_scim.glpi.transaction import inserted_id
+from glpi_scim.glpi.validation import check_glpi_email
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import InvalidValue, NotFound, Uniqueness
@@ -594,6 +595,12 @@ class UserWriter(Writer):
             return collation_key(glpi_text.encode(address))
 
         wanted_keys = {key(e.address): e for e in wanted}
+        # Addresses GLPI would refuse are refused; those already stored (written before this
+        # check, or by hand in GLPI) stay acceptable, so that the user can still be updated.
+        stored_keys = {key(glpi_text.decode(row.email or "")) for row in rows}
+        for email in wanted:
+            if key(email.address) not in stored_keys:
+                check_glpi_email(email.address)
         kept: list[dict[str, Any]] = []
         for row in rows:
             address = glpi_text.decode(row.email or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from glpi_scim.glpi import text
@@ -55,6 +56,60 @@ def check_email(value: str) -> str:
     if not _EMAIL_ADDRESS.match(address):
         raise InvalidValue(f"emails: {value!r} is not an e-mail address")
     check_length("emails.value", address)
+    return address
+
+
+# GLPI 10 checks a user's e-mail address with PHPMailer's "pcre8" validator (UserEmail's
+# checkInputEmailValidity, GLPIMailer::validateAddress). Its forms, without the comments and
+# folding white space RFC 5322 also allows (no IdP sends them; they are refused here):
+# a dot-atom or quoted-string local part of at most 64 characters, then a host name of labels
+# of at most 63 letters, digits and hyphens (one label is enough: user@localhost), or an IPv4
+# or IPv6 address literal; at most 254 characters in all. One deliberate difference: letters
+# and digits beyond ASCII (RFC 6531 addresses such as zoë@example.com) are accepted, as IdPs
+# send them; PHPMailer's byte-wise pattern refuses them.
+_GLPI_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+"
+_GLPI_QUOTED = r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e]|[^\x00-\x7f])*"'
+_GLPI_LOCAL = re.compile(rf"(?:{_GLPI_ATOM}(?:\.{_GLPI_ATOM})*|{_GLPI_QUOTED})")
+_GLPI_ALNUM = r"(?:[A-Za-z0-9]|[^\x00-\x7f])"
+_GLPI_LABEL = re.compile(rf"{_GLPI_ALNUM}(?:(?:{_GLPI_ALNUM}|-)*{_GLPI_ALNUM})?")
+_GLPI_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+def is_glpi_email_address(address: str) -> bool:
+    """Whether GLPI would store this address for a user (see the patterns above)."""
+    if len(address) > 254 or any(ord(char) < 32 or ord(char) == 127 for char in address):
+        return False
+    local, at, domain = address.rpartition("@")
+    if not at or not 0 < len(local) <= 64 or not _GLPI_LOCAL.fullmatch(local):
+        return False
+    if any(not char.isalnum() for char in local + domain if ord(char) > 127):
+        return False  # beyond ASCII, letters and digits only
+    if domain.startswith("[") and domain.endswith("]"):
+        return _is_address_literal(domain[1:-1])
+    labels = domain.split(".")
+    return len(labels) <= 127 and all(
+        len(label) <= 63 and _GLPI_LABEL.fullmatch(label) for label in labels
+    )
+
+
+def _is_address_literal(literal: str) -> bool:
+    if literal[:5].lower() == "ipv6:":
+        try:
+            ipaddress.IPv6Address(literal[5:])
+        except ValueError:
+            return False
+        return True
+    return _GLPI_IPV4.fullmatch(literal) is not None
+
+
+def check_glpi_email(address: str) -> str:
+    """The address, or InvalidValue naming it when GLPI would refuse it."""
+    if not is_glpi_email_address(address):
+        raise InvalidValue(
+            f"emails: {address!r} is not an e-mail address GLPI accepts: use local-part@domain "
+            "with letters, digits and !#$%&'*+/=?^_`{|}~- in the local part (or a quoted "
+            "string), and a host name or [address literal] after the @"
+        )
     return address
 
 

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable, Sequence
 
 from glpi_scim.security.model import REALM
 
@@ -28,7 +29,11 @@ _SALT_BYTES = 16
 _KEY_BYTES = 32
 
 # Digest algorithms (RFC 7616 section 3.3) by their base name; -sess forms reuse the same HA1.
-DIGEST_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+# In order of preference: a challenge offers SHA-256 first.
+DIGEST_HASHES = {"SHA-256": hashlib.sha256, "MD5": hashlib.md5}
+# New servers answer SHA-256 only: offering MD5 beside it lets a man in the middle strip the
+# SHA-256 challenge and get the weaker one answered.
+DEFAULT_DIGEST_ALGORITHMS = ("SHA-256",)
 
 
 def new_signing_key() -> str:
@@ -122,11 +127,17 @@ def check_username(username: str) -> str:
     return username
 
 
-def make_credentials(method: str, username: str, password: str) -> str | None:
+def make_credentials(
+    method: str,
+    username: str,
+    password: str,
+    digest_algorithms: Sequence[str] = DEFAULT_DIGEST_ALGORITHMS,
+) -> str | None:
     """The servers table's `auth_secret` for a method: never the password itself.
 
     basic: a salted scrypt hash of the password; digest: JSON with the realm and the HA1 of
-    every supported algorithm; other methods store no password (None).
+    each allowed algorithm (only those are offered and accepted: no MD5 HA1, no MD5 answer);
+    other methods store no password (None).
     """
     if method not in ("basic", "digest"):
         return None
@@ -137,8 +148,33 @@ def make_credentials(method: str, username: str, password: str) -> str | None:
         raise ValueError("the password must not contain control characters")
     if method == "basic":
         return hash_secret(password)
-    values = {name: digest_ha1(name, username, REALM, password) for name in DIGEST_HASHES}
+    chosen = check_digest_algorithms(digest_algorithms)
+    values = {name: digest_ha1(name, username, REALM, password) for name in chosen}
     return json.dumps({"realm": REALM, "ha1": values}, sort_keys=True)
+
+
+def check_digest_algorithms(names: Iterable[str]) -> tuple[str, ...]:
+    """Digest algorithm names as stored (`SHA-256`, `MD5`), in order of preference; ValueError
+    naming what is unknown. `sha256` and `md5` are read too."""
+    spelled = {name.replace("-", "").upper(): name for name in DIGEST_HASHES}
+    chosen: set[str] = set()
+    for name in names:
+        known = spelled.get(name.strip().replace("-", "").upper())
+        if known is None:
+            raise ValueError(
+                f"unknown Digest algorithm {name!r}; choose among {', '.join(DIGEST_HASHES)}"
+            )
+        chosen.add(known)
+    if not chosen:
+        raise ValueError("at least one Digest algorithm is needed (SHA-256)")
+    return tuple(name for name in DIGEST_HASHES if name in chosen)
+
+
+def without_digest_algorithms(auth_secret: str, kept: Iterable[str]) -> str:
+    """The stored Digest secret restricted to `kept` (no password needed to drop one)."""
+    values = digest_ha1_values(auth_secret)
+    restricted = {name: ha1 for name, ha1 in values.items() if name in set(kept)}
+    return json.dumps({"realm": REALM, "ha1": restricted}, sort_keys=True)
 
 
 def digest_ha1_values(auth_secret: str | None) -> dict[str, str]:

@@ -10,9 +10,11 @@ Replays: within a nonce's life every request must carry a higher nonce count (nc
 last one seen; the highest count per nonce is kept in the digest_nonces table, shared by all
 instances, and expired rows are purged whenever a new nonce is first used.
 
-The realm is the fixed string "glpi-scim" (renaming a server changes nothing). Both
-challenges are offered in one WWW-Authenticate header, SHA-256 first; `userhash=true` is
-accepted (RFC 7616 section 3.4.4) but not required.
+The realm is the fixed string "glpi-scim" (renaming a server changes nothing). A server offers
+only the algorithms it allows (`--digest-algorithms`; SHA-256 alone by default), SHA-256
+first, in one WWW-Authenticate header, and refuses an answer made with any other: a man in the
+middle cannot downgrade a SHA-256 server to MD5. `userhash=true` is accepted (RFC 7616
+section 3.4.4) but not required.
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def _decode_ext_value(value: str) -> str | None:
         return None
 
 
+def offered(server: IdentityServer) -> tuple[str, ...]:
+    """The algorithms a server allows (those it holds an HA1 for), SHA-256 first."""
+    stored = digest_ha1_values(server.auth_secret)
+    return tuple(name for name in OFFERED_ALGORITHMS if name in stored) or ("SHA-256",)
+
+
 class NonceSigner:
     """Makes and checks the stateless nonces of one server."""
 
@@ -131,7 +139,7 @@ class DigestMethod:
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         nonce = NonceSigner(server).make(self.clock())
         stale = failure is not None and failure.stale
-        return ", ".join(_challenge(algorithm, nonce, stale) for algorithm in OFFERED_ALGORITHMS)
+        return ", ".join(_challenge(algorithm, nonce, stale) for algorithm in offered(server))
 
     # -- verification -------------------------------------------------------------------------
 
@@ -152,7 +160,8 @@ class DigestMethod:
         ha1 = digest_ha1_values(server.auth_secret).get(base)
         if ha1 is None:
             raise AuthenticationFailed(
-                f"server has no Digest credentials for {base}", "Wrong username or password."
+                f"Digest algorithm {base} is not allowed on this server",
+                f"This server does not accept {base}; answer with {' or '.join(offered(server))}.",
             )
         expected = _response(base, is_session, ha1, params, request.method)
         if not hmac.compare_digest(expected.encode(), params["response"].lower().encode()):

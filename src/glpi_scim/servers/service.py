@@ -16,7 +16,15 @@ from typing import Any
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.bearer import issue_token
-from glpi_scim.security.credentials import check_username, make_credentials, new_signing_key
+from glpi_scim.security.credentials import (
+    DEFAULT_DIGEST_ALGORITHMS,
+    check_digest_algorithms,
+    check_username,
+    digest_ha1_values,
+    make_credentials,
+    new_signing_key,
+    without_digest_algorithms,
+)
 from glpi_scim.security.networks import validate_cidr
 from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
@@ -56,6 +64,8 @@ class ServerInput:
     security: str | None = None
     username: str | None = None
     password: str | None = None
+    # Digest only: the algorithms allowed (SHA-256 alone when a server starts using Digest).
+    digest_algorithms: Sequence[str] | None = None
     clear_networks: bool = False
     add_networks: Sequence[str] = ()
     remove_networks: Sequence[str] = ()
@@ -251,6 +261,10 @@ class ServerService:
             validate_method(given.security) if given.security is not None else current.auth_method
         )
         changed = creating or method != current.auth_method
+        if given.digest_algorithms is not None and method != "digest":
+            raise InvalidServerSetting(
+                f"--digest-algorithms only applies to digest security, not {method}"
+            )
         if method not in PASSWORD_METHODS:
             if given.username is not None or given.password is not None:
                 raise InvalidServerSetting(
@@ -266,8 +280,20 @@ class ServerService:
             username = current.auth_username
         username = validate_username(username if username is not None else _default_username())
         renewing = changed or username != current.auth_username or given.password is not None
+        algorithms = self._digest_algorithms(current, given, changed)
         if not renewing:
-            return method, None, {}
+            stored = set(digest_ha1_values(current.auth_secret))
+            if method != "digest" or set(algorithms) == stored:
+                return method, None, {}
+            missing = set(algorithms) - stored
+            if missing:
+                # The stored HA1 is a hash of the password: another algorithm needs it again.
+                raise InvalidServerSetting(
+                    f"allowing {', '.join(sorted(missing))} needs the password (only hashes "
+                    "of it are stored, one per algorithm): give --password"
+                )
+            restricted = without_digest_algorithms(current.auth_secret or "", algorithms)
+            return method, None, {"auth_secret": restricted}
         # The stored secret depends on the method and (Digest) the username: a change of either
         # needs the password, which is known only when given or generated now.
         password = given.password
@@ -277,7 +303,7 @@ class ServerService:
         else:
             validate_password(password)
         try:
-            secret = make_credentials(method, username, password)
+            secret = make_credentials(method, username, password, algorithms)
         except ValueError as exc:
             raise InvalidServerSetting(str(exc)) from None
         return (
@@ -285,6 +311,22 @@ class ServerService:
             PasswordCredentials(username, password, generated),
             {"auth_method": method, "auth_username": username, "auth_secret": secret},
         )
+
+    @staticmethod
+    def _digest_algorithms(
+        current: IdentityServer, given: ServerInput, changed: bool
+    ) -> tuple[str, ...]:
+        """The Digest algorithms the server will allow: as given, else as stored (a server
+        that used Digest before keeps what it has), else SHA-256 alone."""
+        if given.digest_algorithms is not None:
+            try:
+                return check_digest_algorithms(given.digest_algorithms)
+            except ValueError as exc:
+                raise InvalidServerSetting(str(exc)) from None
+        stored = tuple(digest_ha1_values(current.auth_secret))
+        if not changed and current.auth_method == "digest" and stored:
+            return check_digest_algorithms(stored)
+        return DEFAULT_DIGEST_ALGORITHMS
 
     # -- remove -----------------------------------------------------------------------------
 
