@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 from glpi_scim.glpi.database import Database
@@ -67,3 +68,50 @@ def test_requests_that_reach_no_server_are_not_logged(
     assert api.get("/Users", root="/scim/v2/999").status_code == 404
     api.flush_request_log()
     assert RequestLog(database).recent() == []
+
+
+def test_a_quarter_megabyte_request_is_logged_quickly_and_redacted(
+    database: Database, make_api: Callable[..., Api]
+) -> None:
+    # Backtracking patterns took about x4 per doubling (8 KB: 5.5 s), holding the process.
+    api = make_api(log_requests=True)
+    hostile = "a." * 125_000
+    query = f"x={hostile}&password=Query-Secret-1"
+    body = f"password=Body-Secret-2 {hostile}"
+    headers = {**api.headers(), "X-Hostile": hostile, "Content-Type": "application/scim+json"}
+    started = time.perf_counter()
+    answers = [
+        api.client.simulate_get(f"{api.root}/Users", query_string=query, headers=api.headers()),
+        api.client.simulate_post(f"{api.root}/Users", body=body, headers=headers),
+    ]
+    api.flush_request_log()
+    elapsed = time.perf_counter() - started
+    # Well under a second on an idle machine; generous for a loaded one.
+    assert elapsed < 20, elapsed
+    assert [answer.status_code for answer in answers] == [200, 400]
+    get, post = RequestLog(database).recent(server_id=api.server.id)
+    assert get.query is not None and get.query.endswith("a.a.")
+    assert len(get.query) <= 8 * 1024
+    stored = json.dumps([get.as_json(), post.as_json()])
+    assert "Query-Secret-1" not in stored and "Body-Secret-2" not in stored
+    assert (post.request_body or "").startswith("password=[REDACTED] a.a.")
+    assert post.truncated
+    assert len(post.request_headers["x-hostile"]) <= 1024
+
+
+def test_a_patch_with_repeated_keys_is_refused_and_logged_without_its_password(
+    database: Database, make_api: Callable[..., Api]
+) -> None:
+    api = make_api(log_requests=True)
+    created = api.post("/Users", {"schemas": [USER_SCHEMA], "userName": "twice.keyed"})
+    body = (
+        '{"schemas":["' + PATCH_SCHEMA + '"],"Operations":[{"op":"replace",'
+        '"path":"password","path":"nickName","value":"Repeated-Secret-1"}]}'
+    )
+    answer = api.patch(f"/Users/{created.json['id']}", body=body)
+    assert answer.status_code == 400 and answer.json["scimType"] == "invalidSyntax"
+    api.flush_request_log()
+    patch = RequestLog(database).recent(server_id=api.server.id)[-1]
+    assert patch.method == "PATCH" and patch.status == 400
+    assert "Repeated-Secret-1" not in json.dumps(patch.as_json())
+    assert '"path":"password","path":"nickName","value":"[REDACTED]"' in (patch.request_body or "")

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, delete, insert, or_, select
 from sqlalchemy.engine import RowMapping
@@ -121,32 +122,48 @@ class RequestLog:
             )
 
     def prepare(self, entry: RequestLogEntry) -> dict[str, Any]:
-        """The row to insert: every field redacted, then bounded."""
-        headers = redact_headers(entry.request_headers)
+        """The row to insert: every field cut to the size the log keeps, then redacted.
+
+        Cutting first bounds the redaction's work whatever a client sends (a request line or a
+        header can be hundreds of kilobytes); the path and query are stored percent-encoded, so
+        no control character reaches a terminal that prints them.
+        """
+        headers = redact_headers(_bounded_headers(entry.request_headers))
         content_type = headers.get("content-type")
-        request_body, cut_request = self._bound(redact_body(entry.request_body, content_type))
-        response_body, cut_response = self._bound(redact_body(entry.response_body))
+        request_body, cut_request = self._redacted_body(entry.request_body, content_type)
+        response_body, cut_response = self._redacted_body(entry.response_body, None)
+        query = None if entry.query is None else entry.query[:MAX_TEXT_CHARS]
         return {
             "servers_id": entry.server_id,
             "request_id": _cut(entry.request_id, 64),
             "date_creation": to_db(entry.time),
             "client_ip": _cut(entry.client_ip, 64),
             "method": _cut(entry.method.upper(), 10) or "",
-            "path": _cut(redact_text(entry.path), MAX_TEXT_CHARS),
-            "query": _cut(redact_query(entry.query), MAX_TEXT_CHARS),
+            "path": _cut(redact_text(encoded_path(entry.path[:MAX_TEXT_CHARS])), MAX_TEXT_CHARS),
+            "query": _cut(encoded_query(redact_query(query)), MAX_TEXT_CHARS),
             "status": int(entry.status),
             "duration_ms": max(0, int(entry.duration_ms)),
-            "request_headers": _headers_json(headers),
+            "request_headers": json.dumps(headers, ensure_ascii=False),
             "request_body": request_body,
             "response_body": response_body,
             "is_truncated": int(cut_request or cut_response),
-            "note": _cut(redact_text(entry.note) if entry.note else None, MAX_TEXT_CHARS),
+            "note": _cut(
+                redact_text(entry.note[:MAX_TEXT_CHARS]) if entry.note else None, MAX_TEXT_CHARS
+            ),
         }
 
-    def _bound(self, body: str | None) -> tuple[str | None, bool]:
-        if body is None or len(body) <= self.max_body_chars:
-            return body, False
-        return body[: self.max_body_chars] + TRUNCATION_MARK.format(total=len(body)), True
+    def _redacted_body(
+        self, body: bytes | str | None, content_type: str | None
+    ) -> tuple[str | None, bool]:
+        if body is None:
+            return None, False
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        total = len(body)
+        text = redact_body(body, content_type, max_chars=self.max_body_chars)
+        if text is None or (len(text) <= self.max_body_chars and total <= self.max_body_chars):
+            return text, False
+        return text[: self.max_body_chars] + TRUNCATION_MARK.format(total=total), True
 
     # -- reading (CLI, admin UI) --------------------------------------------------------------
 
@@ -227,17 +244,36 @@ def _cut(text: str | None, limit: int) -> str | None:
     return None if text is None else text[:limit]
 
 
-def _headers_json(headers: Mapping[str, str]) -> str:
+def _bounded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers the log keeps: each value cut short, and no more than a TEXT column holds."""
     bounded: dict[str, str] = {}
     size = 2
     for name, value in headers.items():
-        value = value[:MAX_HEADER_VALUE_CHARS]
+        name, value = name[:MAX_HEADER_VALUE_CHARS], value[:MAX_HEADER_VALUE_CHARS]
         size += len(name) + len(value) + 8
         if size > MAX_TEXT_CHARS:
             bounded["…"] = f"{len(headers) - len(bounded)} more headers not kept"
             break
         bounded[name] = value
-    return json.dumps(bounded, ensure_ascii=False)
+    return bounded
+
+
+# Characters a path keeps as they are; everything else (controls, spaces, non-ASCII) is
+# percent-encoded, as in the server log.
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_QUERY_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
+
+
+def encoded_path(path: str) -> str:
+    """A decoded request path percent-encoded again (`%` included: `%1b` stays visible)."""
+    return quote(path, safe=PATH_SAFE)
+
+
+def encoded_query(query: str | None) -> str | None:
+    """A query string with control characters and spaces percent-encoded (the rest as sent)."""
+    if not query:
+        return query
+    return _QUERY_UNSAFE.sub(lambda m: quote(m.group(), safe=""), query)
 
 
 def _decode(row: RowMapping) -> StoredRequest:
