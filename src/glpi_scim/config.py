@@ -91,6 +91,18 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
     SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
+    SettingSpec(
+        "log_retention",
+        "90d",
+        "How long the running server keeps request-log entries (90d, 1y); 0 keeps them forever",
+    ),
+    SettingSpec(
+        "log_refusals_per_minute",
+        10,
+        "Requests refused before authentication stored per minute per server and address "
+        "(summaries only; 6x that per server); 0 stores none",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -114,6 +126,8 @@ class Settings:
     db_timeout: int = 10
     log_level: str = "INFO"
     log_format: str = "text"
+    log_retention: str = "90d"
+    log_refusals_per_minute: int = 10
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).
