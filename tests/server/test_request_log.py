@@ -223,3 +223,14 @@ def test_a_retention_of_zero_keeps_every_entry(
     api.app.context.retention.wait()
     api.flush_request_log()
     assert RequestLog(database).recent(server_id=api.server.id)[0].request_id == "ancient"
+
+
+def test_a_path_with_control_characters_is_stored_percent_encoded(
+    database: Database, make_api: Callable[..., Api]
+) -> None:
+    api = make_api(log_requests=True)
+    answer = api.get("/Users/%1b[2J%0d%0aforged%20line")
+    assert answer.status_code == 404
+    api.flush_request_log()
+    stored = RequestLog(database).recent(server_id=api.server.id)[-1]
+    assert stored.path == f"{api.root}/Users/%1B%5B2J%0D%0Aforged%20line"

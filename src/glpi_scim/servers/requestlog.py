@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.text import decode as decode_text
+from glpi_scim.glpi.text import encode as encode_text
 from glpi_scim.servers.clock import from_db, to_db
 from glpi_scim.servers.errors import LogEntryNotFound
 from glpi_scim.servers.redaction import redact_body, redact_headers, redact_query, redact_text
@@ -78,6 +80,18 @@ class StoredRequest:
     truncated: bool
     note: str | None
 
+    @property
+    def error_detail(self) -> str | None:
+        """The `detail` of the SCIM error this request got, when it failed and it is stored."""
+        if self.status < 400 or not self.response_body or len(self.response_body) > 16 * 1024:
+            return None
+        try:
+            document = json.loads(self.response_body)
+        except ValueError:
+            return None
+        detail = document.get("detail") if isinstance(document, dict) else None
+        return detail if isinstance(detail, str) else None
+
     def as_json(self, *, bodies: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id,
@@ -92,6 +106,7 @@ class StoredRequest:
             "duration_ms": self.duration_ms,
             "truncated": self.truncated,
             "note": self.note,
+            "error_detail": self.error_detail,
         }
         if bodies:
             data["request_headers"] = self.request_headers
@@ -181,13 +196,28 @@ class RequestLog:
         statuses: Sequence[StatusRange] = (),
         limit: int = 20,
         after_id: int | None = None,
+        since: datetime | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        user: UserRef | None = None,
     ) -> list[StoredRequest]:
-        """The last `limit` entries (oldest first), or those after `after_id` when following."""
+        """The last `limit` entries (oldest first), or those after `after_id` when following.
+
+        `path`: the stored (percent-encoded) path contains it; `user`: see `_touches`.
+        """
         conditions: list[ColumnElement[bool]] = []
         if server_id is not None:
             conditions.append(LOGS.c.servers_id == server_id)
         if statuses:
             conditions.append(or_(*(LOGS.c.status.between(low, high) for low, high in statuses)))
+        if since is not None:
+            conditions.append(LOGS.c.date_creation >= to_db(since))
+        if path:
+            conditions.append(LOGS.c.path.contains(path, autoescape=True))
+        if method:
+            conditions.append(LOGS.c.method == method.strip().upper()[:10])
+        if user is not None:
+            conditions.append(_touches(user))
         query = select(LOGS).where(*conditions)
         if after_id is not None:
             query = query.where(LOGS.c.id > after_id).order_by(LOGS.c.id).limit(limit)
@@ -197,6 +227,19 @@ class RequestLog:
             rows = connection.execute(query).mappings().all()
         entries = [_decode(row) for row in rows]
         return entries if after_id is not None else entries[::-1]
+
+    def find_user(self, login: str) -> UserRef | None:
+        """The GLPI user with this login (GLPI's case-insensitive comparison), trashed or not."""
+        users = tables.users
+        wanted = encode_text(login.strip()).lower()
+        with self.database.begin() as connection:
+            row = connection.execute(
+                select(users.c.id, users.c.name)
+                .where(func.lower(users.c.name) == wanted)
+                .order_by(users.c.id)
+                .limit(1)
+            ).first()
+        return None if row is None else UserRef(int(row.id), decode_text(row.name or ""))
 
     def last_id(self) -> int:
         """The newest entry's id (0 when empty): where `logs tail -f` starts following."""
@@ -216,6 +259,32 @@ class RequestLog:
         with self.database.begin() as connection:
             result = connection.execute(statement)
         return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    login: str
+
+
+def _touches(user: UserRef) -> ColumnElement[bool]:
+    """Requests that touched a GLPI user: those on its URL (`/Users/{id}`, GET, PUT, PATCH,
+    DELETE), and the POSTs to `/Users` that created it (its id in the response) or sent its
+    login as userName. Bulk operations and group membership changes are not matched."""
+    on_its_url = or_(
+        LOGS.c.path.endswith(f"/Users/{user.id}"), LOGS.c.path.contains(f"/Users/{user.id}/")
+    )
+    login = json.dumps(user.login, ensure_ascii=False)
+    created = LOGS.c.path.endswith("/Users") & (LOGS.c.method == "POST")
+    return or_(
+        on_its_url,
+        created
+        & or_(
+            LOGS.c.response_body.contains(f'"id":"{user.id}"', autoescape=True),
+            LOGS.c.request_body.contains(f'"userName":{login}', autoescape=True),
+            LOGS.c.request_body.contains(f'"userName": {login}', autoescape=True),
+        ),
+    )
 
 
 _STATUS = re.compile(r"^([1-5])(?:xx|(\d\d))$", re.IGNORECASE)
