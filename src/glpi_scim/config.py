@@ -124,6 +124,18 @@ SPECS: tuple[SettingSpec, ...] = (
         "authorised again",
         kind=int,
     ),
+    SettingSpec(
+        "log_retention",
+        "90d",
+        "How long the running server keeps request-log entries (90d, 1y); 0 keeps them forever",
+    ),
+    SettingSpec(
+        "log_refusals_per_minute",
+        10,
+        "Requests refused before authentication stored per minute per server and address "
+        "(summaries only; 6x that per server); 0 stores none",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -152,6 +164,8 @@ class Settings:
     max_emails_per_user: int = 100
     max_phones_per_user: int = 100
     oauth_grant_lifetime_days: int = 365
+    log_retention: str = "90d"
+    log_refusals_per_minute: int = 10
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 
 import pytest
+from sqlalchemy import update
 
+from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
@@ -66,7 +68,7 @@ def test_tail_all_then_filters(run: Run, run_json: Any, servers: tuple[int, int]
     assert [e["status"] for e in run_json("logs", "tail", "-n", "2")] == [409, 500]
     assert [e["status"] for e in run_json("logs", "tail", "two", "--status", "5xx")] == []
     assert (
-        "No request recorded with these statuses"
+        "No request recorded with these filters"
         in run("logs", "tail", "two", "--status", "5xx").stdout
     )
 
@@ -176,3 +178,89 @@ def test_follow_stops_quietly_on_ctrl_c(
         process.kill()
         process.wait(timeout=10)
     assert stderr.rest() == ""  # no traceback
+
+
+ESC = "\x1b"
+
+
+def test_stored_text_cannot_drive_the_terminal(run: Run, run_json: Any, database: Database) -> None:
+    server_id = int(run_json("server", "add", "one", "--applied-user", "glpi")["server"]["id"])
+    record(
+        database,
+        server_id,
+        401,
+        method="GET",
+        path=f"/scim/v2/{server_id}/Users/{ESC}[2J\n     1 2026-01-01 [one] GET /forged 200",
+        query=f"filter={ESC}]0;title{ESC}\\",
+        client_ip=f"10.0.0.1{ESC}[31m",
+        request_body=f"not json {ESC}[31m[red]red[/red]\u202eevil\x9b",
+        response_body=json.dumps({"detail": f"x{ESC}[5m\x9b\u2028y"}, ensure_ascii=False),
+        note=f"[bold]{ESC}[1A\r",
+    )
+    tail = run("logs", "tail").stdout
+    show = run("logs", "show", "1").stdout
+    for out in (tail, show):
+        assert ESC not in out and "\x9b" not in out and "\u202e" not in out and "\r" not in out
+        assert "\u2028" not in out
+    assert len([line for line in tail.splitlines() if line.strip()]) == 1  # no forged line
+    assert "/Users/%1B%5B2J%0A" in tail  # the path as stored: percent-encoded
+    assert "?filter=%1B]0;title%1B" in tail and "[bold]\\x1b[1A\\r" in tail
+    assert "not json \\x1b[31m[red]red[/red]\\u202eevil\\x9b" in show  # markup printed as sent
+    assert "\\u001b[5m\\u009b\\u2028y" in show  # inside pretty-printed JSON
+
+
+def test_server_show_escapes_what_it_reads_from_glpi(
+    run: Run, run_json: Any, database: Database
+) -> None:
+    run_json("server", "add", "one", "--applied-user", "glpi")
+    with database.begin() as connection:
+        connection.execute(
+            update(tables.entities)
+            .where(tables.entities.c.id == 0)
+            .values(name=f"Root{ESC}[8m", completename=f"Root{ESC}[8m")
+        )
+    out = run("server", "show", "one").stdout
+    assert ESC not in out
+    assert "Root" in out and "\\x1b" in out  # the table may wrap between the two
+
+
+def test_tail_filters_and_error_details(run: Run, run_json: Any, database: Database) -> None:
+    server_id = int(run_json("server", "add", "one", "--applied-user", "glpi")["server"]["id"])
+    users = f"/scim/v2/{server_id}/Users"
+    conflict = {"schemas": [], "status": "409", "scimType": "uniqueness", "detail": "taken: tech"}
+    now = utcnow()
+    record(database, server_id, 201, request_id="old", time=now - timedelta(days=3))
+    record(
+        database,
+        server_id,
+        409,
+        request_id="conflict",
+        request_body=json.dumps({"userName": "tech"}),
+        response_body=json.dumps(conflict),
+    )
+    record(database, server_id, 201, request_id="created", response_body='{"id":"4"}')
+    record(database, server_id, 200, request_id="patch", method="PATCH", path=f"{users}/4")
+    record(database, server_id, 200, request_id="other", method="PATCH", path=f"{users}/42")
+    record(database, server_id, 200, request_id="groups", method="GET", path="/scim/v2/1/Groups")
+
+    def ids(*args: str) -> list[str]:
+        return [entry["request_id"] for entry in run_json("logs", "tail", *args)]
+
+    assert ids("--since", "1d") == ["conflict", "created", "patch", "other", "groups"]
+    assert ids("--since", (now - timedelta(days=4)).strftime("%Y-%m-%dT%H:%M:%S"))[0] == "old"
+    assert ids("--method", "patch") == ["patch", "other"]
+    assert ids("--path", "/Groups") == ["groups"]
+    assert ids("--user", "TECH") == ["conflict", "created", "patch"]
+    assert ids("--user", "tech", "--method", "PATCH") == ["patch"]
+    assert "No request recorded with these filters." in run("logs", "tail", "--user", "glpi").stdout
+    assert (
+        "no GLPI user has the login 'nobody'"
+        in run("logs", "tail", "--user", "nobody", expect=2).stderr
+    )
+    assert "expected a duration" in run("logs", "tail", "--since", "soon", expect=2).stderr
+    conflict_line = next(
+        line for line in run("logs", "tail").stdout.splitlines() if " 409 " in line
+    )
+    assert conflict_line.endswith("taken: tech")
+    assert run_json("logs", "tail", "--status", "409")[0]["error_detail"] == "taken: tech"
+    assert "error: taken: tech" in " ".join(run("logs", "show", "2").stdout.split())

@@ -31,6 +31,8 @@ def make_app(
     yield build
     for app in apps:
         app.context.log_writer.close()
+        if app.context.retention is not None:
+            app.context.retention.wait()
 
 
 @pytest.fixture

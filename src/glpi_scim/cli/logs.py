@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 import click
 from rich.console import Console, RenderableType
-from rich.json import JSON
+from rich.highlighter import JSONHighlighter
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
 from glpi_scim.cli.context import console, get_context, print_json
 from glpi_scim.cli.servers import handles_admin_errors, json_option, server_service, shown_time
+from glpi_scim.cli.terminal import json_escaped, printable
 from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.durations import parse_duration
 from glpi_scim.servers.requestlog import RequestLog, StatusRange, StoredRequest, parse_status_filter
@@ -42,6 +44,25 @@ def logs_group() -> None:
     """The request log of identity servers that have --log-requests (secrets redacted)."""
 
 
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return utcnow() - parse_duration(value)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: expected a duration (30min, 2h, 7d) or a date and time "
+            "(2026-12-01 or 2026-12-01T08:00:00Z, UTC unless an offset is given)",
+            ctx,
+            param,
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 @logs_group.command("tail")
 @click.argument("server_ref", metavar="[SERVER]", required=False)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new requests as they arrive.")
@@ -51,6 +72,28 @@ def logs_group() -> None:
     metavar="STATUS",
     callback=_status_ranges,
     help="Only these statuses: 404, 4xx, or several separated by commas (4xx,500).",
+)
+@click.option(
+    "--since",
+    metavar="WHEN",
+    callback=_since,
+    help="Only requests since then: a duration back from now (30min, 2h, 7d) or a UTC date "
+    "and time (2026-12-01T08:00:00).",
+)
+@click.option(
+    "--path",
+    "path_part",
+    metavar="TEXT",
+    help="Only requests whose path contains TEXT (/Groups, /Users/12); paths are stored "
+    "percent-encoded.",
+)
+@click.option("--method", metavar="METHOD", help="Only requests with this method (GET, PATCH...).")
+@click.option(
+    "--user",
+    "login",
+    metavar="LOGIN",
+    help="Only requests that touched this GLPI user: on its /Users/ID URL, or the POST that "
+    "created it or sent its login as userName.",
 )
 @click.option(
     "-n",
@@ -77,20 +120,39 @@ def logs_tail(
     count: int,
     interval: float,
     as_json: bool,
+    since: datetime | None,
+    path_part: str | None,
+    method: str | None,
+    login: str | None,
 ) -> None:
     """Print the latest requests (of SERVER, name or id, or of all servers).
 
-    With --follow, new requests are printed as they are recorded until Ctrl-C; with --json
-    each one is then a JSON object on its own line.
+    A failed request's line ends with the error detail it got. With --follow, new requests
+    are printed as they are recorded until Ctrl-C; with --json each one is then a JSON object
+    on its own line.
     """
     service = server_service()
     server_id = service.get(server_ref).id if server_ref else None
     names = {server.id: server.name for server in service.list_all()}
     log = _request_log()
     ranges = statuses
+    user = None
+    if login is not None:
+        user = log.find_user(login)
+        if user is None:
+            raise click.BadParameter(f"no GLPI user has the login {login!r}", param_hint="'--user'")
+    filters: dict[str, Any] = {
+        "server_id": server_id,
+        "statuses": ranges,
+        "since": since,
+        "path": path_part,
+        "method": method,
+        "user": user,
+    }
+    filtered = any(value for key, value in filters.items() if key != "server_id")
     # Taken before the first read: nothing recorded meanwhile is missed when following.
     last_id = log.last_id()
-    entries = log.recent(server_id=server_id, statuses=ranges, limit=count) if count else []
+    entries = log.recent(**filters, limit=count) if count else []
     out = console()
     if as_json and not follow:
         print_json([entry.as_json(bodies=False) for entry in entries])
@@ -99,16 +161,14 @@ def logs_tail(
         _print_line(out, entry, names, as_json)
     if not follow:
         if not entries and not as_json:
-            out.print("No request recorded" + (" with these statuses." if ranges else "."))
+            out.print("No request recorded" + (" with these filters." if filtered else "."))
         return
     last_id = max([last_id, *(entry.id for entry in entries)])
     try:
         click.echo("Following new requests (Ctrl-C to stop)...", err=True)
         while True:
             time.sleep(interval)
-            fresh = log.recent(
-                server_id=server_id, statuses=ranges, limit=FOLLOW_BATCH, after_id=last_id
-            )
+            fresh = log.recent(**filters, limit=FOLLOW_BATCH, after_id=last_id)
             for entry in fresh:
                 if entry.server_id not in names:
                     names = {server.id: server.name for server in service.list_all()}
@@ -131,7 +191,7 @@ def logs_show(entry_id: int, as_json: bool) -> None:
     service = server_service()
     server = service.repository.find(entry.server_id)
     server_label = f"{server.name} ({server.id})" if server else f"{entry.server_id} (removed)"
-    target = entry.path + (f"?{entry.query}" if entry.query else "")
+    target = _target(entry)
     summary = Text()
     for label, value in (
         ("time", shown_time(entry.time)),
@@ -143,13 +203,19 @@ def logs_show(entry_id: int, as_json: bool) -> None:
         ("duration", f"{entry.duration_ms} ms"),
     ):
         summary.append(f"{label:>11}: ", style="bold")
-        summary.append(value + "\n", style=_status_style(entry.status) if label == "status" else "")
+        style = _status_style(entry.status) if label == "status" else ""
+        summary.append(printable(value) + "\n", style=style)
+    if entry.error_detail:
+        summary.append(f"{'error':>11}: ", style="bold")
+        summary.append(printable(entry.error_detail) + "\n", style="red")
     if entry.note:
         summary.append(f"{'note':>11}: ", style="bold")
-        summary.append(entry.note + "\n", style="yellow")
+        summary.append(printable(entry.note) + "\n", style="yellow")
     if entry.truncated:
         summary.append("Bodies longer than the log keeps were cut (marked at their end).\n")
     out = console()
+    if not entry.request_headers and entry.request_body is None and entry.note:
+        summary.append("Refused before authentication: only this summary was stored.\n")
     out.print(Panel(summary, title=f"Request {entry.id}", expand=False))
     out.print(Panel(_pretty(json.dumps(entry.request_headers)), title="Request headers"))
     out.print(Panel(_pretty(entry.request_body), title="Request body"))
@@ -200,21 +266,26 @@ def _status_style(status: int) -> str:
     return "green"
 
 
+def _target(entry: StoredRequest) -> str:
+    return printable(entry.path + (f"?{entry.query}" if entry.query else ""))
+
+
 def _print_line(out: Console, entry: StoredRequest, names: dict[int, str], as_json: bool) -> None:
     if as_json:
         print_json_line(entry.as_json(bodies=False))
         return
     server = names.get(entry.server_id, f"#{entry.server_id}")
-    target = entry.path + (f"?{entry.query}" if entry.query else "")
     line = Text()
     line.append(f"{entry.id:>6} ", style="dim")
     line.append(f"{shown_time(entry.time)} ")
-    line.append(f"[{server}] ", style="cyan")
-    line.append(f"{entry.method} {target} ")
+    line.append(f"[{printable(server)}] ", style="cyan")
+    line.append(f"{printable(entry.method)} {_target(entry)} ")
     line.append(str(entry.status), style=_status_style(entry.status))
-    line.append(f" {entry.duration_ms}ms {entry.client_ip or '-'}", style="dim")
+    line.append(f" {entry.duration_ms}ms {printable(entry.client_ip) or '-'}", style="dim")
+    if entry.error_detail:
+        line.append(f"  {printable(entry.error_detail)}", style="red")
     if entry.note:
-        line.append(f"  {entry.note}", style="yellow")
+        line.append(f"  {printable(entry.note)}", style="yellow")
     out.print(line, soft_wrap=True)
 
 
@@ -226,10 +297,14 @@ def _pretty(body: str | None) -> RenderableType:
     if body is None or body == "":
         return Text("(empty)", style="dim")
     try:
-        json.loads(body)
+        document = json.loads(body)
     except ValueError:
-        return Text(body)
-    return JSON(body, indent=2)
+        return Text(printable(body))
+    # Laid out here rather than by rich's JSON, which would print DEL, C1 controls and
+    # bidirectional overrides inside strings raw.
+    text = Text(json_escaped(json.dumps(document, indent=2, ensure_ascii=False)))
+    JSONHighlighter().highlight(text)
+    return text
 
 
 COMMANDS = [logs_group]

@@ -27,6 +27,7 @@ from glpi_scim.cli.context import (
     print_json,
     warn,
 )
+from glpi_scim.cli.terminal import shown
 from glpi_scim.config import Settings
 from glpi_scim.security.digest import offered
 from glpi_scim.server.urls import scim_base_url
@@ -464,13 +465,13 @@ def server_list(as_json: bool) -> None:
         view = service.view(server)
         table.add_row(
             str(server.id),
-            escape(server.name),
+            shown(server.name),
             "active" if server.is_active else "[red]inactive[/]",
             "yes" if server.is_default else "",
             "[red]none[/]" if server.auth_method == "none" else server.auth_method,
             "yes" if server.log_requests else "",
-            escape(str(view.applied_user)),
-            escape(", ".join(server.allowed_networks) or "anywhere"),
+            shown(str(view.applied_user)),
+            shown(", ".join(server.allowed_networks) or "anywhere"),
         )
     out.print(table)
 
@@ -709,37 +710,37 @@ def guard_lines(state: GuardState, server: IdentityServer) -> list[tuple[str, st
 def print_server(view: ServerView, settings: Settings, guard: GuardState | None = None) -> None:
     server = view.server
     urls = server_urls(server, settings)
-    table = Table(show_header=False, title=f"Identity server {escape(server.name)}")
+    table = Table(show_header=False, title=f"Identity server {shown(server.name)}")
     table.add_column("setting", style="bold")
     table.add_column("value")
     rows: list[tuple[str, str]] = [
         ("id", str(server.id)),
-        ("name", escape(server.name)),
+        ("name", shown(server.name)),
         ("state", "active" if server.is_active else "[red]inactive[/]"),
         ("default server", "yes" if server.is_default else "no"),
-        ("SCIM base URL", escape(str(urls["scim"]))),
+        ("SCIM base URL", shown(str(urls["scim"]))),
         ("security", "[red]none[/]" if server.auth_method == "none" else server.auth_method),
     ]
     if server.auth_username:
-        rows.append(("username", escape(server.auth_username)))
+        rows.append(("username", shown(server.auth_username)))
     if server.auth_method == "digest":
         rows.append(("digest algorithms", ", ".join(offered(server))))
     rows += [
-        ("allowed networks", escape(", ".join(server.allowed_networks) or "anywhere")),
+        ("allowed networks", shown(", ".join(server.allowed_networks) or "anywhere")),
         ("log requests", "yes" if server.log_requests else "no"),
-        ("applied user", escape(str(view.applied_user))),
-        ("entity", escape(str(view.entity))),
-        ("profile", escape(str(view.profile))),
+        ("applied user", shown(str(view.applied_user))),
+        ("entity", shown(str(view.entity))),
+        ("profile", shown(str(view.profile))),
         ("recursive", "yes" if server.is_recursive else "no"),
         ("password sync", "yes" if server.password_sync else "no (SSO users, authtype 4)"),
         ("delete policy", server.delete_policy),
-        ("options", escape(json.dumps(server.options, sort_keys=True)) if server.options else "-"),
+        ("options", shown(json.dumps(server.options, sort_keys=True)) if server.options else "-"),
         *(guard_lines(guard, server) if guard is not None else []),
         ("created", shown_time(server.date_creation)),
         ("modified", shown_time(server.date_mod)),
     ]
     if urls["default"]:
-        rows.insert(5, ("default-server URL", escape(urls["default"])))
+        rows.insert(5, ("default-server URL", shown(urls["default"])))
     for setting, value in rows:
         table.add_row(setting, value)
     console().print(table)

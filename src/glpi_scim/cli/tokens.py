@@ -16,6 +16,7 @@ from glpi_scim.cli.servers import (
     token_issuer,
     token_json,
 )
+from glpi_scim.cli.terminal import shown
 from glpi_scim.servers.durations import describe_duration, parse_duration
 from glpi_scim.servers.errors import TokenNotFound
 from glpi_scim.servers.service import DEFAULT_TOKEN_LIFETIME
@@ -103,7 +104,7 @@ def token_list(server_ref: str, as_json: bool) -> None:
             shown_date(token.created_at),
             shown_date(token.expires_at),
             shown_date(token.last_used_at),
-            escape(token.comment or ""),
+            shown(token.comment or ""),
         )
     out.print(table)
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from glpi_scim.config import Settings
+from glpi_scim.config import ConfigError, Settings
 from glpi_scim.glpi.database import Database, open_database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.service import ScimService, ServiceSettings
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.logwriter import BackgroundLogWriter
 from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.refusals import RefusalLimiter
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
+from glpi_scim.servers.retention import Retention, parse_retention
 from glpi_scim.servers.tokens import TokenRepository
 
 log = logging.getLogger("glpi_scim.server")
@@ -46,9 +48,15 @@ class AppContext:
     request_log: RequestLog
     authenticator: Authenticator
     log_writer: BackgroundLogWriter[RequestLogEntry] = field(repr=False)
+    refusals: RefusalLimiter = field(default_factory=RefusalLimiter, repr=False)
+    retention: Retention | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, settings: Settings, database: Database | None = None) -> AppContext:
+        try:
+            keep = parse_retention(settings.log_retention)
+        except ValueError as exc:
+            raise ConfigError(f"log_retention: {exc}") from None
         database = database or open_database(settings)
         request_log = RequestLog(database)
         return cls(
@@ -59,6 +67,8 @@ class AppContext:
             request_log=request_log,
             authenticator=Authenticator(database, settings),
             log_writer=BackgroundLogWriter(request_log.record),
+            refusals=RefusalLimiter(settings.log_refusals_per_minute),
+            retention=Retention(database, keep),
         )
 
     def service_for(self, server: IdentityServer, base_url: str) -> ScimService:
@@ -94,6 +104,8 @@ class AppContext:
     def close(self) -> None:
         """Write the queued request-log rows, then release database connections."""
         self.log_writer.close()
+        if self.retention is not None:
+            self.retention.wait()
         self.database.dispose()
 
 

@@ -111,7 +111,7 @@ def handle_unexpected(
 ) -> None:
     request_id = _request_id(req)
     log.error(
-        "unexpected error (request %s) on %s %s", request_id, req.method, req.path, exc_info=ex
+        "unexpected error (request %s) on %s %r", request_id, req.method, req.path, exc_info=ex
     )
     send_error(
         resp,

@@ -15,6 +15,7 @@ glpi_scim.servers and glpi_scim.security.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -107,21 +108,41 @@ class RequestTracking:
                 "request_id": request_id,
                 "server_id": server.id if server else None,
                 "http_method": req.method,
-                "http_path": req.path,
+                "http_path": _loggable_path(req.path),
                 "http_status": status,
                 "duration_ms": duration_ms,
             },
         )
         if server is not None and server.log_requests:
             try:
-                entry = _log_entry(req, resp, server, status, duration_ms)
+                entry = self._log_entry(req, resp, server, status, duration_ms)
             except Exception:  # the request log must never turn an answer into an error
                 access_log.exception("request %s: request log entry not built", request_id)
             else:
-                self.context.log_writer.submit(entry)
+                if entry is not None:
+                    self.context.log_writer.submit(entry)
+        if self.context.retention is not None:
+            self.context.retention.maybe_start()
         token = getattr(ctx, "request_id_token", None)
         if token is not None:
             current_request_id.reset(token)
+
+    def _log_entry(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        server: IdentityServer,
+        status: int,
+        duration_ms: int,
+    ) -> RequestLogEntry | None:
+        if getattr(req.context, "principal", None) is not None:
+            return _log_entry(req, resp, server, status, duration_ms)
+        # Refused before authentication (network, inactive, throttled, credentials): anyone can
+        # send these, so only a rate-limited summary is stored.
+        not_stored = self.context.refusals.admit(server.id, req.context.client_ip)
+        if not_stored is None:
+            return None
+        return _refusal_summary(req, resp, server, status, duration_ms, not_stored)
 
 
 def _loggable_path(path: str) -> str:
@@ -154,6 +175,51 @@ def _log_entry(
         response_body=_text(response_body),
         note="; ".join(notes) or None,
     )
+
+
+# A refusal's summary keeps this much of the path and query.
+SUMMARY_CHARS = 200
+
+
+def _refusal_summary(
+    req: falcon.Request,
+    resp: falcon.Response,
+    server: IdentityServer,
+    status: int,
+    duration_ms: int,
+    not_stored: int,
+) -> RequestLogEntry:
+    ctx = req.context
+    note = "refused before authentication"
+    detail = error_detail(resp.data if isinstance(resp.data, bytes) else None)
+    if detail:
+        note += f": {detail}"
+    if not_stored:
+        note += f"; {not_stored} similar refusals from this address not stored before this one"
+    return RequestLogEntry(
+        server_id=server.id,
+        request_id=ctx.request_id,
+        time=ctx.received_at,
+        client_ip=ctx.client_ip,
+        method=req.method,
+        path=req.path[:SUMMARY_CHARS],
+        query=(req.query_string or "")[:SUMMARY_CHARS] or None,
+        status=status,
+        duration_ms=duration_ms,
+        note=note,
+    )
+
+
+def error_detail(body: bytes | None, limit: int = SUMMARY_CHARS) -> str | None:
+    """The `detail` of a SCIM Error document, cut short; None for anything else."""
+    if not body or not body.startswith(b"{") or len(body) > 16 * 1024:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    detail = document.get("detail") if isinstance(document, dict) else None
+    return detail[:limit] if isinstance(detail, str) else None
 
 
 def _text(body: bytes | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -40,36 +40,52 @@ _SECRET_HEADERS = frozenset(
 )
 _KNOWN_SCHEMES = frozenset({"basic", "bearer", "digest", "negotiate", "ntlm"})
 
-# -- patterns for free text -----------------------------------------------------------------
+# -- free text, in linear time ------------------------------------------------------------------
+#
+# Each pass below finds its anchors (a secret word, "path", "value") with a plain search, then
+# matches short anchored patterns after them and resumes past what it consumed, so no character
+# is looked at more than a few times whatever the input (a name is matched once). The passes and
+# their order keep the behaviour of the earlier all-regex version, which backtracked: 12 KB of
+# "a." took seconds.
 
-_KEY = (
-    r"[a-z0-9_.:-]*(?:password|passwd|secret|token|api[_-]?key|code_verifier|assertion)"
-    r"[a-z0-9_-]*|code|pwd|pass"
-)
+_IC = re.IGNORECASE
+# A name is a run of these (":" and "." separate segments of URNs and dotted paths).
+_NAME_RUN = re.compile(r"[a-z0-9_-]*", _IC)
+_NAME_CHAR = re.compile(r"[a-z0-9_]", _IC)
+# A name is secret when its last segment contains one of these words...
+_CONTAINED_WORDS = r"password|passwd|secret|token|api[_-]?key|code_verifier|assertion"
+_CONTAINED = re.compile(_CONTAINED_WORDS, _IC)
+# ... or ends with one of these, as a whole word.
+_EXACT_WORDS = ("code", "pwd", "pass")
+_EXACT = re.compile("|".join(_EXACT_WORDS), _IC)
+_KEY_ANCHOR = re.compile(rf"{_CONTAINED_WORDS}|{'|'.join(_EXACT_WORDS)}", _IC)
+# Credentials after a header-like name run to the end of the line (`Authorization: Bearer x`).
+_HEADER_ANCHOR = re.compile(r"authorization|cookie", _IC)
+_HEADER_NAMES = re.compile(r"authorization|cookie", _IC)
+
+# What follows a name: `: `, `=`, `": "`, `\": \"` (JSON inside a JSON string) ...
+_ASSIGN = re.compile(r"\\?[\"']?\s*[:=]\s*\\?", _IC)
+_HEADER_ASSIGN = re.compile(r"\\?[\"']?\s*[:=]\s*", _IC)
+# ... or a filter operator: `password eq "x"`.
+_FILTER_OPERATOR = re.compile(r"[\"']?\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+", _IC)
 # A value: bracketed (to its first closing bracket), quoted (possibly cut short, possibly escaped
 # inside another JSON string) or bare.
-_VALUE = (
+_VALUE = re.compile(
     r"\{[^}]*\}?|\[[^\]]*\]?"
-    r"|\"(?:[^\"\\]|\\.)*(?:\"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$)|[^\s&,;}\]]+"
+    r"|\"(?:[^\"\\]|\\.)*(?:\"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$)|[^\s&,;}\]]+",
+    _IC,
 )
-_KEY_VALUE = re.compile(rf"(?<![a-z0-9_])({_KEY})(\\?[\"']?\s*[:=]\s*\\?)({_VALUE})", re.IGNORECASE)
-# `password eq "x"` in a filter.
-_FILTER_VALUE = re.compile(
-    rf"(?<![a-z0-9_])({_KEY})([\"']?\s+(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)({_VALUE})",
-    re.IGNORECASE,
-)
-# Credentials after a header-like name run to the end of the line (`Authorization: Bearer x`).
-_HEADER_LINE = re.compile(
-    r"(?<![a-z0-9_])((?:proxy-)?authorization|set-cookie|cookie)(\\?[\"']?\s*[:=]\s*)([^\r\n]*)",
-    re.IGNORECASE,
-)
-# A PATCH operation aiming at a secret: in unparsable text every "value" is then redacted.
-_SECRET_PATH = re.compile(rf"[\"']?path[\"']?\s*:\s*\\?[\"'][^\"']*?(?:{_KEY})", re.IGNORECASE)
-# ... from each "value" key to the next "op" or "path" key, or to the end.
-_ANY_VALUE = re.compile(
-    r"([\"']?value\\?[\"']?\s*:\s*)(.*?)(?=(?<!\\)[\"'](?:op|path)[\"']\s*:|\Z)",
-    re.IGNORECASE | re.DOTALL,
-)
+_TO_END_OF_LINE = re.compile(r"[^\r\n]*")
+
+# A PATCH operation aiming at a secret: in unparsable text every "value" is then redacted, from
+# its key to the next "op" or "path" key, or to the end.
+_PATH_ANCHOR = re.compile("path", _IC)
+_PATH_ASSIGN = re.compile(r"[\"']?\s*:\s*\\?[\"']")
+_QUOTE = re.compile(r"[\"']")
+_SECRET_IN_PATH = re.compile(r"secret|token|api[_-]?key|assertion|code|pwd|pass", _IC)
+_VALUE_ANCHOR = re.compile("value", _IC)
+_VALUE_ASSIGN = re.compile(r"\\?[\"']?\s*:\s*")
+_NEXT_OPERATION_KEY = re.compile(r"(?<!\\)[\"'](?:op|path)[\"']\s*:", _IC)
 # JWTs (base64url of '{"...'), whole or cut short.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-+/=]{6,}(?:\.[A-Za-z0-9_\-+/=]*){0,2}")
 
@@ -84,17 +100,153 @@ def is_secret_name(name: str) -> bool:
 
 def redact_text(text: str) -> str:
     """Secrets removed from free text by pattern (last resort for what cannot be parsed)."""
-    if _SECRET_PATH.search(text):
-        text = _ANY_VALUE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _HEADER_LINE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _FILTER_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    if _aims_at_secret(text):
+        text = _redact_operation_values(text)
+    text = _redact_after_names(text, _HEADER_ANCHOR, _is_header_name, _HEADER_ASSIGN, _line)
+    text = _redact_after_names(text, _KEY_ANCHOR, _is_secret_key, _ASSIGN, _value)
+    text = _redact_after_names(text, _KEY_ANCHOR, _is_secret_key, _FILTER_OPERATOR, _value)
     return _JWT.sub(REDACTED, text)
 
 
+def _is_secret_key(text: str, found: int, end: int, floor: int) -> bool:
+    """Whether the name ending at `end` is secret; `found` is its first anchor word, and the name
+    starts at `floor` at the earliest (where the search resumed)."""
+    if _CONTAINED.search(text, found, end):
+        return True
+    for word in _EXACT_WORDS:
+        begin = end - len(word)
+        if begin >= floor and _EXACT.fullmatch(text, begin, end):
+            return begin == 0 or not _NAME_CHAR.match(text, begin - 1)
+    return False
+
+
+def _is_header_name(text: str, found: int, end: int, floor: int) -> bool:
+    # `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-Cookie`: the name ends
+    # the token and starts it or follows a "-".
+    for size in (len("authorization"), len("cookie")):
+        begin = end - size
+        if begin >= floor and _HEADER_NAMES.fullmatch(text, begin, end):
+            return begin == 0 or not _NAME_CHAR.match(text, begin - 1)
+    return False
+
+
+# A value's end, and whether it is bare (names inside it are looked at too: `a:password=x`
+# reads as the name `a:password` as well as `a` = `password=x`).
+ValueEnd = Callable[[str, int, int], "tuple[int, bool] | None"]
+
+
+def _value(text: str, start: int, bare_end: int) -> tuple[int, bool] | None:
+    if start < bare_end and text[start] not in "{[\"'":
+        return bare_end, True  # inside a bare value, a bare value ends where it ends
+    match = _VALUE.match(text, start)
+    if match is None:
+        return None
+    return match.end(), text[start] not in "{[\"'"
+
+
+def _line(text: str, start: int, bare_end: int) -> tuple[int, bool] | None:
+    return _TO_END_OF_LINE.match(text, start).end(), False  # type: ignore[union-attr]
+
+
+def _redact_after_names(
+    text: str,
+    anchor: re.Pattern[str],
+    is_secret: Callable[[str, int, int, int], bool],
+    separator: re.Pattern[str],
+    value_end: ValueEnd,
+) -> str:
+    """Every `name<separator>value` whose name is secret, with the value replaced."""
+    pieces: list[str] = []
+    kept = pos = 0
+    span_start = span_end = bare_end = -1  # the redacted span being extended
+    while (found := anchor.search(text, pos)) is not None:
+        floor = pos
+        name_end = _NAME_RUN.match(text, found.end()).end()  # type: ignore[union-attr]
+        pos = name_end
+        if not is_secret(text, found.start(), name_end, floor):
+            continue
+        assign = separator.match(text, name_end)
+        if assign is None:
+            continue
+        value_start = assign.end()
+        value = value_end(text, value_start, bare_end)
+        if value is None and text.endswith("\\", name_end, value_start):
+            # The optional backslash ending the separator may begin a bare value instead.
+            value_start -= 1
+            value = value_end(text, value_start, bare_end)
+        if value is None:
+            continue
+        end, bare = value
+        if value_start > span_end:
+            if span_end >= 0:
+                pieces += (text[kept:span_start], REDACTED)
+                kept = span_end
+            span_start, span_end = value_start, end
+        else:
+            span_end = max(span_end, end)
+        if bare:
+            bare_end = end
+            pos = value_start
+        else:
+            pos = end
+    if span_end < 0:
+        return text
+    pieces += (text[kept:span_start], REDACTED, text[span_end:])
+    return "".join(pieces)
+
+
+def _aims_at_secret(text: str) -> bool:
+    """Whether some `"path": "..."` in the text names a secret."""
+    pos = 0
+    while (found := _PATH_ANCHOR.search(text, pos)) is not None:
+        pos = found.end()
+        assign = _PATH_ASSIGN.match(text, pos)
+        if assign is None:
+            continue
+        quote_at = _QUOTE.search(text, assign.end())
+        end = len(text) if quote_at is None else quote_at.start()
+        if _SECRET_IN_PATH.search(text, assign.end(), end):
+            return True
+        pos = assign.end()
+    return False
+
+
+def _redact_operation_values(text: str) -> str:
+    """Each `"value": ...` replaced up to the next operation's "op" or "path" key."""
+    pieces: list[str] = []
+    kept = pos = 0
+    while (found := _VALUE_ANCHOR.search(text, pos)) is not None:
+        assign = _VALUE_ASSIGN.match(text, found.end())
+        if assign is None:
+            pos = found.end()
+            continue
+        boundary = _NEXT_OPERATION_KEY.search(text, assign.end())
+        end = len(text) if boundary is None else boundary.start()
+        pieces.append(text[kept : assign.end()])
+        pieces.append(REDACTED)
+        kept = pos = end
+        if boundary is None:
+            break
+    if not pieces:
+        return text
+    pieces.append(text[kept:])
+    return "".join(pieces)
+
+
+class JsonObject(list[tuple[str, Any]]):
+    """A JSON object as its key/value pairs, in order, repeated keys included.
+
+    The log reads bodies this way because the last of two equal keys is all `json.loads` keeps,
+    so `{"path": "password", "path": "x", "value": "secret"}` would look harmless and be stored
+    as sent; here every occurrence of a key is seen and redacted.
+    """
+
+
 def redact_json(value: Any) -> Any:
-    """A copy of a parsed JSON value with every secret replaced by REDACTED."""
+    """A copy of a parsed JSON value (dicts or `JsonObject`s) with every secret replaced."""
     if isinstance(value, dict):
+        return _redact_object(JsonObject(value.items()), as_dict=True)
+    if isinstance(value, JsonObject):
         return _redact_object(value)
     if isinstance(value, list):
         return [redact_json(item) for item in value]
@@ -103,19 +255,38 @@ def redact_json(value: Any) -> Any:
     return value
 
 
-def _redact_object(obj: dict[str, Any]) -> dict[str, Any]:
-    # A PATCH operation {"op", "path": "password", "value": ...}: the value is the secret.
-    path_key = next((k for k in obj if k.lower() == "path"), None)
-    secret_value = (
-        path_key is not None and isinstance(obj[path_key], str) and is_secret_name(obj[path_key])
+def _redact_object(pairs: JsonObject, *, as_dict: bool = False) -> Any:
+    # A PATCH operation {"op", "path": "password", "value": ...}: the value is the secret, and
+    # with several "path" keys (any case) one naming a secret is enough.
+    secret_value = any(
+        key.lower() == "path" and isinstance(item, str) and is_secret_name(item)
+        for key, item in pairs
     )
-    result: dict[str, Any] = {}
-    for key, item in obj.items():
-        if is_secret_name(key) or (secret_value and key.lower() == "value"):
-            result[redact_text(key)] = REDACTED
-        else:
-            result[redact_text(key)] = redact_json(item)
-    return result
+    result = JsonObject(
+        (
+            redact_text(key),
+            REDACTED
+            if is_secret_name(key) or (secret_value and key.lower() == "value")
+            else redact_json(item),
+        )
+        for key, item in pairs
+    )
+    return dict(result) if as_dict else result
+
+
+_SCALAR_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON text of a value that may hold `JsonObject`s (repeated keys kept)."""
+    if isinstance(value, JsonObject):
+        members = ",".join(f"{_SCALAR_ENCODER.encode(k)}:{dump_json(v)}" for k, v in value)
+        return "{" + members + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dump_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return dump_json(JsonObject(value.items()))
+    return _SCALAR_ENCODER.encode(value)
 
 
 def redact_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -157,11 +328,14 @@ def _redact_credential_header(name: str, value: str) -> str:
     return REDACTED
 
 
-def redact_body(body: str | bytes | None, content_type: str | None = None) -> str | None:
+def redact_body(
+    body: str | bytes | None, content_type: str | None = None, *, max_chars: int | None = None
+) -> str | None:
     """A request or response body as text, secrets removed.
 
     JSON (whatever the content type says) is redacted structurally and kept as sent when it
-    holds no secret; form bodies field by field; anything else by pattern.
+    holds no secret; form bodies field by field; anything else by pattern. `max_chars`: the
+    size the log keeps; text that is not JSON is cut to it before its patterns run.
     """
     if body is None:
         return None
@@ -169,17 +343,19 @@ def redact_body(body: str | bytes | None, content_type: str | None = None) -> st
     if not text.strip():
         return text
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, object_pairs_hook=JsonObject)
     except (ValueError, RecursionError):
         parsed = _NOT_JSON
+    if max_chars is not None and parsed is _NOT_JSON:
+        text = text[:max_chars]
     if parsed is not _NOT_JSON:
         try:
             cleaned = redact_json(parsed)
+            if cleaned == parsed:
+                return text
+            return dump_json(cleaned)
         except RecursionError:
-            return redact_text(text)
-        if cleaned == parsed:
-            return text
-        return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+            return redact_text(text if max_chars is None else text[:max_chars])
     if _looks_like_form(text, content_type):
         pairs = parse_qsl(text.strip(), keep_blank_values=True)
         cleaned_pairs = redact_pairs(pairs)
@@ -189,13 +365,16 @@ def redact_body(body: str | bytes | None, content_type: str | None = None) -> st
 
 
 _NOT_JSON = object()
-_FORM_TEXT = re.compile(r"^[^\s{}\[\]\"]*=[^\s{}\[\]\"]*$")
+_NOT_IN_FORMS = re.compile(r"[\s{}\[\]\"]")
 
 
 def _looks_like_form(text: str, content_type: str | None) -> bool:
     if content_type and "x-www-form-urlencoded" in content_type.lower():
         return True
-    return bool(_FORM_TEXT.match(text.strip()))
+    # `name=value&...` without spaces, brackets or quotes (a plain test: a pattern for it
+    # backtracked on long runs of "=").
+    stripped = text.strip()
+    return "=" in stripped and _NOT_IN_FORMS.search(stripped) is None
 
 
 def _encode_pairs(pairs: list[tuple[str, str]]) -> str:
