@@ -263,6 +263,12 @@ def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
                 f"{mask_url_password(url)}: GLPI runs on MySQL or MariaDB; use a "
                 "mysql+pymysql:// URL (or sqlite:/// for the embedded database)"
             )
+        connect_args: dict[str, Any] = {}
+        if parsed.password:
+            # PyMySQL encodes a text password as Latin-1 (é is sent as one byte, € fails);
+            # MySQL and MariaDB hash the bytes the client sent when the password was set,
+            # which for GLPI (PHP) and the mysql client are UTF-8. Send those bytes.
+            connect_args["password"] = str(parsed.password).encode("utf-8")
         return create_engine(
             parsed,
             pool_pre_ping=True,
@@ -272,6 +278,7 @@ def engine_for_url(url: str, *, timeout: int = 10) -> Engine:
             # Every round trip is bounded, not only connecting: a server that stops answering
             # (network partition, frozen host) must end in an error, never in a hung request.
             connect_args={
+                **connect_args,
                 "charset": "utf8mb4",
                 "connect_timeout": timeout,
                 "read_timeout": timeout,
