@@ -316,7 +316,9 @@ def test_unusable_database_is_exit_3(isolated_cli: None, tmp_path: Any) -> None:
         cli, ["--database", f"sqlite:///{tmp_path}/empty.sqlite", "server", "list"]
     )
     assert result.exit_code == 3, result.output
-    assert "glpi-scim db" in one_line_error(result)
+    assert f"`glpi-scim --database sqlite:///{tmp_path}/empty.sqlite db init`" in (
+        one_line_error(result)
+    )
 
 
 def _entry(server_id: int) -> RequestLogEntry:

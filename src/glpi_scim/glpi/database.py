@@ -323,6 +323,21 @@ def database_url(settings: Settings) -> str:
     return sqlite_url(embedded_path(settings))
 
 
+def describe_target(url: str) -> str:
+    """Where a URL writes, for a person: host, port and database (or the file), never the
+    password. `MySQL/MariaDB glpi on db.example.org:3306 (user glpi)`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return mask_url_password(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {Path(parsed.database or '').expanduser().resolve()}"
+    socket = parsed.query.get("unix_socket")
+    place = f"{parsed.host or 'localhost'}:{parsed.port or 3306}" if not socket else str(socket)
+    user = f" (user {parsed.username})" if parsed.username else ""
+    return f"MySQL/MariaDB {parsed.database or '(no database)'} on {place}{user}"
+
+
 def open_database(settings: Settings) -> Database:
     """The database the settings name: URL first, then GLPI's config dir, else embedded SQLite.
 
