@@ -236,10 +236,10 @@ def _announce_database(settings: Settings, database: Database) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is None or _command_path(ctx) not in WRITING_COMMANDS:
         return
-    line = database_notice(settings, database)
-    # JSON output stays parseable: the notice goes to standard error there.
-    as_json = bool(ctx.params.get("as_json"))
-    Console(stderr=as_json, highlight=False, soft_wrap=True).print(escape(line))
+    # With --json the output stays one JSON document, even with 2>&1.
+    if ctx.params.get("as_json"):
+        return
+    console().print(escape(database_notice(settings, database)))
 
 
 def get_context() -> CliContext:
