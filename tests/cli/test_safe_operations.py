@@ -148,3 +148,12 @@ def test_global_options_after_the_sub_command(database: Database, isolated_cli: 
     assert '"name": "idp"' in listed.output
     checked = runner.invoke(cli, ["db", "check", "--database", database.url, "--debug"])
     assert checked.exit_code == 0, checked.output
+
+
+def test_doctor_checks_the_public_url_kept_with_the_server(run: Run) -> None:
+    # Nothing listens on port 1: doctor names the URL it tried, the stored one.
+    run("server", "add", "idp", "--applied-user", "glpi", "--public-url", "http://127.0.0.1:1")
+    result = run("doctor", "idp", expect=None)
+    assert result.exit_code != 0
+    assert "glpi-scim doctor  http://127.0.0.1:1/scim/v2/1  (server idp" in result.stdout
+    assert "could not reach http://127.0.0.1:1/scim/v2/1/ServiceProviderConfig" in result.stdout
