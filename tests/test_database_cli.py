@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from glpi_scim.cli.main import cli
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES
 from glpi_scim.migrations import VERSION_TABLE, head_revision
 
 
@@ -148,3 +149,9 @@ def test_init_reports_connection_errors(mysql_database: Database) -> None:
     assert result.exit_code == 3
     assert "refused the credentials" in result.output
     assert "wrong-password" not in result.output
+
+
+def test_readme_names_the_privileges_db_init_checks() -> None:
+    readme_path = Path(__file__).resolve().parent.parent / "README.md"
+    readme = " ".join(readme_path.read_text(encoding="utf-8").split())
+    assert f"needs {', '.join(f'`{name}`' for name in REQUIRED_PRIVILEGES)}" in readme

@@ -125,7 +125,7 @@ def test_add_none_warns_in_red_on_stderr(run: Run) -> None:
         (["--applied-user", "glpi", "--profile", "42"], "profile '42': no GLPI profile"),
         (["--applied-user", "glpi", "--security", "basic", "--password", "short"], "at least 12"),
         (["--applied-user", "glpi", "--password", PASSWORD], "only apply to basic and digest"),
-        (["--applied-user", "glpi", "--public-url", "glpi.example.com"], "must start with http"),
+        (["--applied-user", "glpi", "--public-url", "glpi.example.com"], "must be an absolute URL"),
         (["--applied-user", "glpi", "--option", "novalue"], "expected KEY=VALUE"),
     ],
 )
@@ -155,7 +155,7 @@ def test_duplicate_name(run: Run) -> None:
 
 def test_second_default_takes_over_and_says_so(run: Run, run_json: Any) -> None:
     run("server", "add", "first", "--applied-user", "glpi", "--default")
-    out = run("server", "add", "second", "--applied-user", "glpi", "--default").stdout
+    out = run("server", "add", "second", "--applied-user", "glpi", "--default", "--yes").stdout
     assert "Note: 'first' (id 1) is no longer the default server; 'second' is" in out
     listing = run_json("server", "list")
     assert [(s["name"], s["default"]) for s in listing] == [("first", False), ("second", True)]
@@ -219,6 +219,7 @@ def test_edit_every_setting(run: Run, run_json: Any, database: Database) -> None
         "--delete-policy", "deactivate",
         "--unset-option", "a",
         "--option", "c=[1, 2]",
+        "--yes",
     )  # fmt: skip
     server = data["server"]
     assert server["name"] == "IdP prod" and server["applied_user"]["name"] == "tech"
@@ -241,18 +242,18 @@ def test_edit_every_setting(run: Run, run_json: Any, database: Database) -> None
 def test_edit_security_prints_new_credentials(run: Run, run_json: Any, database: Database) -> None:
     run("server", "add", "idp", "--applied-user", "glpi")
     first_jti = TokenRepository(database).list_for(1)[0].jti
-    data = run_json("server", "edit", "idp", "--security", "basic", "--username", "u1")
+    data = run_json("server", "edit", "idp", "--security", "basic", "--username", "u1", "--yes")
     assert data["credentials"]["username"] == "u1" and data["credentials"]["password_generated"]
     assert TokenRepository(database).is_revoked(first_jti)
     assert any("1 bearer token(s) of this server revoked" in n for n in data["notes"])
-    out = run("server", "edit", "idp", "--security", "bearer").stdout
+    out = run("server", "edit", "idp", "--security", "bearer", "--yes").stdout
     assert "Bearer token (shown once" in out
 
 
 def test_edit_signing_key_and_nothing_to_change(run: Run, database: Database) -> None:
     run("server", "add", "idp", "--applied-user", "glpi")
     before = ServerRepository(database).get("idp").signing_key
-    out = run("server", "edit", "idp", "--new-signing-key").stdout
+    out = run("server", "edit", "idp", "--new-signing-key", "--yes").stdout
     assert "no longer works" in out
     assert ServerRepository(database).get("idp").signing_key != before
     assert "Nothing to change" in run("server", "edit", "idp", expect=2).stderr
@@ -316,7 +317,9 @@ def test_unusable_database_is_exit_3(isolated_cli: None, tmp_path: Any) -> None:
         cli, ["--database", f"sqlite:///{tmp_path}/empty.sqlite", "server", "list"]
     )
     assert result.exit_code == 3, result.output
-    assert "glpi-scim db" in one_line_error(result)
+    assert f"`glpi-scim --database sqlite:///{tmp_path}/empty.sqlite db init`" in (
+        one_line_error(result)
+    )
 
 
 def _entry(server_id: int) -> RequestLogEntry:

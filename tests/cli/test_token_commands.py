@@ -75,7 +75,7 @@ def test_list(run: Run, run_json: Any, server_id: int) -> None:
 
 def test_revoke_by_id_or_jti(run: Run, run_json: Any, database: Database, server_id: int) -> None:
     issued = run_json("token", "issue", "okta")
-    out = run("token", "revoke", "okta", str(issued["id"])).stdout
+    out = run("token", "revoke", "okta", str(issued["id"]), "--yes").stdout
     assert f"Token {issued['id']} of identity server 'okta' revoked" in out
     assert TokenRepository(database).is_revoked(issued["jti"])
     assert "already revoked" in run("token", "revoke", "okta", issued["jti"]).stdout

@@ -14,8 +14,8 @@ from sqlalchemy import func, inspect, make_url, select, text
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
+from glpi_scim.glpi.privileges import MissingPrivileges
 from glpi_scim.glpi.schema import (
-    SchemaError,
     ToolSchemaOutdated,
     check_schema,
     create_glpi_schema,
@@ -252,11 +252,12 @@ def test_missing_privileges_are_explained(mysql_server: Any, glpi_mysql_database
         engine_for_url(url.render_as_string(hide_password=False)), str(url), str(url)
     )
     try:
-        with pytest.raises(SchemaError) as caught:
+        with pytest.raises(MissingPrivileges) as caught:
             ensure_tool_schema(limited)
         message = str(caught.value)
-        assert "creating or upgrading the tool's tables" in message
-        assert "needs the CREATE, ALTER and INDEX privileges" in message
+        assert f"the database user {user}@% lacks CREATE, ALTER, INDEX on" in message
+        assert "created nothing" in message
+        assert f"GRANT CREATE, ALTER, INDEX ON `{name}`.* TO '{user}'@'%';" in message
     finally:
         limited.dispose()
         with mysql_server.server.begin() as connection:

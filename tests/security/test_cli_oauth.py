@@ -55,10 +55,10 @@ def test_add_list_remove(database: Database) -> None:
     assert secret not in listed.output and "secret" not in listed.output
     assert client_id in run(database, "list", "okta").output
 
-    removed = run(database, "remove", "okta", client_id)
+    removed = run(database, "remove", "okta", client_id, "--yes")
     assert removed.exit_code == 0 and "removed" in removed.output
     assert OAuthClientRepository(database).get(server.id, client_id) is None
-    again = run(database, "remove", "okta", client_id)
+    again = run(database, "remove", "okta", client_id, "--yes")
     assert again.exit_code == 1 and "has no OAuth2 client" in again.output
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,8 +15,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from glpi_scim.config import Settings, load_settings
-from glpi_scim.glpi.database import Database, open_database
+from glpi_scim.config import Settings, load_settings, mask_url_password
+from glpi_scim.glpi.database import Database, describe_target, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +30,7 @@ class CliError(click.ClickException):
     """An error shown as one readable line (no traceback unless --debug)."""
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
+        super().__init__(_with_given_options(message))
         self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
@@ -110,13 +113,133 @@ class CliContext:
 
     def database(self, settings: Settings | None = None) -> Database:
         if self._database is None:
+            chosen = settings or self.settings()
             try:
-                self._database = open_database(settings or self.settings())
+                self._database = open_database(chosen)
             except Exception as exc:
                 if self.debug:
                     raise
                 raise CliError(str(exc), EXIT_UNUSABLE) from None
+            _announce_database(chosen, self._database)
         return self._database
+
+
+# Commands that write to the database: each says first which database it writes to.
+WRITING_COMMANDS = frozenset(
+    {
+        "db init",
+        "serve",
+        "server add",
+        "server edit",
+        "server remove",
+        "server enable",
+        "server disable",
+        "token issue",
+        "token revoke",
+        "oauth client add",
+        "oauth client remove",
+        "logs purge",
+    }
+)
+
+
+def _command_path(ctx: click.Context) -> str:
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _given_options(ctx: click.Context | None) -> str:
+    """The global options the person typed, to repeat in a hint (the password masked)."""
+    obj = ctx.find_object(CliContext) if ctx is not None else None
+    if obj is None:
+        return ""
+    given = [("--config", obj.config_file)] + [
+        (flag, obj.overrides.get(name)) for flag, name in _GLOBAL_FLAGS
+    ]
+    shown = []
+    for flag, value in given:
+        if value:
+            text = mask_url_password(str(value)) if flag == "--database" else str(value)
+            shown.append(f"{flag} {shlex.quote(text)}")
+    return " ".join(shown)
+
+
+_GLOBAL_FLAGS = (
+    ("--database", "database_url"),
+    ("--glpi-config", "glpi_config"),
+    ("--sqlite-path", "sqlite_path"),
+)
+
+
+def _with_given_options(message: str) -> str:
+    """A hint `glpi-scim db init` becomes `glpi-scim --glpi-config /x db init` when the person
+    chose the database with that option: the hint then works when copied."""
+    given = _given_options(click.get_current_context(silent=True))
+    if not given:
+        return message
+    return message.replace("`glpi-scim ", f"`glpi-scim {given} ")
+
+
+def database_origin(settings: Settings) -> str | None:
+    """Which setting chose the database, as the person wrote it; None for the default."""
+    sources = settings.sources
+    if settings.database_url:
+        where = sources.get("database_url")
+        return {"cli": "--database", "env": "GLPI_SCIM_DATABASE_URL"}.get(
+            where or "", f"database_url in {settings.config_path}"
+        )
+    if settings.glpi_config:
+        value = settings.glpi_config
+        return {"cli": f"--glpi-config {value}", "env": f"GLPI_CONFIG_DIR={value}"}.get(
+            sources.get("glpi_config") or "", f"glpi_config = {value!r} in {settings.config_path}"
+        )
+    if sources.get("sqlite_path", "default") != "default":
+        value = settings.sqlite_path
+        return {"cli": f"--sqlite-path {value}", "env": f"GLPI_SCIM_SQLITE_PATH={value}"}.get(
+            sources.get("sqlite_path") or "", f"sqlite_path in {settings.config_path}"
+        )
+    return None
+
+
+def _misspelt_variables() -> list[str]:
+    """GLPI_* variables that are no setting but look like one (GLPI_CONFIG_DIRS)."""
+    from glpi_scim.config import SPECS
+
+    known = [spec.env_var for spec in SPECS]
+    hints = []
+    for name in sorted(os.environ):
+        if not name.startswith("GLPI_") or name in known or name.startswith("GLPI_SCIM_TEST"):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        if close:
+            hints.append(f"{name} is set but is no setting: did you mean {close[0]}?")
+    return hints
+
+
+def database_notice(settings: Settings, database: Database) -> str:
+    """One line naming the database a command writes to, and why that one."""
+    target = describe_target(database.url)
+    origin = database_origin(settings)
+    if origin is not None:
+        return f"Database: {target} (from {origin})"
+    hints = "".join(f" {hint}" for hint in _misspelt_variables())
+    return (
+        "No database configured (--database, GLPI_SCIM_DATABASE_URL, --glpi-config or "
+        f"GLPI_CONFIG_DIR): using the embedded {target}.{hints}"
+    )
+
+
+def _announce_database(settings: Settings, database: Database) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or _command_path(ctx) not in WRITING_COMMANDS:
+        return
+    # With --json the output stays one JSON document, even with 2>&1.
+    if ctx.params.get("as_json"):
+        return
+    console().print(escape(database_notice(settings, database)))
 
 
 def get_context() -> CliContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from glpi_scim.cli.context import EXIT_UNUSABLE, console, fail, get_context, print_json
-from glpi_scim.glpi import schema
+from glpi_scim.glpi import schema, tables
 from glpi_scim.glpi.database import Database, DatabaseError
 from glpi_scim.glpi.schema import (
     GlpiSchemaIncomplete,
@@ -15,6 +15,7 @@ from glpi_scim.glpi.schema import (
     check_schema,
     ensure_tool_schema,
     has_glpi_tables,
+    interrupted_tables,
 )
 from glpi_scim.migrations import current_revision
 
@@ -65,6 +66,7 @@ def db_init(create_glpi_schema: bool) -> None:
             fail(str(blocking[0]), EXIT_UNUSABLE)
         with database.connect() as connection:
             before = current_revision(connection)
+            interrupted = interrupted_tables(connection)
         after = ensure_tool_schema(database)
         report = check_schema(database)
     except DatabaseError as exc:
@@ -74,7 +76,12 @@ def db_init(create_glpi_schema: bool) -> None:
         out.print(f"Created GLPI {report.glpi_version} tables with a fresh install's rows.")
     elif create_glpi_schema:
         out.print("GLPI's tables already exist: left as they are.")
-    if before is None:
+    if interrupted:
+        out.print(
+            f"Finished the tool's tables an interrupted `db init` had begun ({len(interrupted)} "
+            f"of {len(tables.TOOL_TABLES)} were there; revision {after})."
+        )
+    elif before is None:
         out.print(f"Created the tool's tables (revision {after}).")
     elif before != after:
         out.print(f"Upgraded the tool's tables from revision {before} to {after}.")

@@ -128,7 +128,7 @@ def doctor(
     except ServerNotFound as error:
         fail(str(error))
     creds = _Credentials(**credentials)
-    target = endpoint_url(settings, identity.id, url)
+    target = endpoint_url(settings, identity.id, url or identity.public_url)
     transport = Transport(timeout=timeout, verify_tls=not insecure)
     base = service_base(target, settings.url_prefix)
     try:

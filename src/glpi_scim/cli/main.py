@@ -8,7 +8,45 @@ from glpi_scim import __version__
 from glpi_scim.cli.context import CliContext, global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class GlobalOptionsAnywhere(click.Group):
+    """Accepts the global options after the sub-command too (`glpi-scim db init --database
+    URL`), as people type them: they are moved in front before click parses."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, args))
+
+
+def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
+    takes_value = {
+        name: not param.is_flag
+        for param in group.params
+        if isinstance(param, click.Option) and param.name not in ("help", "version")
+        for name in param.opts
+    }
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if name not in takes_value:
+            rest.append(arg)
+        elif takes_value[name] and "=" not in arg and index + 1 < len(args):
+            front.extend(args[index : index + 2])
+            index += 1
+        else:
+            front.append(arg)
+        index += 1
+    return front + rest
+
+
+@click.group(
+    cls=GlobalOptionsAnywhere,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="glpi-scim")
 @global_options
 @click.pass_context

@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import console, fail, get_context, print_json, warn
 from glpi_scim.cli.servers import handles_admin_errors, json_option, shown_time
 from glpi_scim.config import Settings
@@ -153,11 +154,24 @@ def _row(client: OAuthClient) -> list[str]:
 @client_group.command("remove")
 @click.argument("server_ref", metavar="SERVER")
 @click.argument("client_id", metavar="CLIENT-ID")
+@yes_option
 @json_option
 @handles_admin_errors
-def client_remove(server_ref: str, client_id: str, as_json: bool) -> None:
+def client_remove(server_ref: str, client_id: str, yes: bool, as_json: bool) -> None:
     """Remove a client; its codes and tokens stop working at once."""
     server = _server(server_ref)
+    if _repository().get(server.id, client_id) is None:
+        fail(
+            f"identity server {server.name!r} has no OAuth2 client {client_id!r} "
+            f"(see `glpi-scim oauth client list {server.id}`)"
+        )
+    confirm_breaks(
+        [
+            f"OAuth2 client {client_id} of identity server {server.name!r} (id {server.id}) "
+            "is removed: its tokens stop working and its IdP gets 401"
+        ],
+        yes,
+    )
     if not _repository().remove(server.id, client_id):
         fail(
             f"identity server {server.name!r} has no OAuth2 client {client_id!r} "

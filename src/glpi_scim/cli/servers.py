@@ -18,6 +18,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import (
     EXIT_UNUSABLE,
     CliError,
@@ -34,7 +35,12 @@ from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.errors import ServerError
 from glpi_scim.servers.guard import GuardState
-from glpi_scim.servers.models import AUTH_METHODS, DELETE_POLICIES, IdentityServer
+from glpi_scim.servers.models import (
+    AUTH_METHODS,
+    DELETE_POLICIES,
+    PUBLIC_URL_OPTION,
+    IdentityServer,
+)
 from glpi_scim.servers.repository import OWNED_TABLES
 from glpi_scim.servers.service import (
     IssuedServerToken,
@@ -42,6 +48,7 @@ from glpi_scim.servers.service import (
     ServerOutcome,
     ServerService,
     ServerView,
+    validate_public_url,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,7 +97,8 @@ def public_url_option(func: F) -> F:
         default=None,
         metavar="URL",
         help="External base URL the IdP reaches (https://glpi.example.com) for the printed "
-        "URLs; default: the public_url setting, else http://host:port.",
+        "URLs; add and edit store it with the server. Default: the server's, else the "
+        "public_url setting, else http://host:port.",
     )(func)
 
 
@@ -99,14 +107,25 @@ def server_service() -> ServerService:
 
 
 def url_settings(public_url: str | None) -> Settings:
-    if public_url is not None and not public_url.startswith(("http://", "https://")):
-        fail(f"--public-url {public_url!r} must start with http:// or https://")
+    if public_url is not None:
+        try:
+            public_url = validate_public_url(public_url)
+        except ServerError as exc:
+            fail(f"--public-url: {exc}")
     return get_context().settings(public_url=public_url)
+
+
+def public_base_url(server: IdentityServer, settings: Settings) -> str:
+    """The base URL the server's IdP reaches: --public-url given now, else the one stored with
+    the server, else the public_url setting, else http://host:port."""
+    if settings.sources.get("public_url") != "cli" and server.public_url:
+        return server.public_url
+    return settings.base_url
 
 
 def server_urls(server: IdentityServer, settings: Settings) -> dict[str, str | None]:
     """The SCIM base URL to paste into the IdP; the id-less URL when the server is default."""
-    base = settings.base_url
+    base = public_base_url(server, settings)
     return {
         "scim": scim_base_url(base, settings.url_prefix, server.id),
         "default": scim_base_url(base, settings.url_prefix, None) if server.is_default else None,
@@ -114,7 +133,7 @@ def server_urls(server: IdentityServer, settings: Settings) -> dict[str, str | N
 
 
 def token_issuer(server: IdentityServer, settings: Settings) -> str:
-    return scim_base_url(settings.base_url, settings.url_prefix, server.id)
+    return scim_base_url(public_base_url(server, settings), settings.url_prefix, server.id)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -148,7 +167,8 @@ def server_json(view: ServerView, settings: Settings) -> dict[str, Any]:
         "recursive": server.is_recursive,
         "password_sync": server.password_sync,
         "delete_policy": server.delete_policy,
-        "options": server.options,
+        "public_url": server.public_url,
+        "options": _shown_options(server),
         "created": iso(server.date_creation),
         "modified": iso(server.date_mod),
         "urls": server_urls(server, settings),
@@ -275,6 +295,7 @@ def _setting_options(func: F) -> F:
     help="New users sign in with the password the IdP sends (GLPI authtype 1) instead of SSO.",
 )
 @public_url_option
+@yes_option
 @json_option
 @handles_admin_errors
 def server_add(
@@ -296,6 +317,7 @@ def server_add(
     recursive: bool,
     password_sync: bool,
     public_url: str | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Declare an identity server and print what to paste into the IdP.
@@ -324,8 +346,10 @@ def server_add(
         delete_policy=delete_policy,
         set_options=dict(parse_option_assignment(text) for text in set_options),
         max_removals=max_removals,
+        public_url=public_url,
     )
     service = server_service()
+    confirm_breaks(service.what_breaks(None, given), yes)
     outcome = service.add(given)
     issued = _first_token(service, outcome, settings)
     _report(service, outcome, issued, settings, as_json, verb="created")
@@ -372,6 +396,7 @@ def server_add(
     help="Replace the server's signing key: every bearer token issued so far stops working.",
 )
 @public_url_option
+@yes_option
 @json_option
 @handles_admin_errors
 def server_edit(
@@ -398,6 +423,7 @@ def server_edit(
     unset_options: tuple[str, ...],
     new_signing_key: bool,
     public_url: str | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """Change settings of an identity server; what is not given stays as it is.
@@ -427,12 +453,15 @@ def server_edit(
         unset_options=unset_options,
         new_signing_key=new_signing_key,
         max_removals=max_removals,
+        public_url=public_url,
     )
     if given == ServerInput():
         raise click.UsageError("Nothing to change: give at least one setting (see --help).")
     settings = url_settings(public_url)
     service = server_service()
-    outcome = service.edit(server_ref, given)
+    current = service.get(server_ref)
+    confirm_breaks(service.what_breaks(current, given), yes)
+    outcome = service.edit(current, given)
     issued = _first_token(service, outcome, settings)
     _report(service, outcome, issued, settings, as_json, verb="updated")
 
@@ -719,6 +748,7 @@ def print_server(view: ServerView, settings: Settings, guard: GuardState | None 
         ("state", "active" if server.is_active else "[red]inactive[/]"),
         ("default server", "yes" if server.is_default else "no"),
         ("SCIM base URL", shown(str(urls["scim"]))),
+        ("public URL", shown(server.public_url or "- (the public_url setting)")),
         ("security", "[red]none[/]" if server.auth_method == "none" else server.auth_method),
     ]
     if server.auth_username:
@@ -734,7 +764,12 @@ def print_server(view: ServerView, settings: Settings, guard: GuardState | None 
         ("recursive", "yes" if server.is_recursive else "no"),
         ("password sync", "yes" if server.password_sync else "no (SSO users, authtype 4)"),
         ("delete policy", server.delete_policy),
-        ("options", shown(json.dumps(server.options, sort_keys=True)) if server.options else "-"),
+        (
+            "options",
+            shown(json.dumps(_shown_options(server), sort_keys=True))
+            if _shown_options(server)
+            else "-",
+        ),
         *(guard_lines(guard, server) if guard is not None else []),
         ("created", shown_time(server.date_creation)),
         ("modified", shown_time(server.date_mod)),
@@ -744,6 +779,11 @@ def print_server(view: ServerView, settings: Settings, guard: GuardState | None 
     for setting, value in rows:
         table.add_row(setting, value)
     console().print(table)
+
+
+def _shown_options(server: IdentityServer) -> dict[str, Any]:
+    """The IdP behaviour switches; the public URL stored among them is shown on its own."""
+    return {key: value for key, value in server.options.items() if key != PUBLIC_URL_OPTION}
 
 
 def _label(table_name: str) -> str:

@@ -6,11 +6,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import console, fail, get_context, print_json
 from glpi_scim.cli.servers import (
     handles_admin_errors,
     json_option,
     server_service,
+    server_urls,
     shown_date,
     shown_time,
     token_issuer,
@@ -68,6 +70,7 @@ def token_issue(server_ref: str, expires: str | None, comment: str | None, as_js
     )
     out.print(issued.token, markup=False, highlight=False)
     out.print(f"  token id {issued.record.id}, expires {shown_time(issued.record.expires_at)}")
+    out.print(f"  SCIM base URL for the IdP: {escape(server_urls(server, settings)['scim'] or '')}")
 
 
 @token_group.command("list")
@@ -112,15 +115,24 @@ def token_list(server_ref: str, as_json: bool) -> None:
 @token_group.command("revoke")
 @click.argument("server_ref", metavar="SERVER")
 @click.argument("token_ref", metavar="TOKEN-ID")
+@yes_option
 @json_option
 @handles_admin_errors
-def token_revoke(server_ref: str, token_ref: str, as_json: bool) -> None:
+def token_revoke(server_ref: str, token_ref: str, yes: bool, as_json: bool) -> None:
     """Revoke token TOKEN-ID (its id from `token list`, or its jti) of SERVER at once."""
     service = server_service()
     server = service.get(server_ref)
     before = service.tokens.find(server.id, token_ref)
     if before is None:
         fail(str(TokenNotFound(server.name, token_ref)))
+    if before.status() == "active":
+        confirm_breaks(
+            [
+                f"token {before.id} of identity server {server.name!r} (id {server.id}) stops "
+                "working: an IdP using it gets 401"
+            ],
+            yes,
+        )
     token = service.tokens.revoke(server.id, before.id)
     if as_json:
         print_json({**token.as_json(), "already_revoked": before.revoked})

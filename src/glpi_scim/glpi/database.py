@@ -271,6 +271,12 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 f"{mask_url_password(url)}: GLPI runs on MySQL or MariaDB; use a "
                 "mysql+pymysql:// URL (or sqlite:/// for the embedded database)"
             )
+        connect_args: dict[str, Any] = {}
+        if parsed.password:
+            # PyMySQL encodes a text password as Latin-1 (é is sent as one byte, € fails);
+            # MySQL and MariaDB hash the bytes the client sent when the password was set,
+            # which for GLPI (PHP) and the mysql client are UTF-8. Send those bytes.
+            connect_args["password"] = str(parsed.password).encode("utf-8")
         return create_engine(
             parsed,
             pool_pre_ping=True,
@@ -280,6 +286,7 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
             # Every round trip is bounded, not only connecting: a server that stops answering
             # (network partition, frozen host) must end in an error, never in a hung request.
             connect_args={
+                **connect_args,
                 "charset": "utf8mb4",
                 "connect_timeout": timeout,
                 # Longer than the statement limit, so that MariaDB stops a long statement
@@ -324,6 +331,21 @@ def database_url(settings: Settings) -> str:
 
         return read_glpi_config(settings.glpi_config).url()
     return sqlite_url(embedded_path(settings))
+
+
+def describe_target(url: str) -> str:
+    """Where a URL writes, for a person: host, port and database (or the file), never the
+    password. `MySQL/MariaDB glpi on db.example.org:3306 (user glpi)`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return mask_url_password(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {Path(parsed.database or '').expanduser().resolve()}"
+    socket = parsed.query.get("unix_socket")
+    place = f"{parsed.host or 'localhost'}:{parsed.port or 3306}" if not socket else str(socket)
+    user = f" (user {parsed.username})" if parsed.username else ""
+    return f"MySQL/MariaDB {parsed.database or '(no database)'} on {place}{user}"
 
 
 def open_database(settings: Settings) -> Database:

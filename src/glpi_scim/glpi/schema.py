@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.collation import KEY_INDEXES
 from glpi_scim.glpi.database import Database, DatabaseError
+from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES, require_privileges
 from glpi_scim.migrations import (
     VERSION_TABLE,
     current_revision,
@@ -175,6 +176,8 @@ def create_glpi_schema(database: Database) -> None:
                 f"{database.url_display} already has GLPI tables ({', '.join(found[:3])}, ...): "
                 "the GLPI schema is only created in an empty database"
             )
+        if not database.is_sqlite:
+            require_privileges(connection, database.url_display)
         tables.GLPI_METADATA.create_all(connection)
         bootstrap_glpi(connection)
 
@@ -235,26 +238,52 @@ def ensure_tool_schema(database: Database) -> str:
             )
         if revision == head_revision():
             return revision
+        if not database.is_sqlite:
+            require_privileges(connection, where)
         if revision is None:
-            present = set(inspect(connection).get_table_names())
-            strays = sorted(present & {table.name for table in tables.TOOL_TABLES})
-            if strays:
-                raise ToolSchemaOutdated(
-                    f"{where} has tool tables ({', '.join(strays)}) but no record of their "
-                    f"revision in {VERSION_TABLE}: they were not created by `glpi-scim db "
-                    "init`; drop them (after saving what they hold) and run it again"
-                )
+            _refuse_foreign_tool_tables(connection, where)
         try:
             upgrade_to_head(connection)
             if connection.in_transaction():
                 connection.commit()
         except DBAPIError as exc:
             raise SchemaError(
-                f"creating or upgrading the tool's tables in {where} failed: {exc.orig}; the "
-                "database user needs the CREATE, ALTER and INDEX privileges for `glpi-scim db "
-                "init`"
+                f"creating or upgrading the tool's tables in {where} failed: {exc.orig}; "
+                "`glpi-scim db init` needs the privileges "
+                f"{', '.join(REQUIRED_PRIVILEGES)} on the database, and finishes its own "
+                "work when run again"
             ) from None
     return head_revision()
+
+
+def interrupted_tables(connection: Connection) -> list[str]:
+    """Tool tables without a recorded revision: what an interrupted first `db init` left."""
+    if current_revision(connection) is not None:
+        return []
+    present = set(inspect(connection).get_table_names())
+    return sorted(present & {table.name for table in tables.TOOL_TABLES})
+
+
+def _refuse_foreign_tool_tables(connection: Connection, where: str) -> None:
+    """Tool tables without a revision are resumed only when they are empty: then they can only
+    be the work of an interrupted `db init` (its migration creates each table it misses and
+    leaves the others), and finishing it loses nothing. A table holding rows is not ours."""
+    strays = interrupted_tables(connection)
+    by_name = {table.name: table for table in tables.TOOL_TABLES}
+    filled = [
+        name
+        for name in strays
+        if connection.execute(select(text("1")).select_from(by_name[name]).limit(1)).first()
+        is not None
+    ]
+    if filled:
+        raise ToolSchemaOutdated(
+            f"{where} has tool tables holding rows ({', '.join(filled)}) but no record of their "
+            f"revision in {VERSION_TABLE}: they were not created by `glpi-scim db init`; drop "
+            "them (after saving what they hold) and run it again"
+        )
+    if connection.in_transaction():
+        connection.commit()
 
 
 def has_glpi_tables(database: Database) -> bool:

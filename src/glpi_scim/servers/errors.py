@@ -10,9 +10,14 @@ class ServerError(Exception):
 class ServerNotFound(ServerError, LookupError):
     """No identity server has the id or name asked for."""
 
-    def __init__(self, ref: str | int) -> None:
+    def __init__(self, ref: str | int, suggestions: tuple[str, ...] = ()) -> None:
+        hint = (
+            f"did you mean {' or '.join(repr(name) for name in suggestions)}? "
+            if suggestions
+            else ""
+        )
         super().__init__(
-            f"no identity server with id or name {str(ref)!r} (see `glpi-scim server list`)"
+            f"no identity server with id or name {str(ref)!r} ({hint}see `glpi-scim server list`)"
         )
         self.ref = ref
 

@@ -16,6 +16,9 @@ DELETE_POLICIES: tuple[DeletePolicy, ...] = ("trash", "deactivate", "purge")
 AUTHTYPE_DB_GLPI = 1
 AUTHTYPE_EXTERNAL = 4
 
+# Kept in the server's options: one URL per connection, no column of its own to migrate.
+PUBLIC_URL_OPTION = "public_url"
+
 
 @dataclass(frozen=True)
 class IdentityServer:
@@ -41,6 +44,12 @@ class IdentityServer:
     options: dict[str, Any] = field(default_factory=dict)
     date_creation: datetime | None = None
     date_mod: datetime | None = None
+
+    @property
+    def public_url(self) -> str | None:
+        """The external base URL its IdP reaches (`server add --public-url`), if stored."""
+        value = self.options.get(PUBLIC_URL_OPTION)
+        return value if isinstance(value, str) and value else None
 
     @property
     def authtype(self) -> int:

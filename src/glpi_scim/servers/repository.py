@@ -5,6 +5,7 @@ Validation lives in service.py; this module trusts the IdentityServer it is give
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 from dataclasses import replace
@@ -50,8 +51,24 @@ class ServerRepository:
         """The server with this id (int or digits) or name (any case); ServerNotFound else."""
         server = self.find(ref)
         if server is None:
-            raise ServerNotFound(ref)
+            raise ServerNotFound(ref, self._close_names(ref))
         return server
+
+    def _close_names(self, ref: str | int) -> tuple[str, ...]:
+        """Names like a mistyped one ('entra' for 'Entra ID'); ids get none, so a request for
+        an unknown id costs no query more."""
+        typed = str(ref).strip()
+        if not typed or typed.isdigit():
+            return ()
+        names = {server.name.lower(): server.name for server in self.list_all()}
+        lowered = typed.lower()
+        close = [name for key, name in names.items() if key.startswith(lowered)]
+        close += [
+            names[key]
+            for key in difflib.get_close_matches(lowered, list(names), n=3, cutoff=0.6)
+            if names[key] not in close
+        ]
+        return tuple(close[:3])
 
     def find(self, ref: str | int) -> IdentityServer | None:
         with self.database.read() as connection:

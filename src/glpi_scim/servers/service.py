@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.bearer import issue_token
@@ -33,6 +34,7 @@ from glpi_scim.servers.guard import GuardService, RemovalLimit, parse_limit
 from glpi_scim.servers.models import (
     AUTH_METHODS,
     DELETE_POLICIES,
+    PUBLIC_URL_OPTION,
     AuthMethod,
     DeletePolicy,
     IdentityServer,
@@ -78,6 +80,7 @@ class ServerInput:
     unset_options: Sequence[str] = ()
     new_signing_key: bool = False
     max_removals: str | None = None  # the mass-change guard's limit: "50/10m", "0" (off)
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,54 @@ class ServerService:
         blank = IdentityServer(id=0, name="", users_id_applied=0, signing_key=new_signing_key())
         return self._apply(blank, given, creating=True)
 
-    def edit(self, ref: str | int, given: ServerInput) -> ServerOutcome:
-        return self._apply(self.repository.get(ref), given, creating=False)
+    def edit(self, ref: str | int | IdentityServer, given: ServerInput) -> ServerOutcome:
+        current = ref if isinstance(ref, IdentityServer) else self.repository.get(ref)
+        return self._apply(current, given, creating=False)
+
+    def what_breaks(self, current: IdentityServer | None, given: ServerInput) -> list[str]:
+        """What an add (current None) or edit would break for an IdP that works today: each
+        sentence names the server and what its IdP will get. Reads only; nothing changes."""
+        breaks: list[str] = []
+        if given.default:
+            previous = self.repository.get_default()
+            if previous is not None and (current is None or previous.id != current.id):
+                taker = repr(given.name or (current.name if current else ""))
+                breaks.append(
+                    f"identity server {previous.name!r} (id {previous.id}) stops being the "
+                    f"default server: the URL without an id reaches {taker} instead, and "
+                    f"{previous.name!r}'s IdP gets 401 there"
+                )
+        if current is None:
+            return breaks
+        name = f"identity server {current.name!r} (id {current.id})"
+        if current.is_default and given.default is False:
+            breaks.append(
+                f"{name} stops being the default server: the URL without an id answers 404"
+            )
+        method = current.auth_method if given.security is None else given.security.lower()
+        active = self._active_tokens(current) if current.auth_method == "bearer" else 0
+        if method != current.auth_method:
+            revoked = f", its {active} active bearer token(s) are revoked" if active else ""
+            breaks.append(
+                f"{name} changes from {current.auth_method} to {method} security{revoked}: "
+                "its IdP gets 401 until it is given the new credentials"
+            )
+        elif method in PASSWORD_METHODS and (
+            given.password is not None
+            or (given.username is not None and given.username != current.auth_username)
+        ):
+            breaks.append(
+                f"{name} gets new {method} credentials: its IdP gets 401 until it is given them"
+            )
+        if given.new_signing_key and method == "bearer":
+            breaks.append(
+                f"{name} gets a new signing key: its {active} active bearer token(s) stop "
+                "working and its IdP gets 401 until it is given a new one"
+            )
+        return breaks
+
+    def _active_tokens(self, server: IdentityServer) -> int:
+        return sum(token.status() == "active" for token in self.tokens.list_for(server.id))
 
     def set_active(self, ref: str | int, active: bool) -> ServerOutcome:
         return self.edit(ref, ServerInput(active=active))
@@ -192,7 +241,7 @@ class ServerService:
             changes["delete_policy"] = validate_delete_policy(given.delete_policy)
         if given.clear_networks or given.add_networks or given.remove_networks:
             changes["allowed_networks"] = _networks(current.allowed_networks, given)
-        if given.set_options or given.unset_options:
+        if given.set_options or given.unset_options or given.public_url is not None:
             changes["options"] = _options(current.options, given)
         if given.new_signing_key:
             changes["signing_key"] = new_signing_key()
@@ -498,4 +547,20 @@ def _options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
         del options[key]
     for key, value in given.set_options.items():
         options[validate_option_key(key)] = value
+    if given.public_url is not None:
+        options[PUBLIC_URL_OPTION] = given.public_url
+    if PUBLIC_URL_OPTION in options:
+        options[PUBLIC_URL_OPTION] = validate_public_url(options[PUBLIC_URL_OPTION])
     return options
+
+
+def validate_public_url(url: object) -> str:
+    """An absolute http(s) URL with a host: the IdP cannot reach `glpi.example.com` alone."""
+    text = str(url).strip().rstrip("/") if isinstance(url, str) else ""
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidServerSetting(
+            f"public URL {url!r} must be an absolute URL starting with https:// (or http://) "
+            "and naming a host, e.g. https://glpi.example.com"
+        )
+    return text

@@ -20,6 +20,7 @@ from glpi_scim.glpi.tables import (
     TINYINT,
     UINT,
 )
+from glpi_scim.migrations.resumable import create_index, create_table
 
 revision = "0001"
 down_revision: str | None = None
@@ -40,7 +41,7 @@ TABLES = (
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_authfailures",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -51,7 +52,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("servers_id", "client_ip", name="server_ip"),
         **TABLE_ARGS,
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_digestnonces",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -61,12 +62,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("nonce_hash", name="nonce_hash"),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_digestnonces_date_expiration",
         "glpi_plugin_glpiscim_digestnonces",
         ["date_expiration"],
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_oauthclients",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -79,12 +80,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("client_id", name="client_id"),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_oauthclients_servers_id",
         "glpi_plugin_glpiscim_oauthclients",
         ["servers_id"],
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_oauthcodes",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("code_hash", sa.String(64), nullable=False),
@@ -100,7 +101,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_hash", name="code_hash"),
         **TABLE_ARGS,
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_oauthtokens",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -118,17 +119,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("refresh_hash", name="refresh_hash"),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_oauthtokens_client_id",
         "glpi_plugin_glpiscim_oauthtokens",
         ["client_id"],
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_oauthtokens_grant_hash",
         "glpi_plugin_glpiscim_oauthtokens",
         ["grant_hash"],
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_requestlogs",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -147,17 +148,17 @@ def upgrade() -> None:
         sa.Column("note", TEXT, nullable=True),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_requestlogs_server_date",
         "glpi_plugin_glpiscim_requestlogs",
         ["servers_id", "date_creation"],
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_requestlogs_date_creation",
         "glpi_plugin_glpiscim_requestlogs",
         ["date_creation"],
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_resources",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -172,19 +173,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("servers_id", "itemtype", "items_id", name="item"),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_resources_items",
         "glpi_plugin_glpiscim_resources",
         ["itemtype", "items_id"],
     )
     # Tombstones (is_deleted=1) are rare: visibility checks read them from this index instead of
     # scanning the table.
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_resources_tombstones",
         "glpi_plugin_glpiscim_resources",
         ["servers_id", "itemtype", "is_deleted"],
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_servers",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(255), nullable=False),
@@ -208,7 +209,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name="name"),
         **TABLE_ARGS,
     )
-    op.create_table(
+    create_table(
         "glpi_plugin_glpiscim_tokens",
         sa.Column("id", UINT, primary_key=True, autoincrement=True),
         sa.Column("servers_id", UINT, nullable=False, server_default="0"),
@@ -222,7 +223,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("jti", name="jti"),
         **TABLE_ARGS,
     )
-    op.create_index(
+    create_index(
         "glpi_plugin_glpiscim_tokens_servers_id", "glpi_plugin_glpiscim_tokens", ["servers_id"]
     )
 
