@@ -657,10 +657,19 @@ def test_removing_active_leaves_it_unassigned(store: GlpiStore, rows: Rows) -> N
         )
     assert store.get("User", created["id"])["active"] is False
     assert store.list("User", _filter('userName eq "flag" and active eq false')).total == 1
-    # Removing `active` from an inactive user leaves it inactive.
+    # Removing `active` from an inactive user leaves it inactive in GLPI, unassigned in SCIM;
+    # re-enabled in GLPI, it shows again.
     inactive = store.create("User", user(userName="off", active=False))
     removed = store.update("User", inactive["id"], replace_with(active=None))
-    assert removed["active"] is False and rows.user(inactive["id"])["is_active"] == 0
+    assert "active" not in removed and rows.user(inactive["id"])["is_active"] == 0
+    assert store.list("User", _filter('userName eq "off" and active pr')).total == 0
+    assert store.list("User", _filter('userName eq "off" and active eq false')).total == 0
+    with rows.database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE glpi_users SET is_active = 1 WHERE id = :u"), {"u": int(inactive["id"])}
+        )
+    assert store.get("User", inactive["id"])["active"] is True
+    assert store.list("User", _filter('userName eq "off" and active eq true')).total == 1
 
 
 def test_external_id_is_case_exact(store: GlpiStore) -> None:

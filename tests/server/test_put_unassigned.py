@@ -166,7 +166,12 @@ def test_removing_active_with_patch_does_not_re_enable(database: Database, api: 
     patch = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "remove", "path": "active"}]}
     result = api.patch(f"/Users/{user['id']}", patch)
     assert result.status_code == 200, result.text
-    assert result.json["active"] is False
+    # Unassigned, as RFC 7644 §3.5.2.2 says, yet GLPI keeps the account inactive.
+    assert "active" not in result.json and "active" not in api.get(f"/Users/{user['id']}").json
+    assert user_row(database, user["id"])["is_active"] == 0
+    # A PUT without `active` then keeps it that way.
+    body = {"schemas": [USER_SCHEMA], "userName": "rem", "nickName": "R"}
+    assert "active" not in api.put(f"/Users/{user['id']}", body).json
     assert user_row(database, user["id"])["is_active"] == 0
 
 

@@ -87,6 +87,9 @@ SUPERVISOR_OPTION = history.USER_SUPERVISOR
 # Key of the tool's resource row marking `active` as unassigned while glpi_users.is_active is 1.
 # Not a valid SCIM attribute name (RFC 7643 §2.1), so it never meets one sent by a client.
 ACTIVE_UNASSIGNED = "#activeUnassigned"
+# The same while glpi_users.is_active is 0: `active` was removed from an inactive account, which
+# stays inactive (unassigned never re-enables). A later change of is_active in GLPI shows.
+ACTIVE_UNASSIGNED_INACTIVE = "#activeUnassignedInactive"
 
 # Top-level User attributes with a GLPI home (wholly or partly); everything else is verbatim.
 _USER_OWNED = frozenset(
@@ -220,7 +223,7 @@ def _manager_id(resource: Mapping[str, Any]) -> int:
 def _stored_user(resource: Mapping[str, Any]) -> dict[str, Any]:
     stored: dict[str, Any] = {}
     for key, value in resource.items():
-        if key in _USER_OWNED or key == ACTIVE_UNASSIGNED:
+        if key in _USER_OWNED or key in (ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE):
             continue
         if key == "name" and isinstance(value, Mapping):
             rest = {k: v for k, v in value.items() if k.lower() not in ("givenname", "familyname")}
@@ -462,6 +465,7 @@ def user_resource(record: UserRecord) -> Resource:
             "locale",
             ENTERPRISE,
             ACTIVE_UNASSIGNED,
+            ACTIVE_UNASSIGNED_INACTIVE,
         ):
             continue
         out[key] = copy.deepcopy(value)
@@ -474,7 +478,8 @@ def user_resource(record: UserRecord) -> Resource:
     _language_out(record, out)
     if record.columns.get("timezone"):
         out["timezone"] = record.columns["timezone"]
-    if not (record.is_active and stored.get(ACTIVE_UNASSIGNED) is True):
+    marker = ACTIVE_UNASSIGNED if record.is_active else ACTIVE_UNASSIGNED_INACTIVE
+    if stored.get(marker) is not True:
         out["active"] = record.is_active  # a deactivation made in GLPI shows through
     emails = _emails_out(record)
     if emails:

@@ -49,7 +49,14 @@ from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
-from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, DROPDOWNS, ENTERPRISE, PHONES, USER_TEXT
+from glpi_scim.glpi.mapping import (
+    ACTIVE_UNASSIGNED,
+    ACTIVE_UNASSIGNED_INACTIVE,
+    DROPDOWNS,
+    ENTERPRISE,
+    PHONES,
+    USER_TEXT,
+)
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
@@ -261,7 +268,8 @@ class ActiveTarget(BoolTarget):
     def __init__(self, expr: ColumnElement[Any], attributes: ColumnElement[Any]):
         super().__init__(expr)
         marked = func.json_extract(attributes, f'$."{ACTIVE_UNASSIGNED}"').is_not(None)
-        self.unassigned = and_(expr == 1, marked)
+        inactive = func.json_extract(attributes, f'$."{ACTIVE_UNASSIGNED_INACTIVE}"').is_not(None)
+        self.unassigned = or_(and_(expr == 1, marked), and_(expr == 0, inactive))
 
     def present(self) -> Predicate:
         return and_(super().present(), not_(self.unassigned))

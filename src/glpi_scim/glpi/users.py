@@ -9,7 +9,7 @@ authorization for a new user, SCIM-owned e-mails flagged dynamic, history rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
@@ -21,6 +21,8 @@ from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import collation_key, sqlite_equal
 from glpi_scim.glpi.mapping import (
     ACTIVE,
+    ACTIVE_UNASSIGNED,
+    ACTIVE_UNASSIGNED_INACTIVE,
     DROPDOWNS,
     LANGUAGE,
     PHONES,
@@ -478,6 +480,9 @@ class UserWriter(Writer):
         # Only a value changes is_active: unassigned (omitted, removed) leaves GLPI's flag, so
         # it never re-enables an account GLPI deactivated.
         active = values.active
+        if active is None and not row.is_active and ACTIVE_UNASSIGNED in values.stored:
+            stored = {k: v for k, v in values.stored.items() if k != ACTIVE_UNASSIGNED}
+            values = replace(values, stored={**stored, ACTIVE_UNASSIGNED_INACTIVE: True})
         if active is not None and bool(row.is_active) != active:
             changes["is_active"] = int(active)
             log.field(
