@@ -58,9 +58,14 @@ _CONTAINED = re.compile(_CONTAINED_WORDS, _IC)
 # ... or ends with one of these, as a whole word.
 _EXACT_WORDS = ("code", "pwd", "pass")
 _EXACT = re.compile("|".join(_EXACT_WORDS), _IC)
-_KEY_ANCHOR = re.compile(rf"{_CONTAINED_WORDS}|{'|'.join(_EXACT_WORDS)}", _IC)
+# Anchors are searched for in lower case in the text folded by _FOLD (same length, so the same
+# positions), which finds what a case-insensitive search would, several times faster.
+_FOLD = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ\u0130\u0131\u017f\u212a", "abcdefghijklmnopqrstuvwxyziisk"
+)
+_KEY_ANCHOR = re.compile(rf"{_CONTAINED_WORDS}|{'|'.join(_EXACT_WORDS)}")
 # Credentials after a header-like name run to the end of the line (`Authorization: Bearer x`).
-_HEADER_ANCHOR = re.compile(r"authorization|cookie", _IC)
+_HEADER_ANCHOR = re.compile(r"authorization|cookie")
 _HEADER_NAMES = re.compile(r"authorization|cookie", _IC)
 
 # What follows a name: `: `, `=`, `": "`, `\": \"` (JSON inside a JSON string) ...
@@ -79,11 +84,11 @@ _TO_END_OF_LINE = re.compile(r"[^\r\n]*")
 
 # A PATCH operation aiming at a secret: in unparsable text every "value" is then redacted, from
 # its key to the next "op" or "path" key, or to the end.
-_PATH_ANCHOR = re.compile("path", _IC)
+_PATH_ANCHOR = re.compile("path")
 _PATH_ASSIGN = re.compile(r"[\"']?\s*:\s*\\?[\"']")
 _QUOTE = re.compile(r"[\"']")
 _SECRET_IN_PATH = re.compile(r"secret|token|api[_-]?key|assertion|code|pwd|pass", _IC)
-_VALUE_ANCHOR = re.compile("value", _IC)
+_VALUE_ANCHOR = re.compile("value")
 _VALUE_ASSIGN = re.compile(r"\\?[\"']?\s*:\s*")
 _NEXT_OPERATION_KEY = re.compile(r"(?<!\\)[\"'](?:op|path)[\"']\s*:", _IC)
 # JWTs (base64url of '{"...'), whole or cut short.
@@ -159,7 +164,8 @@ def _redact_after_names(
     pieces: list[str] = []
     kept = pos = 0
     span_start = span_end = bare_end = -1  # the redacted span being extended
-    while (found := anchor.search(text, pos)) is not None:
+    folded = text.translate(_FOLD)
+    while (found := anchor.search(folded, pos)) is not None:
         floor = pos
         name_end = _NAME_RUN.match(text, found.end()).end()  # type: ignore[union-attr]
         pos = name_end
@@ -198,7 +204,8 @@ def _redact_after_names(
 def _aims_at_secret(text: str) -> bool:
     """Whether some `"path": "..."` in the text names a secret."""
     pos = 0
-    while (found := _PATH_ANCHOR.search(text, pos)) is not None:
+    folded = text.translate(_FOLD)
+    while (found := _PATH_ANCHOR.search(folded, pos)) is not None:
         pos = found.end()
         assign = _PATH_ASSIGN.match(text, pos)
         if assign is None:
@@ -215,7 +222,8 @@ def _redact_operation_values(text: str) -> str:
     """Each `"value": ...` replaced up to the next operation's "op" or "path" key."""
     pieces: list[str] = []
     kept = pos = 0
-    while (found := _VALUE_ANCHOR.search(text, pos)) is not None:
+    folded = text.translate(_FOLD)
+    while (found := _VALUE_ANCHOR.search(folded, pos)) is not None:
         assign = _VALUE_ASSIGN.match(text, found.end())
         if assign is None:
             pos = found.end()

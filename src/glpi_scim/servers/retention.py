@@ -2,7 +2,8 @@
 failed-login counters (auth_failures) that no longer count or block anything.
 
 Run opportunistically and cheaply: `maybe_start()` costs a clock read on every request and
-starts a background run at most once per `every` (10 minutes) per process. A run deletes in
+starts a background run at most once per `every` (10 minutes) per process, the first a minute
+after the process started. A run deletes in
 batches of `batch` rows, each its own short transaction, so that it never holds locks long;
 several instances doing the same at once only delete the same rows twice (harmlessly).
 """
@@ -26,6 +27,8 @@ from glpi_scim.servers.durations import parse_duration
 log = logging.getLogger("glpi_scim.server.retention")
 
 DEFAULT_EVERY = timedelta(minutes=10)
+# The first run of a process waits this long: start-up and its first requests stay quiet.
+DEFAULT_FIRST_RUN_AFTER = timedelta(minutes=1)
 DEFAULT_BATCH = 500
 # A counter row is stale once its window has closed and it blocks nothing (the throttle's
 # window is 5 minutes; an hour leaves a wide margin).
@@ -54,6 +57,7 @@ class Retention:
         keep: timedelta | None,
         *,
         every: timedelta = DEFAULT_EVERY,
+        first_run_after: timedelta = DEFAULT_FIRST_RUN_AFTER,
         batch: int = DEFAULT_BATCH,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -62,7 +66,7 @@ class Retention:
         self.every = every.total_seconds()
         self.batch = batch
         self.clock = clock
-        self._next_run = 0.0  # monotonic: the first request of a process starts a run
+        self._next_run = time.monotonic() + first_run_after.total_seconds()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -79,6 +83,10 @@ class Retention:
                 target=self._run_logged, name="glpi-scim-retention", daemon=True
             )
             self._thread.start()
+
+    def schedule_now(self) -> None:
+        """Let the next request start a run at once (tests; a process just started)."""
+        self._next_run = 0.0
 
     def wait(self, timeout: float = 30.0) -> None:
         """Wait for the run in progress, if any (tests, shutdown)."""
