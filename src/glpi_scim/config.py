@@ -115,6 +115,13 @@ SPECS: tuple[SettingSpec, ...] = (
         "Most phone numbers one user may have (400 invalidValue above)",
         kind=int,
     ),
+    SettingSpec(
+        "max_requests_in_flight",
+        4,
+        "Most requests one identity server may have in progress per process (429 above); "
+        "0: no limit",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -142,6 +149,7 @@ class Settings:
     max_filter_clauses: int = 50
     max_emails_per_user: int = 100
     max_phones_per_user: int = 100
+    max_requests_in_flight: int = 4
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

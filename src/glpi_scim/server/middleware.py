@@ -7,9 +7,11 @@
 3. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
    unknown 404, inactive 403.
 4. `NetworkAllowList`: the server's allowed networks, before any credential is looked at.
-5. `Authentication`: the server's method, through the Authenticator.
+5. `InFlightLimit`: 429 when the server already has `max_requests_in_flight` requests in
+   progress in this process (see inflight.py).
+6. `Authentication`: the server's method, through the Authenticator.
 
-Steps 3-5 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
+Steps 3-6 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
 glpi_scim.servers and glpi_scim.security.
 """
 
@@ -29,6 +31,7 @@ from glpi_scim.scim.errors import Forbidden, NotFound
 from glpi_scim.security.authenticator import AuthRequest, check_network
 from glpi_scim.security.networks import client_address
 from glpi_scim.server.context import AppContext
+from glpi_scim.server.inflight import InFlightLimit
 from glpi_scim.server.logconfig import current_request_id
 from glpi_scim.server.media import body_too_large
 from glpi_scim.server.urls import from_trusted_proxy
@@ -260,5 +263,6 @@ def middleware(context: AppContext) -> list[Any]:
         BodyLimit(context),
         ServerResolution(context),
         NetworkAllowList(),
+        InFlightLimit(context.settings.max_requests_in_flight),
         Authentication(context),
     ]
