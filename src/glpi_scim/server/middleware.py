@@ -2,10 +2,11 @@
 
 1. `RequestTracking`: request id, client address, timing; at the end one log line and, for
    servers that keep it, a request-log row (handed to a background writer).
-2. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
-   enforces the same limit when there is no Content-Length).
-3. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
+2. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
    unknown 404, inactive 403.
+3. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
+   enforces the same limit when there is no Content-Length); after the server is known, so
+   that the refusal is in that server's request log.
 4. `NetworkAllowList`: the server's allowed networks, before any credential is looked at.
 5. `InFlightLimit`: 429 when the server already has `max_requests_in_flight` requests in
    progress in this process (see inflight.py).
@@ -169,7 +170,9 @@ class BodyLimit:
     def __init__(self, context: AppContext) -> None:
         self.limit = context.settings.max_body_bytes
 
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
         length = req.content_length
         if length is not None and length > self.limit:
             # No Connection header here: it is hop-by-hop, which WSGI servers refuse from an
@@ -260,8 +263,8 @@ def request_target(req: falcon.Request) -> str:
 def middleware(context: AppContext) -> list[Any]:
     return [
         RequestTracking(context),
-        BodyLimit(context),
         ServerResolution(context),
+        BodyLimit(context),
         NetworkAllowList(),
         InFlightLimit(context.settings.max_requests_in_flight),
         Authentication(context),
