@@ -88,5 +88,8 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
         return result
 
     def overdue(self, now: float, timeout: float) -> bool:
-        """Still without a complete request `timeout` seconds after it started."""
-        return self.waiting_since is not None and now - self.waiting_since > timeout
+        """Still without a complete request `timeout` seconds after it started (and not
+        serving an earlier one: the clock of a pipelined request starts once it is read)."""
+        if self.waiting_since is None or self.requests:
+            return False
+        return now - self.waiting_since > timeout

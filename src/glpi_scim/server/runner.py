@@ -112,6 +112,7 @@ class GracefulServer:
         deadline = time.monotonic() + self.grace_seconds
         while self._busy(socket_map) and time.monotonic() < deadline:
             wasyncore.loop(timeout=0.05, map=socket_map, use_poll=True, count=1)
+            self._close_overdue(socket_map)  # a half-sent request does not delay the stop
         if self._busy(socket_map):
             log.warning("stopping with requests still in flight after %ss", self.grace_seconds)
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
