@@ -7,6 +7,9 @@ from pathlib import Path
 
 from benchmarks.procs import LOOPBACK, ServerProcess, free_port, python_module, venv_script
 
+# The benchmark measures one identity server at every concurrency: no per-server cap.
+UNCAPPED = {"GLPI_SCIM_MAX_REQUESTS_IN_FLIGHT": "0"}
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -28,7 +31,11 @@ def glpi_scim_waitress(
         "serve", "--host", LOOPBACK, "--port", str(port), "--threads", str(threads),
     )  # fmt: skip
     process = ServerProcess(
-        name, command, f"http://{LOOPBACK}:{port}/healthz", logs / f"{_slug(name)}.log"
+        name,
+        command,
+        f"http://{LOOPBACK}:{port}/healthz",
+        logs / f"{_slug(name)}.log",
+        env=UNCAPPED,
     )
     return Launch(name, process, f"http://{LOOPBACK}:{port}/scim/v2/{server_id}")
 
@@ -51,7 +58,7 @@ def glpi_scim_gunicorn(
         command,
         f"http://{LOOPBACK}:{port}/healthz",
         logs / f"{_slug(name)}.log",
-        env={"GLPI_SCIM_DATABASE_URL": database_url},
+        env={"GLPI_SCIM_DATABASE_URL": database_url, **UNCAPPED},
     )
     return Launch(name, process, f"http://{LOOPBACK}:{port}/scim/v2/{server_id}")
 

@@ -136,6 +136,32 @@ SPECS: tuple[SettingSpec, ...] = (
         "(summaries only; 6x that per server); 0 stores none",
         kind=int,
     ),
+    SettingSpec(
+        "max_requests_in_flight",
+        4,
+        "Most requests one identity server may have in progress per process (429 above); "
+        "0: no limit",
+        kind=int,
+    ),
+    SettingSpec(
+        "connection_limit",
+        500,
+        "Most open connections `serve` accepts; more wait in the listen backlog",
+        kind=int,
+    ),
+    SettingSpec(
+        "request_timeout",
+        10,
+        "Seconds a client has to send a complete request (headers and body) once it began, "
+        "or its first request after connecting; the connection is closed after",
+        kind=int,
+    ),
+    SettingSpec(
+        "idle_timeout",
+        60,
+        "Seconds an idle keep-alive connection is kept open between requests",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -166,6 +192,10 @@ class Settings:
     oauth_grant_lifetime_days: int = 365
     log_retention: str = "90d"
     log_refusals_per_minute: int = 10
+    max_requests_in_flight: int = 4
+    connection_limit: int = 500
+    request_timeout: int = 10
+    idle_timeout: int = 60
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -80,6 +80,9 @@ def live_server(settings: Settings, database: Database | None = None) -> Iterato
         threads=settings.threads,
         max_body_bytes=settings.max_body_bytes,
         grace_seconds=10,
+        connection_limit=settings.connection_limit,
+        request_timeout=settings.request_timeout,
+        idle_timeout=settings.idle_timeout,
     )
     thread = threading.Thread(target=server.serve, name="live-server", daemon=True)
     thread.start()

@@ -16,6 +16,13 @@ from glpi_scim.glpi.database import Database
 from .conftest import Served
 from .support import assert_scim_error, group, patch, scalar, user
 
+
+@pytest.fixture
+def served(database: Database, serve: Callable[..., Served]) -> Served:
+    """These races are about the database: no cap on one server's requests in progress."""
+    return serve(database, max_requests_in_flight=0)
+
+
 Race = Callable[..., list[Any]]
 
 

@@ -4,7 +4,9 @@ past `max_emails_per_user`, a server past `max_requests_in_flight` get their SCI
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 
 from .conftest import Served
-from .support import assert_scim_error, patch, scalar, user
+from .support import Client, add_server, assert_scim_error, patch, scalar, user
 
 ADDRESS = {"type": "work", "formatted": "1 Long Road\nSpringfield", "locality": "Springfield"}
 
@@ -124,3 +126,43 @@ def test_a_user_has_at_most_max_emails_per_user_addresses(
     assert (
         scalar(database, f"SELECT COUNT(*) FROM glpi_useremails WHERE users_id = {user_id}") == 20
     )
+
+
+def test_one_server_cannot_hold_every_thread(
+    sqlite_database: Database, serve: Callable[..., Served]
+) -> None:
+    """Two slow searches of server A are in progress: A's next request gets 429 at once, while
+    server B is still served."""
+    first = serve(
+        sqlite_database, max_requests_in_flight=2, statement_timeout=0, max_filter_clauses=1000
+    )
+    created = first.client.post("/Users", user("template", addresses=[ADDRESS]))
+    copies_of(sqlite_database, int(created.json()["id"]), 3000)
+    _, token = add_server(sqlite_database)
+    other = Client(first.live.base_url, first.server.id + 1, token)
+    assert other.get("/Users", params={"count": "1"}).status_code == 200
+    slow = {"filter": slow_filter(100), "count": "1"}
+    with ThreadPoolExecutor(2) as pool:
+        searches = []
+        for _ in (1, 2):
+            searches.append(pool.submit(first.new_client().get, "/Users", params=slow))
+            time.sleep(1.5)  # each search is inside the server before anything else is sent
+        refused = None
+        while not all(search.done() for search in searches):
+            answer = first.client.get("/Users", params={"count": "1"})
+            if answer.status_code == 429:
+                refused = answer
+                break
+            assert answer.status_code == 200, answer.text
+            time.sleep(0.05)
+        # Server B is served while A's searches are still running.
+        served_b = other.get("/Users", params={"count": "1"}).status_code
+        statuses = [search.result().status_code for search in searches]
+        assert refused is not None, f"no third request refused; the searches got {statuses}"
+        body = assert_scim_error(refused, 429, None, "2 requests in progress", "retry")
+        assert refused.headers["Retry-After"] == "1", body
+        assert served_b == 200
+        assert statuses == [200, 200]
+    # The slots are given back once the requests are answered.
+    assert first.client.get("/Users", params={"count": "1"}).status_code == 200
+    other.close()

@@ -94,6 +94,9 @@ def serve_command(
             port=settings.port,
             threads=settings.threads,
             max_body_bytes=settings.max_body_bytes,
+            connection_limit=settings.connection_limit,
+            request_timeout=settings.request_timeout,
+            idle_timeout=settings.idle_timeout,
         )
     except OSError as exc:
         context.close()

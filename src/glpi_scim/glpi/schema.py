@@ -21,6 +21,7 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.collation import KEY_INDEXES
 from glpi_scim.glpi.database import Database, DatabaseError
 from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES, require_privileges
+from glpi_scim.glpi.statement_limit import unlimited_statements
 from glpi_scim.migrations import (
     VERSION_TABLE,
     current_revision,
@@ -227,7 +228,11 @@ def ensure_tool_schema(database: Database) -> str:
     On SQLite the key indexes of GLPI's tables are ensured as well (`_ensure_key_indexes`).
     """
     where = database.url_display
-    with database.connect() as connection, _migration_lock(connection):
+    with (
+        database.connect() as connection,
+        unlimited_statements(connection),
+        _migration_lock(connection),
+    ):
         if database.is_sqlite:
             _ensure_key_indexes(connection, where)
         revision = current_revision(connection)

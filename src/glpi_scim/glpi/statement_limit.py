@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
@@ -27,6 +29,9 @@ _TIMEOUT_CODES = {1969, 3024}
 # enough to cost nothing measurable.
 _SQLITE_CHECK_EVERY = 5000
 _DEADLINE = "glpi_scim_statement_deadline"
+_UNLIMITED = "glpi_scim_statements_unlimited"
+# (session variable, its limited value) of a MySQL/MariaDB connection.
+_SESSION_LIMIT = "glpi_scim_statement_limit"
 
 
 class _Deadline:
@@ -51,14 +56,16 @@ def limit_statements(engine: Engine, seconds: int) -> None:
 
 
 def _limit_mysql(engine: Engine, seconds: int) -> None:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
         version = str(getattr(dbapi_connection, "server_version", ""))
+        if "mariadb" in version.lower():
+            limit = ("max_statement_time", seconds)
+        else:
+            limit = ("max_execution_time", seconds * 1000)
+        record.info[_SESSION_LIMIT] = limit
         cursor = dbapi_connection.cursor()
         try:
-            if "mariadb" in version.lower():
-                cursor.execute("SET SESSION max_statement_time = %s", (seconds,))
-            else:
-                cursor.execute("SET SESSION max_execution_time = %s", (seconds * 1000,))
+            cursor.execute(f"SET SESSION {limit[0]} = %s", (limit[1],))
         finally:
             cursor.close()
 
@@ -73,7 +80,7 @@ def _limit_sqlite(engine: Engine, seconds: int) -> None:
 
     def before_statement(connection: Connection, *_args: Any) -> None:
         deadline = connection.info.get(_DEADLINE)
-        if deadline is not None:
+        if deadline is not None and not connection.info.get(_UNLIMITED):
             # The rows of a SELECT are computed while they are fetched: the deadline stays
             # until the next statement or the end of the transaction.
             deadline.at = time.monotonic() + seconds
@@ -88,6 +95,26 @@ def _limit_sqlite(engine: Engine, seconds: int) -> None:
     event.listen(engine, "before_cursor_execute", before_statement)
     event.listen(engine, "commit", after_transaction)
     event.listen(engine, "rollback", after_transaction)
+
+
+@contextmanager
+def unlimited_statements(connection: Connection) -> Iterator[None]:
+    """Lift the limit on `connection` for a while: schema changes (an index built on a large
+    table) and the migration lock may rightly take longer than a request may."""
+    limit = connection.info.get(_SESSION_LIMIT)
+    connection.info[_UNLIMITED] = True
+    deadline = connection.info.get(_DEADLINE)
+    if deadline is not None:
+        deadline.at = math.inf
+    if limit is not None:
+        connection.exec_driver_sql(f"SET SESSION {limit[0]} = 0")
+    try:
+        yield
+    finally:
+        connection.info.pop(_UNLIMITED, None)
+        if limit is not None:
+            # Back to the limit before the connection serves requests again.
+            connection.exec_driver_sql(f"SET SESSION {limit[0]} = {int(limit[1])}")
 
 
 def is_statement_timeout(exc: BaseException) -> bool:

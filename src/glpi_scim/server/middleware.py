@@ -2,14 +2,17 @@
 
 1. `RequestTracking`: request id, client address, timing; at the end one log line and, for
    servers that keep it, a request-log row (handed to a background writer).
-2. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
-   enforces the same limit when there is no Content-Length).
-3. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
+2. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
    unknown 404, inactive 403.
+3. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
+   enforces the same limit when there is no Content-Length); after the server is known, so
+   that the refusal is in that server's request log.
 4. `NetworkAllowList`: the server's allowed networks, before any credential is looked at.
-5. `Authentication`: the server's method, through the Authenticator.
+5. `InFlightLimit`: 429 when the server already has `max_requests_in_flight` requests in
+   progress in this process (see inflight.py).
+6. `Authentication`: the server's method, through the Authenticator.
 
-Steps 3-5 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
+Steps 3-6 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
 glpi_scim.servers and glpi_scim.security.
 """
 
@@ -30,6 +33,7 @@ from glpi_scim.scim.errors import Forbidden, NotFound
 from glpi_scim.security.authenticator import AuthRequest, check_network
 from glpi_scim.security.networks import client_address
 from glpi_scim.server.context import AppContext
+from glpi_scim.server.inflight import InFlightLimit
 from glpi_scim.server.logconfig import current_request_id
 from glpi_scim.server.media import body_too_large
 from glpi_scim.server.urls import from_trusted_proxy
@@ -232,7 +236,9 @@ class BodyLimit:
     def __init__(self, context: AppContext) -> None:
         self.limit = context.settings.max_body_bytes
 
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
         length = req.content_length
         if length is not None and length > self.limit:
             # No Connection header here: it is hop-by-hop, which WSGI servers refuse from an
@@ -323,8 +329,9 @@ def request_target(req: falcon.Request) -> str:
 def middleware(context: AppContext) -> list[Any]:
     return [
         RequestTracking(context),
-        BodyLimit(context),
         ServerResolution(context),
+        BodyLimit(context),
         NetworkAllowList(),
+        InFlightLimit(context.settings.max_requests_in_flight),
         Authentication(context),
     ]

@@ -59,13 +59,15 @@ _ERROR_MEANINGS = {
     405: "Method not allowed on this endpoint",
     409: "Uniqueness conflict (userName, displayName, externalId)",
     412: "If-Match does not match the resource's current version",
-    413: "Body larger than max_body_bytes, or too many operations (far larger bodies are "
-    "refused by the HTTP server itself, in text/plain)",
+    413: "Body larger than max_body_bytes, or too many operations (a chunked body far "
+    "larger is refused by the HTTP server itself, in text/plain)",
     415: "Body not application/scim+json (or application/json) in UTF-8",
-    429: "Too many failed authentications from this address (see Retry-After)",
+    429: "Too many failed authentications from this address, or too many requests of this "
+    "identity server in progress (see Retry-After)",
     501: "Not supported by this server",
-    503: "Database unreachable or busy, or (deactivations and deletions) the server's "
-    "mass-change guard tripped; retry after Retry-After seconds",
+    503: "Database unreachable or busy, a statement stopped at statement_timeout, or "
+    "(deactivations and deletions) the server's mass-change guard tripped; retry after "
+    "Retry-After seconds",
 }
 
 
