@@ -30,7 +30,7 @@ from glpi_scim.cli.context import (
 from glpi_scim.config import Settings
 from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.errors import ServerError
-from glpi_scim.servers.models import AUTH_METHODS, DELETE_POLICIES, IdentityServer
+from glpi_scim.servers.models import ADOPT_POLICIES, AUTH_METHODS, DELETE_POLICIES, IdentityServer
 from glpi_scim.servers.repository import OWNED_TABLES
 from glpi_scim.servers.service import (
     IssuedServerToken,
@@ -230,6 +230,20 @@ def _setting_options(func: F) -> F:
             "deactivate, or purge.",
         ),
         click.option(
+            "--adopt",
+            type=click.Choice(ADOPT_POLICIES, case_sensitive=False),
+            help="Whether the server may take over existing GLPI users and groups it did not "
+            "create: unprotected (add's default: those its applied user may change under "
+            "GLPI's rules and that are not protected) or never.",
+        ),
+        click.option(
+            "--protect",
+            "protect",
+            multiple=True,
+            metavar="LOGIN",
+            help="A GLPI login no identity server may write (repeatable).",
+        ),
+        click.option(
             "--option",
             "set_options",
             multiple=True,
@@ -268,6 +282,8 @@ def server_add(
     entity: str | None,
     profile: str | None,
     delete_policy: str | None,
+    adopt: str | None,
+    protect: tuple[str, ...],
     set_options: tuple[str, ...],
     default: bool,
     log_requests: bool,
@@ -301,6 +317,8 @@ def server_add(
         password_sync=password_sync,
         delete_policy=delete_policy,
         set_options=dict(parse_option_assignment(text) for text in set_options),
+        adopt=adopt,
+        protect=protect,
     )
     service = server_service()
     outcome = service.add(given)
@@ -348,6 +366,13 @@ def server_add(
     is_flag=True,
     help="Replace the server's signing key: every bearer token issued so far stops working.",
 )
+@click.option(
+    "--unprotect",
+    "unprotect",
+    multiple=True,
+    metavar="LOGIN",
+    help="Remove a login from this server's --protect list (repeatable).",
+)
 @public_url_option
 @json_option
 @handles_admin_errors
@@ -362,6 +387,8 @@ def server_edit(
     entity: str | None,
     profile: str | None,
     delete_policy: str | None,
+    adopt: str | None,
+    protect: tuple[str, ...],
     set_options: tuple[str, ...],
     default: bool | None,
     log_requests: bool | None,
@@ -372,6 +399,7 @@ def server_edit(
     clear_networks: bool,
     unset_options: tuple[str, ...],
     new_signing_key: bool,
+    unprotect: tuple[str, ...],
     public_url: str | None,
     as_json: bool,
 ) -> None:
@@ -400,6 +428,9 @@ def server_edit(
         set_options=dict(parse_option_assignment(text) for text in set_options),
         unset_options=unset_options,
         new_signing_key=new_signing_key,
+        adopt=adopt,
+        protect=protect,
+        unprotect=unprotect,
     )
     if given == ServerInput():
         raise click.UsageError("Nothing to change: give at least one setting (see --help).")
@@ -651,6 +682,7 @@ def _label(table_name: str) -> str:
         "glpi_plugin_glpiscim_digestnonces": "Digest nonces",
         "glpi_plugin_glpiscim_authfailures": "authentication-failure counters",
         "glpi_plugin_glpiscim_resources": "SCIM resource records",
+        "glpi_plugin_glpiscim_owners": "ownership records (those users and groups become unowned)",
     }.get(table_name, table_name)
 
 

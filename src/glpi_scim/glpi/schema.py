@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.collation import KEY_INDEXES
 from glpi_scim.glpi.database import Database, DatabaseError
+from glpi_scim.glpi.fresh_rights import fresh_profile_rights
 from glpi_scim.migrations import (
     VERSION_TABLE,
     current_revision,
@@ -160,6 +161,8 @@ def bootstrap_glpi(connection: Connection) -> None:
         tables.configs.insert(),
         [{"context": c, "name": n, "value": v} for c, n, v in FRESH_CONFIGS],
     )
+    # Who may change whom depends on these (glpi/policy.py), as in a fresh GLPI.
+    connection.execute(tables.profilerights.insert(), fresh_profile_rights())
 
 
 def create_glpi_schema(database: Database) -> None:
