@@ -34,7 +34,7 @@ from sqlalchemy import Connection, func, select
 from glpi_scim.glpi import history, owners, tables
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import collation_key
-from glpi_scim.glpi.scope import below, entity_children
+from glpi_scim.glpi.scope import ROOT_ENTITY, below, entity_children
 from glpi_scim.scim.errors import Forbidden
 from glpi_scim.scim.store import GROUP, USER
 from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, PROTECTED_OPTION, IdentityServer
@@ -256,15 +256,18 @@ class Policy:
 
     # -- the acting user's profiles
 
-    def _reach(self, rows: list[tuple[int, bool]]) -> set[int]:
-        """Entities a profile gives access to (GLPI's active entities for that profile)."""
+    def _reach(self, rows: list[tuple[int, bool]]) -> set[int] | None:
+        """Entities a profile gives access to (GLPI's active entities for that profile); None
+        for all of them (the root entity, recursive: no need to read the entity tree)."""
+        if (ROOT_ENTITY, True) in rows:
+            return None
         flat = {entity for entity, recursive in rows if not recursive}
         deep = [entity for entity, recursive in rows if recursive]
         return flat | (below(self.children(), deep) if deep else set())
 
     def _acting(
         self, actor: Authorizations, right: str, bit: int
-    ) -> list[tuple[ProfileFacts, set[int]]]:
+    ) -> list[tuple[ProfileFacts, set[int] | None]]:
         return [
             (profile, self._reach(actor.rows.get(profile_id, [])))
             for profile_id, profile in sorted(actor.profiles.items())
@@ -302,12 +305,14 @@ class Policy:
         candidates = self._acting(actor, right, bit)
         if not candidates:
             raise self._refuse_right(what, bit, None)
-        every = below(self.children(), [0])
         placed = []
         for profile, reach in candidates:
-            sees_all = every <= reach  # Session::canViewAllEntities
+            # Session::canViewAllEntities
+            sees_all = reach is None or below(self.children(), [ROOT_ENTITY]) <= reach
             if sees_all or (
-                bool(entities) and (entities <= reach if all_entities else bool(entities & reach))
+                reach is not None
+                and bool(entities)
+                and (entities <= reach if all_entities else bool(entities & reach))
             ):
                 placed.append(profile)
         if not placed:

@@ -221,6 +221,18 @@ def _ensure_key_indexes(connection: Connection, where: str) -> None:
         raise SchemaError(f"creating the lookup indexes in {where} failed: {exc.orig}") from None
 
 
+def _ensure_fresh_rights(connection: Connection) -> None:
+    """SQLite: an embedded file made by the first release has no glpi_profilerights rows, so
+    its applied users would hold no right and every write would be refused: give it a fresh
+    install's rights (only when the table is empty: rights changed by hand are kept)."""
+    if tables.profilerights.name not in set(inspect(connection).get_table_names()):
+        return
+    if connection.execute(select(tables.profilerights.c.id).limit(1)).first() is None:
+        connection.execute(tables.profilerights.insert(), fresh_profile_rights())
+    if connection.in_transaction():
+        connection.commit()
+
+
 def ensure_tool_schema(database: Database) -> str:
     """Create or upgrade the tool's tables; returns the revision. Twice changes nothing.
 
@@ -230,6 +242,7 @@ def ensure_tool_schema(database: Database) -> str:
     with database.connect() as connection, _migration_lock(connection):
         if database.is_sqlite:
             _ensure_key_indexes(connection, where)
+            _ensure_fresh_rights(connection)
         revision = current_revision(connection)
         if revision is not None and revision not in known_revisions():
             raise ToolSchemaOutdated(
