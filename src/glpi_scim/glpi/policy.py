@@ -27,9 +27,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 
 from glpi_scim.glpi import history, owners, tables
 from glpi_scim.glpi import text as glpi_text
@@ -88,13 +88,10 @@ class ServerFacts:
     protected_logins: tuple[str, ...]
 
 
-def _load_authorizations(
-    connection: Connection, user_ids: Iterable[int]
-) -> dict[int, Authorizations]:
-    """The authorizations and their profiles' rights of a few users, in one query."""
+def _authorizations_query(one_right: bool) -> Any:
     links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
-    ids = sorted(set(user_ids))
-    query = (
+    same_profile = rights.c.profiles_id == links.c.profiles_id
+    return (
         select(
             links.c.users_id,
             links.c.profiles_id,
@@ -106,12 +103,32 @@ def _load_authorizations(
             rights.c.rights,
         )
         .join(profiles, profiles.c.id == links.c.profiles_id)
-        .outerjoin(rights, rights.c.profiles_id == links.c.profiles_id)
-        .where(links.c.users_id.in_(ids))
+        .outerjoin(
+            rights,
+            and_(same_profile, rights.c.name == bindparam("right")) if one_right else same_profile,
+        )
+        .where(links.c.users_id.in_(bindparam("ids", expanding=True)))
     )
+
+
+# Built once: these run on every write, and compiling them cost more than running them.
+ALL_RIGHTS_QUERY = _authorizations_query(one_right=False)
+ONE_RIGHT_QUERY = _authorizations_query(one_right=True)
+
+
+def _load_authorizations(
+    connection: Connection, user_ids: Iterable[int], rights_named: str | None = None
+) -> dict[int, Authorizations]:
+    """The authorizations and their profiles' rights (all, or only `rights_named`) of a few
+    users, in one query."""
+    ids = sorted(set(user_ids))
+    if rights_named is None:
+        rows = connection.execute(ALL_RIGHTS_QUERY, {"ids": ids})
+    else:
+        rows = connection.execute(ONE_RIGHT_QUERY, {"ids": ids, "right": rights_named})
     found: dict[int, Authorizations] = {user_id: Authorizations() for user_id in ids}
     seen: set[tuple[int, int, int, bool]] = set()
-    for row in connection.execute(query):
+    for row in rows:
         auth = found[row.users_id]
         facts = auth.profiles.get(row.profiles_id)
         if facts is None:
@@ -298,10 +315,9 @@ class Policy:
         """One of the applied user's profiles holds `bit` of `right` on the item's entities
         (one of them, or all of them), and, when `outrank` is given, more rights than those
         profiles."""
-        if actor is None:
-            actor = _load_authorizations(self.connection, [self.server.users_id_applied])[
-                self.server.users_id_applied
-            ]
+        if actor is None:  # only this right matters: read no other
+            applied = self.server.users_id_applied
+            actor = _load_authorizations(self.connection, [applied], right)[applied]
         candidates = self._acting(actor, right, bit)
         if not candidates:
             raise self._refuse_right(what, bit, None)
