@@ -4,6 +4,9 @@
   from GLPI's real schema (`mysql`, skipped unless GLPI_SCIM_TEST_MYSQL_URL is set).
 - `sqlite_database` / `mysql_database`: one case only.
 - `settings_for(database, **overrides)`: Settings whose database_url reaches that database.
+- `glpi_database` runs a test on SQLite and on MariaDB loaded from the dump of a real GLPI
+  10.0.19 install (`fresh_mysql_database`: the installer's profiles, rights, users, configs),
+  where behaviour depends on GLPI's data and not only on its schema.
 - `empty_mysql_database`: a new empty MariaDB database for one test; `glpi_mysql_database`: the
   same with GLPI's real schema loaded (no rows, no tool tables); `glpi_sql_file`: GLPI's schema
   dump; `mysql_server`: creates and drops this worker's databases.
@@ -82,8 +85,17 @@ def sqlite_database(_sqlite_template: Path, tmp_path: Path) -> Iterator[Database
 # --------------------------------------------------------------------------------------------
 
 
+def fresh_install_path() -> Path:
+    """The dump of a database made by GLPI 10.0.19's own installer (test data outside the
+    project)."""
+    return glpi_sql_path().with_name("glpi-10.0.19-fresh-install.sql.gz")
+
+
 def load_sql_file(url: str, path: Path) -> None:
-    """Run a multi-statement SQL file (GLPI's schema dump) through the driver."""
+    """Run a multi-statement SQL file (GLPI's schema dump, gzipped or not) through the
+    driver."""
+    import gzip
+
     import pymysql
     from pymysql.constants import CLIENT
 
@@ -104,7 +116,11 @@ def load_sql_file(url: str, path: Path) -> None:
     )
     try:
         with connection.cursor() as cursor:
-            cursor.execute(path.read_text(encoding="utf-8"))
+            if path.suffix == ".gz":
+                sql = gzip.decompress(path.read_bytes()).decode("utf-8")
+            else:
+                sql = path.read_text(encoding="utf-8")
+            cursor.execute(sql)
             while cursor.nextset():
                 pass
         connection.commit()
@@ -219,6 +235,47 @@ def mysql_database(_mysql_session_database: Database) -> Iterator[Database]:
     yield _mysql_session_database
 
 
+# The default `mysql_database` stays on GLPI's empty schema plus the embedded bootstrap rows
+# (which hold the installer's profile rights too, fresh_rights.py): thousands of tests reset it
+# in milliseconds. `fresh_mysql_database` is the real installer's data, for the tests of who may
+# change whom.
+
+
+@pytest.fixture(scope="session")
+def _fresh_mysql_databases(mysql_server: MysqlServer) -> Iterator[tuple[Database, str]]:
+    """This worker's database loaded from the fresh-install dump, and a pristine copy's name."""
+    dump = fresh_install_path()
+    if not dump.is_file():
+        pytest.fail(f"GLPI's fresh-install dump {dump} is missing")
+    template_url = mysql_server.create("_freshcopy")
+    load_sql_file(template_url, dump)
+    url = mysql_server.create("_fresh")
+    load_sql_file(url, dump)
+    database = make_database(url)
+    ensure_tool_schema(database)
+    yield database, str(make_url(template_url).database)
+    database.dispose()
+    mysql_server.drop(url)
+    mysql_server.drop(template_url)
+
+
+@pytest.fixture
+def fresh_mysql_database(_fresh_mysql_databases: tuple[Database, str]) -> Iterator[Database]:
+    """MariaDB as GLPI 10.0.19's installer left it, reset before each test: the tables the
+    tool uses are copied back from the pristine copy, the tool's own emptied."""
+    database, template = _fresh_mysql_databases
+    repair_tool_schema(database)
+    with database.begin() as connection:
+        for table in tables.TOOL_TABLES:
+            connection.execute(text(f"TRUNCATE TABLE `{table.name}`"))
+        for table in tables.GLPI_TABLES:
+            connection.execute(text(f"TRUNCATE TABLE `{table.name}`"))
+            connection.execute(
+                text(f"INSERT INTO `{table.name}` SELECT * FROM `{template}`.`{table.name}`")
+            )
+    yield database
+
+
 # --------------------------------------------------------------------------------------------
 # Both
 # --------------------------------------------------------------------------------------------
@@ -229,6 +286,16 @@ def mysql_database(_mysql_session_database: Database) -> Iterator[Database]:
     ids=["sqlite", "mysql"],
 )
 def database(request: pytest.FixtureRequest) -> Database:
+    fixture: Database = request.getfixturevalue(f"{request.param}_database")
+    return fixture
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("fresh_mysql", marks=pytest.mark.mysql)],
+    ids=["sqlite", "mysql-fresh-install"],
+)
+def glpi_database(request: pytest.FixtureRequest) -> Database:
+    """SQLite, and MariaDB holding a real fresh GLPI install's rows."""
     fixture: Database = request.getfixturevalue(f"{request.param}_database")
     return fixture
 
@@ -244,7 +311,13 @@ def settings_for() -> Callable[..., Settings]:
     return build
 
 
-MYSQL_FIXTURES = {"mysql_database", "empty_mysql_database", "glpi_mysql_database", "mysql_server"}
+MYSQL_FIXTURES = {
+    "mysql_database",
+    "empty_mysql_database",
+    "glpi_mysql_database",
+    "mysql_server",
+    "fresh_mysql_database",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

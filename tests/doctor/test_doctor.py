@@ -324,3 +324,15 @@ def test_a_failed_run_purges_its_user_and_nothing_else(served):
     assert [u for u in doctor_users(served) if u["name"] == NAME_PREFIX + suffix] == []
     # The group the doctor did not create is left alone.
     assert client.get(f"/Groups/{taken.body['id']}").status == 200
+
+
+def test_a_right_the_applied_user_lacks_is_reported(served):
+    outcome = ServerService(served.database).add(
+        ServerInput(name=f"doctor-tech-{secrets.token_hex(3)}", applied_user="tech")
+    )
+    code, report = run_doctor(served, outcome.server)
+    assert code == 1  # a Technician may not create groups: GLPI's rules refuse the group step
+    assert any(
+        "the applied user 'tech' has no CREATE right on groups; such requests will get 403" in note
+        for note in report["notes"]
+    ), report["notes"]

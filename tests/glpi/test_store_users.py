@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
+from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 
@@ -138,11 +139,16 @@ def test_create_history_matches_glpi(store: GlpiStore, rows: Rows) -> None:
 
 
 def test_history_names_the_applied_user_by_real_name(
-    make_store: Callable[..., GlpiStore], rows: Rows
+    make_store: Callable[..., GlpiStore], rows: Rows, database: Database
 ) -> None:
     admin = make_store().create(
         "User", user(userName="admin", name={"givenName": "Ada", "familyName": "King"})
     )
+    with database.begin() as connection:  # an applied user may create users (Admin profile)
+        connection.execute(
+            text("UPDATE glpi_profiles_users SET profiles_id = 3 WHERE users_id = :u"),
+            {"u": int(admin["id"])},
+        )
     store = make_store(users_id_applied=int(admin["id"]))
     created = store.create("User", user(userName="bob"))
     names = rows.all(

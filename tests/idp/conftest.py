@@ -3,6 +3,10 @@
 Each IdP module replays the requests that IdP really sends (payloads and order from its
 documentation and client code), through the real WSGI application on the `database` fixture
 (SQLite and MariaDB with GLPI's schema), and after each step reads GLPI's own tables.
+
+Every replay runs twice: with GLPI's Super-Admin `glpi` as the applied user (the default
+server's), and with `scim-admin`, a user holding only GLPI's standard Admin profile (the `user`
+and `group` rights, fewer rights than a Super-Admin): what the IdP does must work for both.
 """
 
 from __future__ import annotations
@@ -13,12 +17,45 @@ from typing import Any
 
 import pytest
 from falcon import testing
+from sqlalchemy import select
 
+from glpi_scim.glpi import history, tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 from .support import APPLIED_USER, Glpi, Idp, basic_header
+
+ADMIN_PROFILE = 3  # GLPI's standard Admin profile
+
+
+@pytest.fixture(params=[APPLIED_USER, "scim-admin"], ids=["super-admin", "admin"])
+def applied_user(request: pytest.FixtureRequest, database: Database) -> str:
+    """The identity servers' applied user; `scim-admin` is made an Admin of the root entity."""
+    login = str(request.param)
+    if login != APPLIED_USER:
+        with database.begin() as connection:
+            result = connection.execute(
+                tables.users.insert().values(name=login, authtype=1, password="", is_active=1)
+            )
+            connection.execute(
+                tables.profiles_users.insert().values(
+                    users_id=int(result.inserted_primary_key[0]),
+                    profiles_id=ADMIN_PROFILE,
+                    entities_id=0,
+                    is_recursive=1,
+                )
+            )
+    return login
+
+
+@pytest.fixture
+def applied_user_log_name(applied_user: str, database: Database) -> str:
+    """How GLPI's history names the applied user ("glpi (2)")."""
+    users = tables.users
+    with database.begin() as connection:
+        user_id = connection.execute(select(users.c.id).where(users.c.name == applied_user))
+        return history.actor_name(connection, int(user_id.scalar_one()))
 
 
 @pytest.fixture
@@ -38,7 +75,7 @@ def app_client(
 
 @pytest.fixture
 def make_idp(
-    database: Database, app_client: testing.TestClient
+    database: Database, app_client: testing.TestClient, applied_user: str
 ) -> Callable[..., tuple[Idp, IdentityServer]]:
     """`make_idp(name, user_agent=..., **server settings)` -> (Idp, server).
 
@@ -60,7 +97,7 @@ def make_idp(
         outcome = service.add(
             ServerInput(
                 name=name,
-                applied_user=APPLIED_USER,
+                applied_user=applied_user,
                 security=security,
                 username=username,
                 password=password,

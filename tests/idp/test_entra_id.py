@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 
 from .support import (
-    APPLIED_USER_LOG_NAME,
     CREATED,
     ENTERPRISE,
     GROUP_SCHEMA,
@@ -52,7 +51,7 @@ def entra_user(upn: str, object_id: str, given: str, family: str, **extra: objec
     return user
 
 
-def test_entra_provisioning_cycle(make_idp, glpi):
+def test_entra_provisioning_cycle(make_idp, glpi, applied_user_log_name):
     idp, _ = make_idp("Entra ID", user_agent=ENTRA, log_requests=True)
 
     # Test Connection: a random GUID as userName; 200 and an empty ListResponse expected.
@@ -90,7 +89,7 @@ def test_entra_provisioning_cycle(make_idp, glpi):
     assert (profile["profiles_id"], profile["entities_id"]) == (1, 0)  # GLPI's default profile
     assert (profile["is_dynamic"], profile["is_default_profile"]) == (1, 1)
     [creation] = glpi.logs("User", alice, linked_action=CREATED)
-    assert creation["user_name"] == APPLIED_USER_LOG_NAME
+    assert creation["user_name"] == applied_user_log_name
 
     # Unmapped attributes come back as sent (no drift, no endless re-sync).
     fetched = idp.get(f"/Users/{alice}").expect(200)
@@ -119,7 +118,7 @@ def test_entra_provisioning_cycle(make_idp, glpi):
     assert glpi.emails(alice) == {"alice@contoso.com": (1, 1)}
     [change] = glpi.logs("User", alice, linked_action=0, id_search_option=OPTION_REALNAME)
     assert (change["old_value"], change["new_value"]) == ("Martin", "Martin-Durand")
-    assert change["user_name"] == APPLIED_USER_LOG_NAME
+    assert change["user_name"] == applied_user_log_name
 
     # Update with aadOptscim062020: one path-less replace with dotted and URN keys.
     idp.patch(

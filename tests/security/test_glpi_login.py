@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import bcrypt
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, select, update
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
@@ -80,9 +80,10 @@ def test_who_may_grant_access(database: Database) -> None:
     assert may_grant_access(database, glpi, server)
     assert not may_grant_access(database, tech, server)
     rights = tables.profilerights
+    technician_config = and_(rights.c.profiles_id == 6, rights.c.name == "config")
     with database.begin() as connection:  # Technician (6) may read the setup: not enough
-        connection.execute(insert(rights).values(profiles_id=6, name="config", rights=1))
+        connection.execute(update(rights).where(technician_config).values(rights=1))
     assert not may_grant_access(database, tech, server)
     with database.begin() as connection:  # ...may update it: enough
-        connection.execute(update(rights).where(rights.c.profiles_id == 6).values(rights=3))
+        connection.execute(update(rights).where(technician_config).values(rights=3))
     assert may_grant_access(database, tech, server)

@@ -132,6 +132,7 @@ def _fill_owned_tables(connection: object, server_id: int) -> None:
         tables.scim_resources: {"itemtype": "User", "items_id": 2, "external_id": "x"},
         tables.guards: {"max_removals": 5},
         tables.removals: {"itemtype": "User", "items_id": 2},
+        tables.owners: {"itemtype": "User", "items_id": 100 + server_id, "origin": "created"},
     }
     assert set(rows) == set(OWNED_TABLES)
     for table, values in rows.items():

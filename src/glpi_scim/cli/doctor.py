@@ -159,6 +159,10 @@ def doctor(
 
             revoke_doctor_token(database, identity, issued)
     report.notes.extend(notes)
+    # What GLPI's rules will refuse this server (policy.py): a right its applied user lacks.
+    from glpi_scim.servers.service import ServerService
+
+    report.notes.extend(ServerService(database).rights_warnings(identity))
     if not identity.is_active:
         report.notes.append(
             f"the identity server is disabled: enable it with "

@@ -36,6 +36,7 @@ from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.errors import ServerError
 from glpi_scim.servers.guard import GuardState
 from glpi_scim.servers.models import (
+    ADOPT_POLICIES,
     AUTH_METHODS,
     DELETE_POLICIES,
     PUBLIC_URL_OPTION,
@@ -269,6 +270,20 @@ def _setting_options(func: F) -> F:
             "off (add: 50/10m).",
         ),
         click.option(
+            "--adopt",
+            type=click.Choice(ADOPT_POLICIES, case_sensitive=False),
+            help="Whether the server may take over existing GLPI users and groups it did not "
+            "create: unprotected (add's default: those its applied user may change under "
+            "GLPI's rules and that are not protected) or never.",
+        ),
+        click.option(
+            "--protect",
+            "protect",
+            multiple=True,
+            metavar="LOGIN",
+            help="A GLPI login no identity server may write (repeatable).",
+        ),
+        click.option(
             "--option",
             "set_options",
             multiple=True,
@@ -310,6 +325,8 @@ def server_add(
     profile: str | None,
     delete_policy: str | None,
     max_removals: str | None,
+    adopt: str | None,
+    protect: tuple[str, ...],
     set_options: tuple[str, ...],
     default: bool,
     log_requests: bool,
@@ -347,6 +364,8 @@ def server_add(
         set_options=dict(parse_option_assignment(text) for text in set_options),
         max_removals=max_removals,
         public_url=public_url,
+        adopt=adopt,
+        protect=protect,
     )
     service = server_service()
     confirm_breaks(service.what_breaks(None, given), yes)
@@ -395,6 +414,13 @@ def server_add(
     is_flag=True,
     help="Replace the server's signing key: every bearer token issued so far stops working.",
 )
+@click.option(
+    "--unprotect",
+    "unprotect",
+    multiple=True,
+    metavar="LOGIN",
+    help="Remove a login from this server's --protect list (repeatable).",
+)
 @public_url_option
 @yes_option
 @json_option
@@ -412,6 +438,8 @@ def server_edit(
     profile: str | None,
     delete_policy: str | None,
     max_removals: str | None,
+    adopt: str | None,
+    protect: tuple[str, ...],
     set_options: tuple[str, ...],
     default: bool | None,
     log_requests: bool | None,
@@ -422,6 +450,7 @@ def server_edit(
     clear_networks: bool,
     unset_options: tuple[str, ...],
     new_signing_key: bool,
+    unprotect: tuple[str, ...],
     public_url: str | None,
     yes: bool,
     as_json: bool,
@@ -454,6 +483,9 @@ def server_edit(
         new_signing_key=new_signing_key,
         max_removals=max_removals,
         public_url=public_url,
+        adopt=adopt,
+        protect=protect,
+        unprotect=unprotect,
     )
     if given == ServerInput():
         raise click.UsageError("Nothing to change: give at least one setting (see --help).")
@@ -798,6 +830,7 @@ def _label(table_name: str) -> str:
         "glpi_plugin_glpiscim_resources": "SCIM resource records",
         "glpi_plugin_glpiscim_guards": "mass-change guard",
         "glpi_plugin_glpiscim_removals": "mass-change guard window entries",
+        "glpi_plugin_glpiscim_owners": "ownership records (those users and groups become unowned)",
     }.get(table_name, table_name)
 
 

@@ -1,6 +1,7 @@
 """SCIM Groups on glpi_groups and glpi_groups_users.
 
-Every GLPI group is a SCIM Group; its members are its users that this server sees. GLPI groups
+Every GLPI group of the server's entity scope (scope.py) is a SCIM Group; its members are its
+users that this server sees. GLPI groups
 have no trash: deleting one purges it, its memberships (logged on the users) and its history,
 and moves its sub-groups up, as GLPI does.
 """
@@ -18,6 +19,8 @@ from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.policy import Policy
+from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import is_id_text
@@ -60,9 +63,10 @@ class GroupReader:
         self.connection = connection
         self.server = server
         self.sqlite = sqlite
+        self.scope: Scope = server_scope(connection, server)
 
     def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
-        query = _select(self.server.id).where(G.c.id == group_id)
+        query = _select(self.server.id).where(G.c.id == group_id, groups_in_scope(self.scope, G))
         row = self.connection.execute(query).first()
         if row is None:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
@@ -71,7 +75,8 @@ class GroupReader:
     def count_members(self, group_id: int, up_to: int) -> int:
         """The group's memberships, counted no further than `up_to` on the groups_id index
         (users hidden from this server included: the count only tells a large group)."""
-        if self.connection.execute(select(G.c.id).where(G.c.id == group_id)).first() is None:
+        found = select(G.c.id).where(G.c.id == group_id, groups_in_scope(self.scope, G))
+        if self.connection.execute(found).first() is None:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id)
         # Probing for the up_to-th link reads the index entries up to it, and nothing more
@@ -93,6 +98,9 @@ class GroupReader:
     ) -> tuple[int, list[Resource]]:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
         condition = sql.where(filter_) if filter_ is not None else None
+        if self.scope is not None:
+            in_scope = groups_in_scope(self.scope, G)
+            condition = in_scope if condition is None else and_(in_scope, condition)
         total_query = select(func.count()).select_from(base(self.server.id))
         if condition is not None:
             total_query = total_query.where(condition)
@@ -134,7 +142,7 @@ class GroupReader:
         return out
 
     def _members(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
-        visible = memberships.visible_users_condition(self.server.id)
+        visible = memberships.visible_users_condition(self.server.id, scope=self.scope)
         members: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
         for chunk in memberships.chunks(ids):
             query = (
@@ -153,6 +161,18 @@ class GroupReader:
 
 
 class GroupWriter(Writer):
+    # Set by the store: ownership and GLPI's rules (policy.py).
+    policy: Policy | None = None
+    _scope: Scope = None
+    _scope_read = False
+
+    @property
+    def scope(self) -> Scope:
+        if not self._scope_read:
+            self._scope = server_scope(self.connection, self.server)
+            self._scope_read = True
+        return self._scope
+
     def current(self, group_id: int) -> Row[Any]:
         groups = tables.groups
         row = self.connection.execute(
@@ -189,7 +209,9 @@ class GroupWriter(Writer):
             None,
             holder_visible=self._is_visible,
         )
-        members = memberships.resolve_users(self.connection, self.server.id, values.member_ids)
+        members = memberships.resolve_users(
+            self.connection, self.server.id, values.member_ids, self.scope
+        )
         encoded = glpi_text.encode(values.name)
         result = self.connection.execute(
             tables.groups.insert().values(
@@ -217,6 +239,8 @@ class GroupWriter(Writer):
             values.stored,
             self.now,
         )
+        if self.policy is not None:
+            self.policy.created(GROUP, group_id)
         return group_id
 
     def apply(self, row: Row[Any], values: GroupValues) -> bool:
@@ -281,7 +305,9 @@ class GroupWriter(Writer):
                 pending.append((child_id, name, parent_level + 1))
 
     def _set_members(self, group_id: int, encoded_name: str, wanted: list[int]) -> bool:
-        current = memberships.visible_member_ids(self.connection, self.server.id, group_id)
+        current = memberships.visible_member_ids(
+            self.connection, self.server.id, group_id, self.scope
+        )
         current_set, wanted_set = set(current), set(wanted)
         to_remove = [i for i in current if i not in wanted_set]
         to_add_ids = [i for i in wanted if i not in current_set]
@@ -289,7 +315,9 @@ class GroupWriter(Writer):
         if to_remove:
             memberships.remove(self.connection, group_id, label, to_remove, self.log)
         if to_add_ids:
-            members = memberships.resolve_users(self.connection, self.server.id, to_add_ids)
+            members = memberships.resolve_users(
+                self.connection, self.server.id, to_add_ids, self.scope
+            )
             hidden_rows = memberships.existing(self.connection, group_id, to_add_ids)
             memberships.add(
                 self.connection,
@@ -310,7 +338,9 @@ class GroupWriter(Writer):
         if change.replace is not None:
             changed = self._set_members(group_id, row.name or "", member_ids(list(change.replace)))
         elif change.remove_all:
-            current = memberships.visible_member_ids(self.connection, self.server.id, group_id)
+            current = memberships.visible_member_ids(
+                self.connection, self.server.id, group_id, self.scope
+            )
             if current:
                 memberships.remove(self.connection, group_id, label, current, self.log)
                 changed = True
@@ -323,7 +353,7 @@ class GroupWriter(Writer):
                 changed = True
         adding = member_ids(list(change.add))
         if adding:
-            members = memberships.resolve_users(self.connection, self.server.id, adding)
+            members = memberships.resolve_users(self.connection, self.server.id, adding, self.scope)
             present = memberships.existing(self.connection, group_id, adding)
             new = [m for m in members if m.id not in present]
             if new:

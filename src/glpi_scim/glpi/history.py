@@ -23,6 +23,7 @@ DELETE_RELATION = 16
 ADD_SUBITEM = 17
 UPDATE_SUBITEM = 18
 DELETE_SUBITEM = 19
+SIMPLE_MESSAGE = 12  # a free message in the history tab
 CREATE = 20
 
 # Search option ids of the fields GLPI logs (User::rawSearchOptions, CommonTreeDropdown's).

@@ -27,6 +27,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, tables
+from glpi_scim.glpi.scope import Scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import formatted_user_name
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.store import USER
@@ -55,20 +56,23 @@ class Member:
         return history.user_log_name(self.id, self.login, self.realname, self.firstname)
 
 
-def visible_users_condition(server_id: int, users: Any = USERS) -> Any:
-    """Users this server sees: not in GLPI's trash, not deleted through SCIM on this server."""
+def visible_users_condition(server_id: int, users: Any = USERS, scope: Scope = None) -> Any:
+    """Users this server sees: not in GLPI's trash, in its entity scope, not deleted through
+    SCIM on this server."""
     hidden = select(ROWS.c.items_id).where(
         ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
     )
-    return and_(users.c.is_deleted == 0, users.c.id.not_in(hidden))
+    return and_(users.c.is_deleted == 0, users.c.id.not_in(hidden), users_in_scope(scope, users))
 
 
-def resolve_users(connection: Connection, server_id: int, ids: Sequence[int]) -> list[Member]:
+def resolve_users(
+    connection: Connection, server_id: int, ids: Sequence[int], scope: Scope = None
+) -> list[Member]:
     """The users `ids` names, in order; InvalidValue naming those that are not users here."""
     found: dict[int, Member] = {}
     for chunk in chunks(ids):
         query = select(USERS.c.id, USERS.c.name, USERS.c.realname, USERS.c.firstname).where(
-            USERS.c.id.in_(chunk), visible_users_condition(server_id)
+            USERS.c.id.in_(chunk), visible_users_condition(server_id, scope=scope)
         )
         for row in connection.execute(query):
             found[row.id] = Member(row.id, row.name, row.realname, row.firstname)
@@ -91,11 +95,13 @@ def existing(connection: Connection, group_id: int, user_ids: Sequence[int]) -> 
     return present
 
 
-def visible_member_ids(connection: Connection, server_id: int, group_id: int) -> list[int]:
+def visible_member_ids(
+    connection: Connection, server_id: int, group_id: int, scope: Scope = None
+) -> list[int]:
     query = (
         select(LINKS.c.users_id)
         .join(USERS, USERS.c.id == LINKS.c.users_id)
-        .where(LINKS.c.groups_id == group_id, visible_users_condition(server_id))
+        .where(LINKS.c.groups_id == group_id, visible_users_condition(server_id, scope=scope))
         .order_by(LINKS.c.id)
     )
     return list(connection.execute(query).scalars())

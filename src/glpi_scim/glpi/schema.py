@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.collation import KEY_INDEXES
 from glpi_scim.glpi.database import Database, DatabaseError
+from glpi_scim.glpi.fresh_rights import fresh_profile_rights
 from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES, require_privileges
 from glpi_scim.glpi.statement_limit import unlimited_statements
 from glpi_scim.migrations import (
@@ -162,6 +163,8 @@ def bootstrap_glpi(connection: Connection) -> None:
         tables.configs.insert(),
         [{"context": c, "name": n, "value": v} for c, n, v in FRESH_CONFIGS],
     )
+    # Who may change whom depends on these (glpi/policy.py), as in a fresh GLPI.
+    connection.execute(tables.profilerights.insert(), fresh_profile_rights())
 
 
 def create_glpi_schema(database: Database) -> None:
@@ -222,6 +225,18 @@ def _ensure_key_indexes(connection: Connection, where: str) -> None:
         raise SchemaError(f"creating the lookup indexes in {where} failed: {exc.orig}") from None
 
 
+def _ensure_fresh_rights(connection: Connection) -> None:
+    """SQLite: an embedded file made by the first release has no glpi_profilerights rows, so
+    its applied users would hold no right and every write would be refused: give it a fresh
+    install's rights (only when the table is empty: rights changed by hand are kept)."""
+    if tables.profilerights.name not in set(inspect(connection).get_table_names()):
+        return
+    if connection.execute(select(tables.profilerights.c.id).limit(1)).first() is None:
+        connection.execute(tables.profilerights.insert(), fresh_profile_rights())
+    if connection.in_transaction():
+        connection.commit()
+
+
 def ensure_tool_schema(database: Database) -> str:
     """Create or upgrade the tool's tables; returns the revision. Twice changes nothing.
 
@@ -235,6 +250,7 @@ def ensure_tool_schema(database: Database) -> str:
     ):
         if database.is_sqlite:
             _ensure_key_indexes(connection, where)
+            _ensure_fresh_rights(connection)
         revision = current_revision(connection)
         if revision is not None and revision not in known_revisions():
             raise ToolSchemaOutdated(

@@ -13,8 +13,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, select
 
 from glpi_scim.glpi import history, ids, mapping, tables
+from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
+from glpi_scim.glpi.policy import Action, Policy
 from glpi_scim.glpi.transaction import Transactions
 from glpi_scim.glpi.users import UserReader, UserWriter
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
@@ -65,9 +67,12 @@ class GlpiStore:
         *,
         now: Callable[[], datetime] = utc_now,
         transactions: Transactions | None = None,
+        notes: list[str] | None = None,
     ):
         self.database = database
         self.server = server
+        # Request-log notes of this request (adoptions, passwords not written).
+        self.notes = notes if notes is not None else []
         self.now = now
         self.transactions = transactions or Transactions(database)
         self.sqlite = database.is_sqlite
@@ -80,6 +85,27 @@ class GlpiStore:
 
     def _history(self, connection: Connection, now: datetime) -> history.History:
         return history.History(history.actor_name(connection, self.server.users_id_applied), now)
+
+    def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:
+        """Run a write with its policy notes, kept only once the transaction committed (a
+        retried transaction would note twice)."""
+        attempt: list[list[str]] = []
+
+        def run(connection: Connection) -> T:
+            notes: list[str] = []
+            attempt[:] = [notes]
+            return work(connection, notes)
+
+        try:
+            result = self.transactions.run(run)
+        except guard.GuardTripped as refusal:
+            # The refused removal rolled back; its refusal is recorded on its own.
+            tripped = refusal
+            self.transactions.run(lambda connection: guard.record_refusal(connection, tripped))
+            raise
+        if attempt:
+            self.notes.extend(attempt[0])
+        return result
 
     @staticmethod
     def _lock(connection: Connection, resource_type: str, item_id: int) -> None:
@@ -129,27 +155,33 @@ class GlpiStore:
         if resource_type == USER:
             user_values = mapping.split_user(resource)
 
-            def create_user(connection: Connection) -> Resource:
+            def create_user(connection: Connection, notes: list[str]) -> Resource:
                 now = self._moment()
                 log = self._history(connection, now)
+                policy = Policy(connection, self.server, now, log, notes)
+                policy.check_create_user()
                 writer = UserWriter(connection, self.server, now, log, self.sqlite)
+                writer.policy = policy
                 user_id = writer.create(user_values)
                 log.flush(connection)
                 return UserReader(connection, self.server, self.sqlite).one(user_id)
 
-            return self.transactions.run(create_user)
+            return self._run_checked(create_user)
         if resource_type == GROUP:
             group_values = mapping.split_group(resource)
 
-            def create_group(connection: Connection) -> Resource:
+            def create_group(connection: Connection, notes: list[str]) -> Resource:
                 now = self._moment()
                 log = self._history(connection, now)
+                policy = Policy(connection, self.server, now, log, notes)
+                policy.check_create_group()
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+                writer.policy = policy
                 group_id = writer.create(group_values)
                 log.flush(connection)
                 return GroupReader(connection, self.server, self.sqlite).one(group_id)
 
-            return self.transactions.run(create_group)
+            return self._run_checked(create_group)
         raise NotFound(f"unknown resource type {resource_type}")
 
     def update(
@@ -162,54 +194,63 @@ class GlpiStore:
     ) -> Resource:
         item_id = _item_id(resource_type, resource_id)
 
-        def work(connection: Connection) -> Resource:
+        def work(connection: Connection, notes: list[str]) -> Resource:
             self._lock(connection, resource_type, item_id)
             now = self._moment()
             log = self._history(connection, now)
+            policy = Policy(connection, self.server, now, log, notes)
             reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 writer: Any = UserWriter(connection, self.server, now, log, self.sqlite)
             else:
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+            writer.policy = policy
             row = writer.current(item_id)  # locks the row first: concurrent updates queue here
-            current = reader.one(item_id)
+            current = reader.one(item_id)  # NotFound outside the server's scope
             _check_version(current, if_match)
             wanted = mutate(current)
             if resource_type == USER:
-                values = mapping.split_user(wanted)
-                if values.active is False and row.is_active:
+                user_values = mapping.split_user(wanted)
+                deactivating = bool(row.is_active) and user_values.active is False
+                action: Action = "deactivate" if deactivating else "update"
+                policy.check_user(item_id, _login(row), action, is_active=bool(row.is_active))
+                if deactivating:
                     guard.count_removal(
                         connection, self.server, USER, item_id, f"deactivation of User {item_id}"
                     )
-                writer.apply(row, values)
+                writer.apply(row, user_values)
             else:
                 group_values = mapping.split_group(wanted)
                 if group_values.member_ids is None:  # the new state has no members: none remain
                     group_values.member_ids = []
+                policy.check_group(item_id, _name(row), row.entities_id, purge=False)
                 writer.apply(row, group_values)
             log.flush(connection)
             return reader.one(item_id)
 
-        return self._run_removal(work)
+        return self._run_checked(work)
 
     def change_members(
         self, group_id: str, change: MemberChange, *, if_match: str | None = None
     ) -> None:
         item_id = _item_id(GROUP, group_id)
 
-        def work(connection: Connection) -> None:
+        def work(connection: Connection, notes: list[str]) -> None:
             self._lock(connection, GROUP, item_id)
             now = self._moment()
             log = self._history(connection, now)
             writer = GroupWriter(connection, self.server, now, log, self.sqlite)
             row = writer.current(item_id)
+            reader = GroupReader(connection, self.server, self.sqlite)
+            found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
             if if_match is not None:
-                reader = GroupReader(connection, self.server, self.sqlite)
-                _check_version(reader.one(item_id, skip=frozenset({"members"})), if_match)
+                _check_version(found, if_match)
+            policy = Policy(connection, self.server, now, log, notes)
+            policy.check_group(item_id, _name(row), row.entities_id, purge=False)
             writer.change_members(row, change)
             log.flush(connection)
 
-        self.transactions.run(work)
+        self._run_checked(work)
 
     def count_members(self, group_id: str, *, up_to: int) -> int:
         item_id = _item_id(GROUP, group_id)
@@ -222,22 +263,28 @@ class GlpiStore:
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         item_id = _item_id(resource_type, resource_id)
 
-        def work(connection: Connection) -> None:
+        def work(connection: Connection, notes: list[str]) -> None:
             self._lock(connection, resource_type, item_id)
             now = self._moment()
             log = self._history(connection, now)
+            checks = Policy(connection, self.server, now, log, notes)
             reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 users = UserWriter(connection, self.server, now, log, self.sqlite)
                 row = users.current(item_id)
-                resource = reader.one(item_id)  # NotFound when already deleted
+                resource = reader.one(item_id)  # NotFound when already deleted or out of scope
                 _check_version(resource, if_match)
                 policy = self.server.delete_policy
+                action: Action = {"purge": "purge", "deactivate": "deactivate"}.get(
+                    policy, "delete"
+                )  # type: ignore[assignment]
+                checks.check_user(item_id, _login(row), action, is_active=bool(row.is_active))
                 guard.count_removal(
                     connection, self.server, USER, item_id, f"DELETE User {item_id} ({policy})"
                 )
                 if policy == "purge":
                     users.purge(row)
+                    checks.forget(USER, item_id)
                 elif policy == "deactivate":
                     users.deactivate(row)
                 else:
@@ -245,22 +292,23 @@ class GlpiStore:
             else:
                 groups = GroupWriter(connection, self.server, now, log, self.sqlite)
                 row = groups.current(item_id)
+                found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
                 if if_match is not None:
-                    _check_version(reader.one(item_id, skip=frozenset({"members"})), if_match)
+                    _check_version(found, if_match)
+                checks.check_group(item_id, _name(row), row.entities_id, purge=True)
                 guard.count_removal(
                     connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
                 )
                 groups.purge(row)
+                checks.forget(GROUP, item_id)
             log.flush(connection)
 
-        self._run_removal(work)
+        self._run_checked(work)
 
-    def _run_removal(self, work: Callable[[Connection], T]) -> T:
-        """`work` in a transaction; a removal the mass-change guard refuses rolls it back and
-        is recorded in a transaction of its own."""
-        try:
-            return self.transactions.run(work)
-        except guard.GuardTripped as refusal:
-            tripped = refusal
-            self.transactions.run(lambda connection: guard.record_refusal(connection, tripped))
-            raise
+
+def _login(row: Any) -> str:
+    return glpi_text.decode(row.name or "")
+
+
+def _name(row: Any) -> str:
+    return glpi_text.decode(row.name or "")

@@ -730,6 +730,24 @@ removals = Table(
     **TABLE_ARGS,
 )
 
+# The one identity server that owns a GLPI user or group: only it writes the item. `origin`
+# says how it came to own it: created, adopted (an existing GLPI item it linked to) or migrated
+# (it wrote the item before ownership was recorded); `date_mod` is its last write.
+owners = Table(
+    f"{PREFIX}owners",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("itemtype", String(100), nullable=False),  # User or Group
+    Column("items_id", UINT, nullable=False, server_default="0"),
+    Column("servers_id", UINT, nullable=False, server_default="0"),
+    Column("origin", String(16), nullable=False, server_default="created"),
+    Column("date_creation", TIMESTAMP, nullable=True),
+    Column("date_mod", TIMESTAMP, nullable=True),
+    UniqueConstraint("itemtype", "items_id", name="item"),
+    Index(f"{PREFIX}owners_server", "servers_id", "itemtype"),
+    **TABLE_ARGS,
+)
+
 del metadata
 
 GLPI_TABLES = tuple(GLPI_METADATA.sorted_tables)

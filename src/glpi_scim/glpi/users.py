@@ -1,9 +1,12 @@
 """SCIM Users on glpi_users and its satellites: reading pages, creating, updating, deleting.
 
-Every GLPI user that is not in GLPI's trash is a SCIM User (identity providers look existing
-accounts up by userName to link them), except one this identity server deleted under the
-"deactivate" policy. Writes follow what GLPI's own User class does: encoded text, a profile
-authorization for a new user, SCIM-owned e-mails flagged dynamic, history rows.
+A GLPI user is a SCIM User of an identity server when it is not in GLPI's trash, lies in the
+server's entity scope (scope.py: an authorization in its entity, or below with --recursive; a
+server in the root entity sees every user) and was not deleted by that server under the
+"deactivate" policy. Identity providers look existing accounts up by userName to link them;
+which of those a server may then write is policy.py's decision. Writes follow what GLPI's own
+User class does: encoded text, a profile authorization for a new user, SCIM-owned e-mails
+flagged dynamic, history rows.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from glpi_scim.glpi.mapping import (
     UserValues,
     user_resource,
 )
+from glpi_scim.glpi.policy import Policy
+from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import check_glpi_email
@@ -40,7 +45,7 @@ from glpi_scim.glpi.writer import Writer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import InvalidValue, NotFound, Uniqueness
 from glpi_scim.scim.store import USER, Resource
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, IdentityServer
 
 U = tables.users.alias("scim_u")
 R = tables.scim_resources.alias("scim_r")
@@ -148,10 +153,14 @@ class UserReader:
         self.connection = connection
         self.server = server
         self.sqlite = sqlite
+        self.scope: Scope = server_scope(connection, server)
 
     def one(self, user_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
+        statement = ONE_USER
+        if self.scope is not None:
+            statement = ONE_USER.where(users_in_scope(self.scope, U))
         row = self.connection.execute(
-            ONE_USER, {"server_id": self.server.id, "user_id": user_id}
+            statement, {"server_id": self.server.id, "user_id": user_id}
         ).first()
         if row is None:
             raise NotFound(f"User {user_id} not found")
@@ -167,7 +176,7 @@ class UserReader:
         skip: frozenset[str],
     ) -> tuple[int, list[Resource]]:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
-        shown = visible(self.server.id)
+        shown = and_(visible(self.server.id), users_in_scope(self.scope, U))
         condition = shown if filter_ is None else and_(shown, sql.where(filter_))
         total_query = select(func.count()).select_from(base(self.server.id)).where(condition)
         total = int(self.connection.execute(total_query).scalar() or 0)
@@ -266,6 +275,9 @@ class LoginHolder:
 
 
 class UserWriter(Writer):
+    # Set by the store: ownership, protection and GLPI's rules (policy.py).
+    policy: Policy | None = None
+
     # -- lookups
 
     def holders(self, login: str) -> list[LoginHolder]:
@@ -328,6 +340,8 @@ class UserWriter(Writer):
         )
         if found:
             holder = found[0]
+            if self.policy is not None:
+                self.policy.check_resurrect(holder.id, values.login)
             row = self.current(holder.id)
             if holder.is_deleted:
                 self.connection.execute(
@@ -381,6 +395,8 @@ class UserWriter(Writer):
             values.stored,
             self.now,
         )
+        if self.policy is not None:
+            self.policy.created(USER, user_id)
         return user_id
 
     def _password(self, password: str | None) -> dict[str, Any]:
@@ -504,7 +520,14 @@ class UserWriter(Writer):
                 self._user_label(row.users_id_supervisor or 0),
                 self._user_label(values.manager_id),
             )
-        changes.update(self._password(values.password))
+        if values.password is not None and self.server.password_sync:
+            if row.authtype == AUTHTYPE_DB_GLPI:
+                changes.update(self._password(values.password))
+            elif self.policy is not None:
+                self.policy.notes.append(
+                    f"the password of user {values.login!r} was not written: its GLPI authtype "
+                    f"is {row.authtype}, not GLPI's own database (1); it signs in elsewhere"
+                )
         emails_changed = self._sync_emails(user_id, values.emails, self._email_rows(user_id))
         stored_changed = self._save_row(user_id, values)
         changed = bool(changes) or emails_changed or stored_changed

@@ -71,10 +71,13 @@ class AppContext:
             retention=Retention(database, keep),
         )
 
-    def service_for(self, server: IdentityServer, base_url: str) -> ScimService:
-        """The SCIM use cases of one identity server, for one request."""
+    def service_for(
+        self, server: IdentityServer, base_url: str, notes: list[str] | None = None
+    ) -> ScimService:
+        """The SCIM use cases of one identity server, for one request (`notes`: the request
+        log's notes, which the store adds adoptions and skipped passwords to)."""
         return ScimService(
-            GlpiStore(self.database, server),
+            GlpiStore(self.database, server, notes=notes),
             self.service_settings(server),
             base_url=base_url,
         )

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from glpi_scim.glpi import tables
 from glpi_scim.server.context import AppContext
 from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 FIRST_SERVER_NAME = "default"
-# A fresh GLPI's "glpi-system" account (realname "Support"): GLPI's own author of automatic
-# changes, so history shows provisioning as done by the system rather than by a person.
-SYSTEM_USER_CONFIG = ("core", "system_user")
-FALLBACK_APPLIED_USER = "glpi"
+# GLPI's Super-Admin: GLPI's rules let it create and change every user but itself (protected,
+# docs/security.md). GLPI's system user holds no profile, so GLPI would refuse its writes.
+FIRST_APPLIED_USER = "glpi"
 
 
 @dataclass(frozen=True)
@@ -36,7 +32,7 @@ def create_first_server(context: AppContext, base_url: str) -> FirstRunServer:
     outcome = service.add(
         ServerInput(
             name=FIRST_SERVER_NAME,
-            applied_user=_applied_user(context),
+            applied_user=FIRST_APPLIED_USER,
             default=True,
             security="bearer",
         )
@@ -47,15 +43,3 @@ def create_first_server(context: AppContext, base_url: str) -> FirstRunServer:
         comment="created by the first `glpi-scim serve`",
     )
     return FirstRunServer(outcome.server, issued.token)
-
-
-def _applied_user(context: AppContext) -> str | int:
-    configs = tables.configs
-    query = select(configs.c.value).where(
-        configs.c.context == SYSTEM_USER_CONFIG[0], configs.c.name == SYSTEM_USER_CONFIG[1]
-    )
-    with context.database.begin() as connection:
-        value = connection.execute(query).scalar()
-    if value is not None and str(value).strip().isdigit():
-        return int(str(value).strip())
-    return FALLBACK_APPLIED_USER

@@ -18,6 +18,13 @@ AUTHTYPE_EXTERNAL = 4
 
 # Kept in the server's options: one URL per connection, no column of its own to migrate.
 PUBLIC_URL_OPTION = "public_url"
+# Adoption of existing GLPI users and groups (options key `adopt`): `never`, or `unprotected`
+# (the default): any the applied user may change under GLPI's rules and that is not protected.
+AdoptPolicy = Literal["never", "unprotected"]
+ADOPT_POLICIES: tuple[AdoptPolicy, ...] = ("never", "unprotected")
+ADOPT_OPTION = "adopt"
+# Logins no server may write (options key `protected_logins`, a JSON list).
+PROTECTED_OPTION = "protected_logins"
 
 
 @dataclass(frozen=True)
@@ -55,3 +62,14 @@ class IdentityServer:
     def authtype(self) -> int:
         """authtype given to users this server creates."""
         return AUTHTYPE_DB_GLPI if self.password_sync else AUTHTYPE_EXTERNAL
+
+    @property
+    def adopt(self) -> AdoptPolicy:
+        return "never" if self.options.get(ADOPT_OPTION) == "never" else "unprotected"
+
+    @property
+    def protected_logins(self) -> tuple[str, ...]:
+        value = self.options.get(PROTECTED_OPTION)
+        if not isinstance(value, list):
+            return ()
+        return tuple(str(login) for login in value)

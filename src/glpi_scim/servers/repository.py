@@ -38,6 +38,7 @@ OWNED_TABLES = (
     tables.scim_resources,
     tables.guards,
     tables.removals,
+    tables.owners,
 )
 
 

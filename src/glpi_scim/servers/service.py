@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.policy import missing_rights
 from glpi_scim.security.bearer import issue_token
 from glpi_scim.security.credentials import (
     DEFAULT_DIGEST_ALGORITHMS,
@@ -32,8 +33,11 @@ from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
 from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
 from glpi_scim.servers.guard import GuardService, RemovalLimit, parse_limit
 from glpi_scim.servers.models import (
+    ADOPT_OPTION,
+    ADOPT_POLICIES,
     AUTH_METHODS,
     DELETE_POLICIES,
+    PROTECTED_OPTION,
     PUBLIC_URL_OPTION,
     AuthMethod,
     DeletePolicy,
@@ -81,6 +85,9 @@ class ServerInput:
     new_signing_key: bool = False
     max_removals: str | None = None  # the mass-change guard's limit: "50/10m", "0" (off)
     public_url: str | None = None
+    adopt: str | None = None
+    protect: Sequence[str] = ()
+    unprotect: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,11 @@ class ServerService:
             entity=self.glpi.describe_entity(server.entities_id),
             profile=self.glpi.describe_profile(server.profiles_id),
         )
+
+    def rights_warnings(self, server: IdentityServer) -> list[str]:
+        """What the server's applied user may not do that the server will need (GLPI rules)."""
+        with self.database.read() as connection:
+            return missing_rights(connection, server)
 
     # -- add / edit -------------------------------------------------------------------------
 
@@ -243,6 +255,8 @@ class ServerService:
             changes["allowed_networks"] = _networks(current.allowed_networks, given)
         if given.set_options or given.unset_options or given.public_url is not None:
             changes["options"] = _options(current.options, given)
+        if given.adopt is not None or given.protect or given.unprotect:
+            changes["options"] = _ownership_options(changes.get("options", current.options), given)
         if given.new_signing_key:
             changes["signing_key"] = new_signing_key()
             notes.append(
@@ -301,6 +315,7 @@ class ServerService:
                 else "password sync is off: passwords sent by the IdP are ignored from now on"
             )
         warnings.extend(security_warnings(saved))
+        warnings.extend(self.rights_warnings(saved))
         return ServerOutcome(saved, notes, warnings, credentials, needs_first_token)
 
     def _credentials(
@@ -536,6 +551,35 @@ def _networks(current: Sequence[str], given: ServerInput) -> tuple[str, ...]:
         if network not in networks:
             networks.append(network)
     return tuple(networks)
+
+
+def _ownership_options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
+    """`--adopt`, `--protect`, `--unprotect`: kept in the server's options."""
+    options = dict(current)
+    if given.adopt is not None:
+        if given.adopt not in ADOPT_POLICIES:
+            raise InvalidServerSetting(
+                f"--adopt {given.adopt!r}: expected one of {', '.join(ADOPT_POLICIES)}"
+            )
+        options[ADOPT_OPTION] = given.adopt
+    logins = list(options.get(PROTECTED_OPTION) or [])
+    for login in given.protect:
+        login = login.strip()
+        if not login:
+            raise InvalidServerSetting("--protect needs a GLPI login")
+        if login.casefold() not in {known.casefold() for known in logins}:
+            logins.append(login)
+    for login in given.unprotect:
+        kept = [known for known in logins if known.casefold() != login.strip().casefold()]
+        if len(kept) == len(logins):
+            listed = ", ".join(logins) or "none"
+            raise InvalidServerSetting(f"--unprotect {login!r}: not protected (listed: {listed})")
+        logins = kept
+    if logins:
+        options[PROTECTED_OPTION] = logins
+    else:
+        options.pop(PROTECTED_OPTION, None)
+    return options
 
 
 def _options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The mass-change guard: per-server limits and state, and the removals of its window.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from glpi_scim.glpi.tables import INT, TABLE_ARGS, TIMESTAMP, TINYINT, UINT
 
 revision = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | None = None
 depends_on: str | None = None
 

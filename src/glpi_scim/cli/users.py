@@ -1,0 +1,96 @@
+"""`glpi-scim users list|show`: which identity server owns which GLPI user, who is protected."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from glpi_scim.cli.context import console, fail, get_context, print_json
+from glpi_scim.cli.servers import handles_admin_errors, json_option, shown_time
+from glpi_scim.glpi.accounts import Account, AccountNotFound, AccountService
+from glpi_scim.servers.repository import ServerRepository
+
+
+@click.group("users")
+def users_group() -> None:
+    """GLPI users as the identity servers see them: owner, adoption, protection."""
+
+
+def _service() -> AccountService:
+    return AccountService(get_context().database())
+
+
+def _owner(account: Account) -> str:
+    if account.owner_id is None:
+        return "-"
+    return f"{account.owner_name or 'removed server'} (id {account.owner_id})"
+
+
+@users_group.command("list")
+@click.option("--server", "server_ref", metavar="NAME|ID", help="Only users this server owns.")
+@click.option("--unowned", is_flag=True, help="Only users no identity server owns.")
+@click.option("--protected", is_flag=True, help="Only users no identity server may write.")
+@json_option
+@handles_admin_errors
+def users_list(server_ref: str | None, unowned: bool, protected: bool, as_json: bool) -> None:
+    """List GLPI users with their owner and protection."""
+    if server_ref is not None and unowned:
+        fail("--server and --unowned exclude each other")
+    server_id = None
+    if server_ref is not None:
+        server_id = ServerRepository(get_context().database()).get(server_ref).id
+    accounts = _service().list(server_id=server_id, unowned=unowned, protected=protected)
+    if as_json:
+        print_json([account.as_dict() for account in accounts])
+        return
+    table = Table(title="GLPI users")
+    for column in ("ID", "Login", "State", "Owner", "Origin", "Last change", "Protected"):
+        table.add_column(column, justify="right" if column == "ID" else "left")
+    for account in accounts:
+        state = "trash" if account.is_deleted else ("active" if account.is_active else "inactive")
+        table.add_row(
+            str(account.id),
+            escape(account.login),
+            state,
+            escape(_owner(account)),
+            account.origin or "-",
+            shown_time(account.last_change),
+            escape(account.protected or "-"),
+        )
+    console().print(table)
+
+
+@users_group.command("show")
+@click.argument("login", metavar="LOGIN")
+@json_option
+@handles_admin_errors
+def users_show(login: str, as_json: bool) -> None:
+    """Show one GLPI user: owner, how and when it came to own it, last change, protection."""
+    try:
+        account = _service().show(login)
+    except AccountNotFound as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(account.as_dict())
+        return
+    adopted = shown_time(account.owned_since) if account.origin == "adopted" else "-"
+    table = Table(show_header=False, title=f"User {escape(account.login)}")
+    for label, value in (
+        ("id", str(account.id)),
+        ("login", escape(account.login)),
+        ("in trash", "yes" if account.is_deleted else "no"),
+        ("active", "yes" if account.is_active else "no"),
+        ("authtype", str(account.authtype)),
+        ("owner", escape(_owner(account))),
+        ("origin", account.origin or "-"),
+        ("owned since", shown_time(account.owned_since)),
+        ("adopted", adopted),
+        ("last change by owner", shown_time(account.last_change)),
+        ("protected", escape(account.protected or "no")),
+    ):
+        table.add_row(label, value)
+    console().print(table)
+
+
+COMMANDS = [users_group]

@@ -1,0 +1,530 @@
+"""What an identity server may change: every SCIM write of a user or group passes here first.
+
+A write is checked as if the server's applied user made it in GLPI (GLPI 10.0.19's src/User.php,
+src/Profile.php, src/Session.php), then against the tool's own rules:
+
+1. GLPI's rules, acting as the applied user with one of its profiles (GLPI acts with one active
+   profile at a time: the write is allowed when one profile allows all of it). The profile needs
+   the right (`user` or `group`: CREATE 4, UPDATE 2, DELETE 8, PURGE 16) and access to the
+   item's entities (one of them to update, all of them to delete or purge, the server's entity
+   to create). Changing an existing user also needs more rights than that user
+   (Profile::currentUserHaveMoreRightThan): GLPI asks it for the password, e-mails and active
+   flag; an identity provider's PUT or PATCH can carry any of them, so it is asked for every
+   change of a user. The last active Super-Admin is never deactivated or deleted, GLPI's system
+   user never deleted or purged.
+2. Ownership: only the server that created or adopted an item writes it; adoption of an
+   existing item follows the server's `adopt` setting.
+3. Protection: users holding the `config` right, every server's applied user, GLPI's system user
+   and the logins listed with `server edit --protect` are written by no server.
+
+A refusal is a 403 whose detail names the rule and what to change. Nothing is written before
+these checks pass: the store calls them first in the write's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, and_, bindparam, func, select
+
+from glpi_scim.glpi import history, owners, tables
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.collation import collation_key
+from glpi_scim.glpi.scope import ROOT_ENTITY, below, entity_children
+from glpi_scim.scim.errors import Forbidden
+from glpi_scim.scim.store import GROUP, USER
+from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, PROTECTED_OPTION, IdentityServer
+
+# GLPI's rights bits (inc/define.php).
+READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16
+RIGHT_WORDS = {READ: "READ", UPDATE: "UPDATE", CREATE: "CREATE", DELETE: "DELETE", PURGE: "PURGE"}
+USER_RIGHT = "user"
+GROUP_RIGHT = "group"
+CONFIG_RIGHT = "config"
+PROFILE_RIGHT = "profile"
+
+Action = Literal["update", "deactivate", "delete", "purge"]
+# What each way of deleting a user does in GLPI: deactivating is an update of is_active.
+USER_ACTION_RIGHT: dict[Action, int] = {
+    "update": UPDATE,
+    "deactivate": UPDATE,
+    "delete": DELETE,
+    "purge": PURGE,
+}
+
+
+@dataclass
+class ProfileFacts:
+    id: int
+    name: str
+    interface: str
+    rights: dict[str, int] = field(default_factory=dict)
+
+    def right(self, name: str) -> int:
+        return self.rights.get(name, 0)
+
+
+@dataclass
+class Authorizations:
+    """A user's glpi_profiles_users rows: profile -> [(entity, recursive)], with the profiles."""
+
+    profiles: dict[int, ProfileFacts] = field(default_factory=dict)
+    rows: dict[int, list[tuple[int, bool]]] = field(default_factory=dict)
+
+    @property
+    def entities(self) -> set[int]:
+        return {entity for rows in self.rows.values() for entity, _ in rows}
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    id: int
+    name: str
+    users_id_applied: int
+    protected_logins: tuple[str, ...]
+
+
+def _authorizations_query(one_right: bool) -> Any:
+    links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
+    same_profile = rights.c.profiles_id == links.c.profiles_id
+    return (
+        select(
+            links.c.users_id,
+            links.c.profiles_id,
+            links.c.entities_id,
+            links.c.is_recursive,
+            profiles.c.name,
+            profiles.c.interface,
+            rights.c.name.label("right_name"),
+            rights.c.rights,
+        )
+        .join(profiles, profiles.c.id == links.c.profiles_id)
+        .outerjoin(
+            rights,
+            and_(same_profile, rights.c.name == bindparam("right")) if one_right else same_profile,
+        )
+        .where(links.c.users_id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+# Built once: these run on every write, and compiling them cost more than running them.
+ALL_RIGHTS_QUERY = _authorizations_query(one_right=False)
+ONE_RIGHT_QUERY = _authorizations_query(one_right=True)
+
+
+def _load_authorizations(
+    connection: Connection, user_ids: Iterable[int], rights_named: str | None = None
+) -> dict[int, Authorizations]:
+    """The authorizations and their profiles' rights (all, or only `rights_named`) of a few
+    users, in one query."""
+    ids = sorted(set(user_ids))
+    if rights_named is None:
+        rows = connection.execute(ALL_RIGHTS_QUERY, {"ids": ids})
+    else:
+        rows = connection.execute(ONE_RIGHT_QUERY, {"ids": ids, "right": rights_named})
+    found: dict[int, Authorizations] = {user_id: Authorizations() for user_id in ids}
+    seen: set[tuple[int, int, int, bool]] = set()
+    for row in rows:
+        auth = found[row.users_id]
+        facts = auth.profiles.get(row.profiles_id)
+        if facts is None:
+            facts = ProfileFacts(
+                row.profiles_id, glpi_text.decode(row.name or ""), row.interface or "helpdesk"
+            )
+            auth.profiles[row.profiles_id] = facts
+        if row.right_name is not None:
+            facts.rights[row.right_name] = int(row.rights or 0)
+        key = (row.users_id, row.profiles_id, int(row.entities_id), bool(row.is_recursive))
+        if key not in seen:
+            seen.add(key)
+            auth.rows.setdefault(row.profiles_id, []).append(key[2:])
+    return found
+
+
+def _all_profiles(connection: Connection) -> dict[int, ProfileFacts]:
+    profiles, rights = tables.profiles, tables.profilerights
+    query = select(
+        profiles.c.id, profiles.c.name, profiles.c.interface, rights.c.name.label("right_name"),
+        rights.c.rights,
+    ).outerjoin(rights, rights.c.profiles_id == profiles.c.id)  # fmt: skip
+    found: dict[int, ProfileFacts] = {}
+    for row in connection.execute(query):
+        facts = found.setdefault(
+            row.id, ProfileFacts(row.id, glpi_text.decode(row.name or ""), row.interface or "")
+        )
+        if row.right_name is not None:
+            facts.rights[row.right_name] = int(row.rights or 0)
+    return found
+
+
+def has_more_rights(actor: ProfileFacts, targets: Iterable[ProfileFacts]) -> bool:
+    """Profile::currentUserHaveMoreRightThan with `actor` as the active profile.
+
+    A profile that may create profiles outranks every profile; otherwise each target profile
+    must be a helpdesk one (for a central actor) or have the actor's interface and no right bit
+    the actor lacks (a right the target has no row for counts as 0).
+    """
+    if actor.right(PROFILE_RIGHT) & CREATE:
+        return True
+    for target in targets:
+        if actor.interface == "central" and target.interface == "helpdesk":
+            continue
+        if target.interface != actor.interface:
+            return False
+        for name, bits in target.rights.items():
+            if bits & ~actor.right(name):
+                return False
+    return True
+
+
+def is_super_admin_profile(profile: ProfileFacts) -> bool:
+    """GLPI's Super-Admin criteria: a central profile that may update profiles."""
+    return profile.interface == "central" and bool(profile.right(PROFILE_RIGHT) & UPDATE)
+
+
+class Policy:
+    """The checks of one write transaction, for one identity server."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        server: IdentityServer,
+        now: datetime,
+        log: history.History,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.connection = connection
+        self.server = server
+        self.now = now
+        self.log = log
+        self.notes = notes if notes is not None else []
+        self._children: dict[int, list[int]] | None = None
+        self._servers: list[ServerFacts] | None = None
+        self._system_user: int | None = None
+        self._applied_login: str | None = None
+
+    # -- facts read on demand, at most once per transaction
+
+    def children(self) -> dict[int, list[int]]:
+        if self._children is None:
+            self._children = entity_children(self.connection)
+        return self._children
+
+    def servers(self) -> list[ServerFacts]:
+        if self._servers is None:
+            rows = self.connection.execute(
+                select(
+                    tables.identity_servers.c.id,
+                    tables.identity_servers.c.name,
+                    tables.identity_servers.c.users_id_applied,
+                    tables.identity_servers.c.options,
+                )
+            )
+            self._servers = [
+                ServerFacts(
+                    row.id, row.name, row.users_id_applied, protected_logins_of(row.options)
+                )
+                for row in rows
+            ]
+        return self._servers
+
+    def system_user(self) -> int:
+        if self._system_user is None:
+            configs = tables.configs
+            value = self.connection.execute(
+                select(configs.c.value).where(
+                    configs.c.context == "core", configs.c.name == "system_user"
+                )
+            ).scalar()
+            self._system_user = int(value) if value and str(value).isdigit() else 0
+        return self._system_user
+
+    def applied_login(self) -> str:
+        if self._applied_login is None:
+            users = tables.users
+            login = self.connection.execute(
+                select(users.c.name).where(users.c.id == self.server.users_id_applied)
+            ).scalar()
+            self._applied_login = glpi_text.decode(login or f"#{self.server.users_id_applied}")
+        return self._applied_login
+
+    def _server_label(self, server_id: int) -> str:
+        for facts in self.servers():
+            if facts.id == server_id:
+                return f"identity server {facts.name!r} (id {server_id})"
+        return f"identity server {server_id} (removed)"
+
+    def _entity_label(self, entity_ids: Iterable[int]) -> str:
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return "no entity (the user has no authorization)"
+        entities = tables.entities
+        names = dict(
+            self.connection.execute(
+                select(entities.c.id, entities.c.completename).where(entities.c.id.in_(ids))
+            ).all()
+        )
+        shown = [repr(glpi_text.decode(names.get(i) or str(i))) for i in ids]
+        return ("entity " if len(shown) == 1 else "entities ") + ", ".join(shown)
+
+    # -- the acting user's profiles
+
+    def _reach(self, rows: list[tuple[int, bool]]) -> set[int] | None:
+        """Entities a profile gives access to (GLPI's active entities for that profile); None
+        for all of them (the root entity, recursive: no need to read the entity tree)."""
+        if (ROOT_ENTITY, True) in rows:
+            return None
+        flat = {entity for entity, recursive in rows if not recursive}
+        deep = [entity for entity, recursive in rows if recursive]
+        return flat | (below(self.children(), deep) if deep else set())
+
+    def _acting(
+        self, actor: Authorizations, right: str, bit: int
+    ) -> list[tuple[ProfileFacts, set[int] | None]]:
+        return [
+            (profile, self._reach(actor.rows.get(profile_id, [])))
+            for profile_id, profile in sorted(actor.profiles.items())
+            if profile.right(right) & bit
+        ]
+
+    def _refuse_right(self, what: str, bit: int, where: str | None) -> Forbidden:
+        place = f" in {where}" if where else ""
+        return Forbidden(
+            f"the applied user {self.applied_login()!r} has no {RIGHT_WORDS[bit]} right on "
+            f"{what}{place}: GLPI's rules refuse it (rule 1); give the applied user a profile "
+            f"with that right there, or choose another applied user (`glpi-scim server edit "
+            f"{self.server.name!r} --applied-user LOGIN`)"
+        )
+
+    def _check_glpi_rules(
+        self,
+        right: str,
+        bit: int,
+        what: str,
+        entities: set[int],
+        *,
+        all_entities: bool,
+        outrank: list[ProfileFacts] | None = None,
+        target_label: str = "",
+        actor: Authorizations | None = None,
+    ) -> None:
+        """One of the applied user's profiles holds `bit` of `right` on the item's entities
+        (one of them, or all of them), and, when `outrank` is given, more rights than those
+        profiles."""
+        if actor is None:  # only this right matters: read no other
+            applied = self.server.users_id_applied
+            actor = _load_authorizations(self.connection, [applied], right)[applied]
+        candidates = self._acting(actor, right, bit)
+        if not candidates:
+            raise self._refuse_right(what, bit, None)
+        placed = []
+        for profile, reach in candidates:
+            # Session::canViewAllEntities
+            sees_all = reach is None or below(self.children(), [ROOT_ENTITY]) <= reach
+            if sees_all or (
+                reach is not None
+                and bool(entities)
+                and (entities <= reach if all_entities else bool(entities & reach))
+            ):
+                placed.append(profile)
+        if not placed:
+            raise self._refuse_right(what, bit, self._entity_label(entities))
+        if outrank is None:
+            return
+        if not any(has_more_rights(profile, outrank) for profile in placed):
+            names = ", ".join(repr(p.name) for p in outrank) or "every profile"
+            raise Forbidden(
+                f"{target_label} has rights the applied user {self.applied_login()!r} lacks "
+                f"(profiles {names}): GLPI lets only a user with more rights change it (rule 1); "
+                "use an applied user whose profile holds every right of those profiles"
+            )
+
+    # -- users
+
+    def _protection(self, user_id: int, login: str, auth: Authorizations) -> str | None:
+        for profile in auth.profiles.values():
+            if profile.right(CONFIG_RIGHT):
+                return f"it holds GLPI's config right (profile {profile.name!r})"
+        for facts in self.servers():
+            if facts.users_id_applied == user_id:
+                return f"it is the applied user of identity server {facts.name!r} (id {facts.id})"
+        if user_id == self.system_user():
+            return "it is GLPI's system user (glpi_configs core system_user)"
+        key = collation_key(glpi_text.encode(login))
+        for facts in self.servers():
+            if any(collation_key(glpi_text.encode(p)) == key for p in facts.protected_logins):
+                return f"it is listed with `glpi-scim server edit {facts.name!r} --protect`"
+        return None
+
+    def protection_of(self, user_id: int, login: str) -> str | None:
+        """Why no server may write this user, or None."""
+        auth = _load_authorizations(self.connection, [user_id])[user_id]
+        return self._protection(user_id, login, auth)
+
+    def check_create_user(self) -> None:
+        self._check_glpi_rules(
+            USER_RIGHT, CREATE, "users", {self.server.entities_id}, all_entities=True
+        )
+
+    def check_user(self, user_id: int, login: str, action: Action, *, is_active: bool) -> None:
+        """Ownership, protection and GLPI's rules for changing or deleting an existing user;
+        adopts the user when this server may. Raises Forbidden."""
+        label = f"user {login!r}"
+        owner = owners.owner_of(self.connection, USER, user_id)
+        if owner is not None and owner.servers_id != self.server.id:
+            raise Forbidden(
+                f"{label} belongs to {self._server_label(owner.servers_id)}: a server writes only "
+                "the users it created or adopted (rule 2); change it through that server"
+            )
+        both = _load_authorizations(self.connection, [user_id, self.server.users_id_applied])
+        target = both[user_id]
+        why = self._protection(user_id, login, target)
+        if why is not None:
+            raise Forbidden(
+                f"{label} is protected: {why}; no identity server may write it (rule 3)"
+            )
+        self._check_glpi_rules(
+            USER_RIGHT,
+            USER_ACTION_RIGHT[action],
+            "users",
+            target.entities,
+            all_entities=action in ("delete", "purge"),
+            outrank=list(target.profiles.values()) or list(_all_profiles(self.connection).values()),
+            target_label=label,
+            actor=both[self.server.users_id_applied],
+        )
+        if action in ("deactivate", "delete", "purge") and is_active:
+            self._check_last_super_admin(user_id, label, target)
+        if action == "purge" and user_id == self.system_user():
+            raise Forbidden(f"{label} is GLPI's system user: GLPI never purges it (rule 1)")
+        if owner is None:
+            self._adopt(USER, user_id, label)
+        else:
+            owners.touch(self.connection, USER, user_id, self.now)
+
+    def _check_last_super_admin(self, user_id: int, label: str, target: Authorizations) -> None:
+        supers = [pid for pid, p in target.profiles.items() if is_super_admin_profile(p)]
+        if not supers:
+            return
+        links, users = tables.profiles_users, tables.users
+        others = self.connection.execute(
+            select(func.count(func.distinct(users.c.id)))
+            .select_from(links.join(users, users.c.id == links.c.users_id))
+            .where(
+                links.c.profiles_id.in_(supers),
+                users.c.id != user_id,
+                users.c.is_active == 1,
+                users.c.is_deleted == 0,
+            )
+        ).scalar()
+        if not others:
+            raise Forbidden(
+                f"{label} is the last active Super-Admin: GLPI never deactivates or deletes it "
+                "(rule 1)"
+            )
+
+    def check_resurrect(self, user_id: int, login: str) -> None:
+        """A POST may bring back only a user this server deleted (rule 3)."""
+        owner = owners.owner_of(self.connection, USER, user_id)
+        if owner is None or owner.servers_id != self.server.id:
+            who = "GLPI" if owner is None else self._server_label(owner.servers_id)
+            raise Forbidden(
+                f"userName {login!r} is held by GLPI user {user_id}, deleted by {who}: a server "
+                "brings back only the users it deleted itself (rule 3); restore or purge that "
+                "user in GLPI first"
+            )
+        why = self.protection_of(user_id, login)
+        if why is not None:
+            raise Forbidden(f"user {login!r} is protected: {why}; no identity server may write it")
+        self.check_create_user()
+        owners.touch(self.connection, USER, user_id, self.now)
+
+    def may_sync_password(self, row_authtype: int) -> bool:
+        """Password sync writes only users of GLPI's own database (authtype 1), never LDAP,
+        mail or SSO accounts; ownership and protection are checked before any write."""
+        return self.server.password_sync and row_authtype == AUTHTYPE_DB_GLPI
+
+    def created(self, itemtype: str, items_id: int) -> None:
+        owners.record(self.connection, itemtype, items_id, self.server.id, "created", self.now)
+
+    def forget(self, itemtype: str, items_id: int) -> None:
+        owners.forget(self.connection, itemtype, items_id)
+
+    def _adopt(self, itemtype: str, items_id: int, label: str) -> None:
+        if self.server.adopt == "never":
+            raise Forbidden(
+                f"{label} was not created by identity server {self.server.name!r} and adoption "
+                "is off (rule 2); allow it with `glpi-scim server edit "
+                f"{self.server.name!r} --adopt unprotected`"
+            )
+        owners.record(self.connection, itemtype, items_id, self.server.id, "adopted", self.now)
+        message = f"adopted by identity server {self.server.name!r} (id {self.server.id})"
+        self.log.add(itemtype, items_id, history.SIMPLE_MESSAGE, new=message)
+        self.notes.append(f"{label} (id {items_id}) {message}")
+
+    # -- groups
+
+    def check_create_group(self) -> None:
+        self._check_glpi_rules(
+            GROUP_RIGHT, CREATE, "groups", {self.server.entities_id}, all_entities=True
+        )
+
+    def check_group(self, group_id: int, name: str, entity_id: int, *, purge: bool) -> None:
+        label = f"group {name!r}"
+        owner = owners.owner_of(self.connection, GROUP, group_id)
+        if owner is not None and owner.servers_id != self.server.id:
+            raise Forbidden(
+                f"{label} belongs to {self._server_label(owner.servers_id)}: a server writes only "
+                "the groups it created or adopted (rule 2); change it through that server"
+            )
+        self._check_glpi_rules(
+            GROUP_RIGHT, PURGE if purge else UPDATE, "groups", {entity_id}, all_entities=True
+        )
+        if owner is None:
+            self._adopt(GROUP, group_id, label)
+        else:
+            owners.touch(self.connection, GROUP, group_id, self.now)
+
+
+def protected_logins_of(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    try:
+        options = json.loads(raw)
+    except ValueError:
+        return ()
+    value = options.get(PROTECTED_OPTION) if isinstance(options, dict) else None
+    return tuple(str(login) for login in value) if isinstance(value, list) else ()
+
+
+def missing_rights(connection: Connection, server: IdentityServer) -> list[str]:
+    """Warnings: each right the server will need that its applied user holds in no profile
+    reaching the server's entity (user CREATE and UPDATE, DELETE or PURGE or UPDATE per the
+    delete policy; group CREATE, UPDATE and PURGE)."""
+    deleting = {"purge": PURGE, "deactivate": UPDATE}.get(server.delete_policy, DELETE)
+    needs = [
+        (USER_RIGHT, CREATE, "users"),
+        (USER_RIGHT, UPDATE, "users"),
+        (USER_RIGHT, deleting, "users"),
+        (GROUP_RIGHT, CREATE, "groups"),
+        (GROUP_RIGHT, UPDATE, "groups"),
+        (GROUP_RIGHT, PURGE, "groups"),
+    ]
+    policy = Policy(connection, server, datetime.now(), history.History("", datetime.now()))
+    actor = _load_authorizations(connection, [server.users_id_applied])[server.users_id_applied]
+    warnings = []
+    for right, bit, what in dict.fromkeys(needs):
+        try:
+            policy._check_glpi_rules(
+                right, bit, what, {server.entities_id}, all_entities=True, actor=actor
+            )
+        except Forbidden as refused:
+            warnings.append(
+                f"identity server {server.name!r}: {refused.detail.split(': GLPI')[0]}; "
+                "such requests will get 403"
+            )
+    return warnings
