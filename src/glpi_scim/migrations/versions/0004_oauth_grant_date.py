@@ -1,6 +1,6 @@
 """OAuth2 tokens remember when their grant was approved, for the grant's absolute lifetime.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 
 Tokens issued before this revision get their own creation date: a grant of that time counts
@@ -14,7 +14,7 @@ from alembic import op
 
 from glpi_scim.glpi.tables import TIMESTAMP
 
-revision = "0006"
+revision = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
