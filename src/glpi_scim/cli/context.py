@@ -6,14 +6,18 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from glpi_scim.config import Settings, load_settings
-from glpi_scim.glpi.database import Database, open_database
+
+# rich and the database (SQLAlchemy) are imported when first used: `--version` and `--help`
+# start without them.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from glpi_scim.glpi.database import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +35,9 @@ class CliError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+
         # Escaped: messages quote user input ("[x]" would otherwise be read as markup); one
         # line whatever the terminal width.
         Console(stderr=True, highlight=False, soft_wrap=True).print(
@@ -110,6 +117,8 @@ class CliContext:
 
     def database(self, settings: Settings | None = None) -> Database:
         if self._database is None:
+            from glpi_scim.glpi.database import open_database
+
             try:
                 self._database = open_database(settings or self.settings())
             except Exception as exc:
@@ -129,6 +138,8 @@ def get_context() -> CliContext:
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -141,6 +152,8 @@ def fail(message: str, exit_code: int = EXIT_FAILED) -> NoReturn:
 
 
 def warn(message: str) -> None:
+    from rich.console import Console
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Warning:[/] {message}")
 
 
