@@ -91,6 +91,20 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("db_timeout", 10, "Seconds to wait for the database before a 503", kind=int),
     SettingSpec("log_level", "INFO", "Server log level (DEBUG, INFO, WARNING, ERROR)"),
     SettingSpec("log_format", "text", "Server log format: text (key=value lines) or json"),
+    SettingSpec(
+        "metrics_enabled", False, "Serve Prometheus metrics at /metrics (off by default)", kind=bool
+    ),
+    SettingSpec(
+        "metrics_listen",
+        None,
+        "HOST:PORT of a listener of its own for /metrics; empty: the SCIM listener serves it",
+    ),
+    SettingSpec(
+        "stats_flush_seconds",
+        5,
+        "Seconds between two writes of each process's request counts (server status)",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -114,6 +128,9 @@ class Settings:
     db_timeout: int = 10
     log_level: str = "INFO"
     log_format: str = "text"
+    metrics_enabled: bool = False
+    metrics_listen: str | None = None
+    stats_flush_seconds: int = 5
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -31,6 +31,9 @@ def make_app(
     yield build
     for app in apps:
         app.context.log_writer.close()
+        app.context.stats.close()
+        if app.context.metrics_listener is not None:
+            app.context.metrics_listener.close()
 
 
 @pytest.fixture

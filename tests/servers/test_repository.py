@@ -130,6 +130,7 @@ def _fill_owned_tables(connection: object, server_id: int) -> None:
         tables.digest_nonces: {"nonce_hash": f"nonce-{server_id}"},
         tables.auth_failures: {"client_ip": "192.0.2.1"},
         tables.scim_resources: {"itemtype": "User", "items_id": 2, "external_id": "x"},
+        tables.server_stats: {"requests": 1},
     }
     assert set(rows) == set(OWNED_TABLES)
     for table, values in rows.items():

@@ -651,7 +651,17 @@ def _label(table_name: str) -> str:
         "glpi_plugin_glpiscim_digestnonces": "Digest nonces",
         "glpi_plugin_glpiscim_authfailures": "authentication-failure counters",
         "glpi_plugin_glpiscim_resources": "SCIM resource records",
+        "glpi_plugin_glpiscim_serverstats": "request-count periods",
     }.get(table_name, table_name)
 
+
+def _add_status_command() -> None:
+    # Its own module (one concern); it imports the helpers above.
+    from glpi_scim.cli.server_status import server_status
+
+    server_group.add_command(server_status)
+
+
+_add_status_command()
 
 COMMANDS = [server_group]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from glpi_scim.scim.errors import ERROR_SCHEMA, NotModified, ScimError
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, dump_json
+from glpi_scim.servers.metrics import DATABASE_ERRORS, NO_SERVER
 
 log = logging.getLogger("glpi_scim.server")
 
@@ -78,6 +79,8 @@ def handle_database_unavailable(
     # Log the driver's own message (not SQLAlchemy's, which quotes the bound parameters);
     # the client only learns that it should retry.
     cause = getattr(ex, "orig", None) or ex
+    server = getattr(req.context, "server", None)
+    DATABASE_ERRORS.labels(server=str(server.id) if server is not None else NO_SERVER).inc()
     log.error(
         "database unavailable (request %s): %s: %s", _request_id(req), type(cause).__name__, cause
     )

@@ -35,6 +35,7 @@ OWNED_TABLES = (
     tables.digest_nonces,
     tables.auth_failures,
     tables.scim_resources,
+    tables.server_stats,
 )
 
 
