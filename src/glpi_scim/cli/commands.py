@@ -37,6 +37,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "servers",
         "Identity servers: one per identity provider connection (URL, security, GLPI placement).",
     ),
+    "systemd": ("systemd", "systemd units for a production install (see docs/deployment.md)."),
     "token": ("tokens", "Bearer tokens of identity servers using bearer security."),
 }
 
