@@ -213,7 +213,9 @@ def test_readme_flags_exist() -> None:
         command: click.Command = cli
         for part in path:
             assert isinstance(command, click.Group)
-            command = command.commands[part]
+            found = command.get_command(click.Context(command), part)
+            assert found is not None, f"{name}: no command {part!r}"
+            command = found
         assert option in options(command), f"{name}: {flag} is not an option"
 
 

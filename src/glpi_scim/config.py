@@ -162,6 +162,20 @@ SPECS: tuple[SettingSpec, ...] = (
         "Seconds an idle keep-alive connection is kept open between requests",
         kind=int,
     ),
+    SettingSpec(
+        "metrics_enabled", False, "Serve Prometheus metrics at /metrics (off by default)", kind=bool
+    ),
+    SettingSpec(
+        "metrics_listen",
+        None,
+        "HOST:PORT of a listener of its own for /metrics; empty: the SCIM listener serves it",
+    ),
+    SettingSpec(
+        "stats_flush_seconds",
+        5,
+        "Seconds between two writes of each process's request counts (server status)",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -196,6 +210,9 @@ class Settings:
     connection_limit: int = 500
     request_timeout: int = 10
     idle_timeout: int = 60
+    metrics_enabled: bool = False
+    metrics_listen: str | None = None
+    stats_flush_seconds: int = 5
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -33,6 +33,9 @@ def make_app(
         app.context.log_writer.close()
         if app.context.retention is not None:
             app.context.retention.wait()
+        app.context.stats.close()
+        if app.context.metrics_listener is not None:
+            app.context.metrics_listener.close()
 
 
 @pytest.fixture

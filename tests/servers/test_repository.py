@@ -133,6 +133,7 @@ def _fill_owned_tables(connection: object, server_id: int) -> None:
         tables.guards: {"max_removals": 5},
         tables.removals: {"itemtype": "User", "items_id": 2},
         tables.owners: {"itemtype": "User", "items_id": 100 + server_id, "origin": "created"},
+        tables.server_stats: {"requests": 1},
     }
     assert set(rows) == set(OWNED_TABLES)
     for table, values in rows.items():

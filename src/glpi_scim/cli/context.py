@@ -9,14 +9,18 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from glpi_scim.config import Settings, load_settings, mask_url_password
-from glpi_scim.glpi.database import Database, describe_target, open_database
+
+# rich and the database (SQLAlchemy) are imported when first used: `--version` and `--help`
+# start without them.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from glpi_scim.glpi.database import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +38,9 @@ class CliError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+
         # Escaped: messages quote user input ("[x]" would otherwise be read as markup); one
         # line whatever the terminal width.
         Console(stderr=True, highlight=False, soft_wrap=True).print(
@@ -114,6 +121,8 @@ class CliContext:
     def database(self, settings: Settings | None = None) -> Database:
         if self._database is None:
             chosen = settings or self.settings()
+            from glpi_scim.glpi.database import open_database
+
             try:
                 self._database = open_database(chosen)
             except Exception as exc:
@@ -134,6 +143,7 @@ WRITING_COMMANDS = frozenset(
         "server remove",
         "server enable",
         "server disable",
+        "server resume",
         "token issue",
         "token revoke",
         "oauth client add",
@@ -221,6 +231,8 @@ def _misspelt_variables() -> list[str]:
 
 def database_notice(settings: Settings, database: Database) -> str:
     """One line naming the database a command writes to, and why that one."""
+    from glpi_scim.glpi.database import describe_target
+
     target = describe_target(database.url)
     origin = database_origin(settings)
     if origin is not None:
@@ -239,6 +251,8 @@ def _announce_database(settings: Settings, database: Database) -> None:
     # With --json the output stays one JSON document, even with 2>&1.
     if ctx.params.get("as_json"):
         return
+    from rich.markup import escape
+
     console().print(escape(database_notice(settings, database)))
 
 
@@ -252,6 +266,8 @@ def get_context() -> CliContext:
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -264,6 +280,8 @@ def fail(message: str, exit_code: int = EXIT_FAILED) -> NoReturn:
 
 
 def warn(message: str) -> None:
+    from rich.console import Console
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Warning:[/] {message}")
 
 

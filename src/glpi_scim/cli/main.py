@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from glpi_scim import __version__
+from glpi_scim.cli.commands import LazyGroup
 from glpi_scim.cli.context import CliContext, global_options
 
 
-class GlobalOptionsAnywhere(click.Group):
+class GlobalOptionsAnywhere(LazyGroup):
     """Accepts the global options after the sub-command too (`glpi-scim db init --database
     URL`), as people type them: they are moved in front before click parses."""
 
@@ -43,6 +44,8 @@ def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
     return front + rest
 
 
+# Sub-commands are imported only when run (they import SQLAlchemy, falcon, rich): `--version`
+# and `--help` start without them.
 @click.group(
     cls=GlobalOptionsAnywhere,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -53,17 +56,6 @@ def hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
 def cli(ctx: click.Context, /, **options: object) -> None:
     """SCIM 2.0 provisioning from identity providers into GLPI."""
     ctx.obj = CliContext.from_options(options)
-
-
-def _register() -> None:
-    # Sub-command modules import heavy libraries; keep them out of `--help` start-up cost.
-    from glpi_scim.cli import commands
-
-    for command in commands.all_commands():
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

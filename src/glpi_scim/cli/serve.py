@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from glpi_scim import __version__
 from glpi_scim.cli.context import EXIT_UNUSABLE, CliError, console, get_context, warn
-from glpi_scim.config import Settings
+from glpi_scim.config import ConfigError, Settings
 from glpi_scim.glpi.database import Database, DatabaseError
 from glpi_scim.glpi.schema import SchemaError, check_schema, initialise_embedded
 from glpi_scim.security.networks import validate_cidr
 from glpi_scim.server.firstrun import FirstRunServer, create_first_server
 from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.models import IdentityServer
+
+if TYPE_CHECKING:
+    from glpi_scim.server.metrics import MetricsListener
 
 
 @click.command("serve")
@@ -98,6 +102,9 @@ def serve_command(
             request_timeout=settings.request_timeout,
             idle_timeout=settings.idle_timeout,
         )
+    except ConfigError as exc:
+        context.close()
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
     except OSError as exc:
         context.close()
         raise CliError(
@@ -114,6 +121,7 @@ def serve_command(
     if database.is_sqlite and not context.servers.list_all():
         first = create_first_server(context, base_url)
     _announce(settings, database, context.servers.list_all(), base_url, first)
+    _announce_metrics(settings, context.metrics_listener, base_url)
     server.install_signal_handlers()
     try:
         server.serve()
@@ -186,6 +194,18 @@ def _announce(
                 f"identity server {server.id} {server.name!r} has security 'none': anyone who "
                 "reaches this port can read and change GLPI users and groups"
             )
+    sys.stdout.flush()
+
+
+def _announce_metrics(settings: Settings, listener: MetricsListener | None, base_url: str) -> None:
+    if not settings.metrics_enabled:
+        return
+    if not settings.metrics_listen:
+        console().print(f"  Prometheus metrics: {escape(base_url)}/metrics")
+    elif listener is not None:
+        console().print(f"  Prometheus metrics: {listener.url}")
+    else:
+        warn(f"Prometheus metrics not served: cannot listen on {escape(settings.metrics_listen)}")
     sys.stdout.flush()
 
 

@@ -831,7 +831,17 @@ def _label(table_name: str) -> str:
         "glpi_plugin_glpiscim_guards": "mass-change guard",
         "glpi_plugin_glpiscim_removals": "mass-change guard window entries",
         "glpi_plugin_glpiscim_owners": "ownership records (those users and groups become unowned)",
+        "glpi_plugin_glpiscim_serverstats": "request-count periods",
     }.get(table_name, table_name)
 
+
+def _add_status_command() -> None:
+    # Its own module (one concern); it imports the helpers above.
+    from glpi_scim.cli.server_status import server_status
+
+    server_group.add_command(server_status)
+
+
+_add_status_command()
 
 COMMANDS = [server_group]

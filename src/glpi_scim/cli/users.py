@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from glpi_scim.cli.context import console, fail, get_context, print_json
 from glpi_scim.cli.servers import handles_admin_errors, json_option, shown_time
+from glpi_scim.cli.terminal import shown
 from glpi_scim.glpi.accounts import Account, AccountNotFound, AccountService
 from glpi_scim.servers.repository import ServerRepository
 
@@ -51,12 +51,12 @@ def users_list(server_ref: str | None, unowned: bool, protected: bool, as_json: 
         state = "trash" if account.is_deleted else ("active" if account.is_active else "inactive")
         table.add_row(
             str(account.id),
-            escape(account.login),
+            shown(account.login),
             state,
-            escape(_owner(account)),
+            shown(_owner(account)),
             account.origin or "-",
             shown_time(account.last_change),
-            escape(account.protected or "-"),
+            shown(account.protected or "-"),
         )
     console().print(table)
 
@@ -75,19 +75,19 @@ def users_show(login: str, as_json: bool) -> None:
         print_json(account.as_dict())
         return
     adopted = shown_time(account.owned_since) if account.origin == "adopted" else "-"
-    table = Table(show_header=False, title=f"User {escape(account.login)}")
+    table = Table(show_header=False, title=f"User {shown(account.login)}")
     for label, value in (
         ("id", str(account.id)),
-        ("login", escape(account.login)),
+        ("login", shown(account.login)),
         ("in trash", "yes" if account.is_deleted else "no"),
         ("active", "yes" if account.is_active else "no"),
         ("authtype", str(account.authtype)),
-        ("owner", escape(_owner(account))),
+        ("owner", shown(_owner(account))),
         ("origin", account.origin or "-"),
         ("owned since", shown_time(account.owned_since)),
         ("adopted", adopted),
         ("last change by owner", shown_time(account.last_change)),
-        ("protected", escape(account.protected or "no")),
+        ("protected", shown(account.protected or "no")),
     ):
         table.add_row(label, value)
     console().print(table)

@@ -31,6 +31,7 @@ from glpi_scim.scim.store import (
 )
 from glpi_scim.scim.values import etag_matches
 from glpi_scim.servers import guard
+from glpi_scim.servers.metrics import GUARD_TRIPS
 from glpi_scim.servers.models import IdentityServer
 
 T = TypeVar("T")
@@ -102,6 +103,7 @@ class GlpiStore:
             # The refused removal rolled back; its refusal is recorded on its own.
             tripped = refusal
             self.transactions.run(lambda connection: guard.record_refusal(connection, tripped))
+            GUARD_TRIPS.labels(server=str(self.server.id)).inc()
             raise
         if attempt:
             self.notes.extend(attempt[0])

@@ -748,6 +748,28 @@ owners = Table(
     **TABLE_ARGS,
 )
 
+# Request counts per identity server and 5-minute period, for `server status` and whatever the
+# request log keeps: each process adds its counters here every few seconds (servers/stats.py).
+# The last error's status and detail come before its date: MariaDB assigns SET columns left to
+# right, and the conditions that pick the newest error read the date before it changes.
+server_stats = Table(
+    f"{PREFIX}serverstats",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("servers_id", UINT, nullable=False, server_default="0"),
+    Column("period_start", TIMESTAMP, nullable=True),
+    Column("requests", INT, nullable=False, server_default="0"),
+    Column("errors", INT, nullable=False, server_default="0"),
+    Column("date_last_request", TIMESTAMP, nullable=True),
+    Column("date_last_success", TIMESTAMP, nullable=True),
+    Column("last_error_status", INT, nullable=False, server_default="0"),
+    Column("last_error_detail", TEXT, nullable=True),
+    Column("date_last_error", TIMESTAMP, nullable=True),
+    UniqueConstraint("servers_id", "period_start", name="server_period"),
+    Index(f"{PREFIX}serverstats_period_start", "period_start"),
+    **TABLE_ARGS,
+)
+
 del metadata
 
 GLPI_TABLES = tuple(GLPI_METADATA.sorted_tables)

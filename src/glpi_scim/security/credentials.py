@@ -13,6 +13,7 @@ check a response, so HA1 is what is stored, one per algorithm, never the passwor
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -70,7 +71,10 @@ def hash_secret(secret: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
-_DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    # Computed on first use, not at import: an scrypt costs every CLI start-up 30+ ms.
+    return hash_secret(secrets.token_urlsafe(16))
 
 
 def verify_secret(secret: str, stored: str | None) -> bool:
@@ -81,7 +85,7 @@ def verify_secret(secret: str, stored: str | None) -> bool:
     """
     parsed = _parse_scrypt(stored) if stored else None
     if parsed is None:
-        _verify(secret or "-", _parse_scrypt(_DUMMY_HASH))
+        _verify(secret or "-", _parse_scrypt(_dummy_hash()))
         return False
     return _verify(secret, parsed) and bool(secret)
 

@@ -19,6 +19,7 @@ from glpi_scim.server.context import AppContext
 from glpi_scim.server.errors import error_document, install_error_handlers
 from glpi_scim.server.health import Health
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, SCIM_MEDIA_TYPE, dump_json
+from glpi_scim.server.metrics import METRICS_PATH, MetricsResource, start_metrics_listener
 from glpi_scim.server.middleware import middleware
 from glpi_scim.server.openapi import OpenApiDocument
 from glpi_scim.server.resources import add_scim_routes
@@ -58,6 +59,12 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.add_route("/openapi.json", OpenApiDocument(context.settings))
     add_scim_routes(app, context)
     _add_oauth_routes(app, context)
+    if context.settings.metrics_enabled:
+        if context.settings.metrics_listen:
+            if context.metrics_listener is None:
+                context.metrics_listener = start_metrics_listener(context.settings)
+        else:
+            app.add_route(METRICS_PATH, MetricsResource())
     return app
 
 

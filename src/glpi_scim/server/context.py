@@ -15,11 +15,13 @@ from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.service import ScimService, ServiceSettings
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.logwriter import BackgroundLogWriter
+from glpi_scim.server.metrics import MetricsListener
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.refusals import RefusalLimiter
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
 from glpi_scim.servers.retention import Retention, parse_retention
+from glpi_scim.servers.stats import RequestStats, StatsRepository
 from glpi_scim.servers.tokens import TokenRepository
 
 log = logging.getLogger("glpi_scim.server")
@@ -48,8 +50,12 @@ class AppContext:
     request_log: RequestLog
     authenticator: Authenticator
     log_writer: BackgroundLogWriter[RequestLogEntry] = field(repr=False)
+    # Request counts of every server, written every few seconds (`server status`).
+    stats: RequestStats = field(repr=False)
     refusals: RefusalLimiter = field(default_factory=RefusalLimiter, repr=False)
     retention: Retention | None = field(default=None, repr=False)
+    # /metrics on a listener of its own (metrics_listen), started by create_app.
+    metrics_listener: MetricsListener | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, settings: Settings, database: Database | None = None) -> AppContext:
@@ -69,6 +75,9 @@ class AppContext:
             log_writer=BackgroundLogWriter(request_log.record),
             refusals=RefusalLimiter(settings.log_refusals_per_minute),
             retention=Retention(database, keep),
+            stats=RequestStats(
+                StatsRepository(database), flush_seconds=max(settings.stats_flush_seconds, 1)
+            ),
         )
 
     def service_for(
@@ -105,10 +114,14 @@ class AppContext:
         )
 
     def close(self) -> None:
-        """Write the queued request-log rows, then release database connections."""
+        """Write the queued request-log rows and counts, then release database connections."""
+        if self.metrics_listener is not None:
+            self.metrics_listener.close()
+            self.metrics_listener = None
         self.log_writer.close()
         if self.retention is not None:
             self.retention.wait()
+        self.stats.close()
         self.database.dispose()
 
 

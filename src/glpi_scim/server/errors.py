@@ -18,6 +18,7 @@ from glpi_scim.glpi.statement_limit import is_statement_timeout
 from glpi_scim.glpi.transaction import statement_timed_out
 from glpi_scim.scim.errors import ERROR_SCHEMA, NotModified, ScimError
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, dump_json
+from glpi_scim.servers.metrics import DATABASE_ERRORS, NO_SERVER
 
 log = logging.getLogger("glpi_scim.server")
 
@@ -95,6 +96,8 @@ def handle_database_unavailable(
     # Log the driver's own message (not SQLAlchemy's, which quotes the bound parameters);
     # the client only learns that it should retry.
     cause = getattr(ex, "orig", None) or ex
+    server = getattr(req.context, "server", None)
+    DATABASE_ERRORS.labels(server=str(server.id) if server is not None else NO_SERVER).inc()
     log.error(
         "database unavailable (request %s): %s: %s", _request_id(req), type(cause).__name__, cause
     )

@@ -36,10 +36,13 @@ from glpi_scim.server.context import AppContext
 from glpi_scim.server.inflight import InFlightLimit
 from glpi_scim.server.logconfig import current_request_id
 from glpi_scim.server.media import body_too_large
+from glpi_scim.server.metrics import METRICS_PATH, resource_type
 from glpi_scim.server.urls import from_trusted_proxy
 from glpi_scim.servers.errors import ServerNotFound
+from glpi_scim.servers.metrics import LATENCY, NO_SERVER, REQUESTS
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.requestlog import RequestLogEntry
+from glpi_scim.servers.stats import ERROR_STATUS
 
 access_log = logging.getLogger("glpi_scim.server.access")
 
@@ -95,7 +98,8 @@ class RequestTracking:
     ) -> None:
         ctx = req.context
         started = getattr(ctx, "started", None)
-        duration_ms = int((time.perf_counter() - started) * 1000) if started else 0
+        seconds = time.perf_counter() - started if started else 0.0
+        duration_ms = int(seconds * 1000)
         server: IdentityServer | None = getattr(ctx, "server", None)
         status = resp.status_code
         request_id = getattr(ctx, "request_id", "-")
@@ -117,6 +121,10 @@ class RequestTracking:
                 "duration_ms": duration_ms,
             },
         )
+        try:
+            self._count(req, resp, server, status, seconds)
+        except Exception:  # counting must never turn an answer into an error
+            access_log.exception("request %s: not counted", request_id)
         if server is not None and server.log_requests:
             try:
                 entry = self._log_entry(req, resp, server, status, duration_ms)
@@ -147,6 +155,37 @@ class RequestTracking:
         if not_stored is None:
             return None
         return _refusal_summary(req, resp, server, status, duration_ms, not_stored)
+
+    def _count(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        server: IdentityServer | None,
+        status: int,
+        seconds: float,
+    ) -> None:
+        """Prometheus series and the per-server counts: memory only, no database round trip."""
+        if req.path == METRICS_PATH:
+            return  # scrapes are not SCIM traffic
+        label = str(server.id) if server is not None else NO_SERVER
+        kind = resource_type(req.uri_template)
+        REQUESTS.labels(label, req.method, kind, str(status)).inc()
+        LATENCY.labels(label, req.method, kind).observe(seconds)
+        if server is not None:
+            detail = _error_detail(resp) if status >= ERROR_STATUS else None
+            self.context.stats.record(server.id, status, detail, req.context.received_at)
+
+
+def _error_detail(resp: falcon.Response) -> str | None:
+    """The `detail` of the SCIM Error document the response carries, if any."""
+    if not isinstance(resp.data, bytes) or not resp.data:
+        return None
+    try:
+        document = json.loads(resp.data)
+    except ValueError:
+        return None
+    detail = document.get("detail") if isinstance(document, dict) else None
+    return detail if isinstance(detail, str) else None
 
 
 def _loggable_path(path: str) -> str:

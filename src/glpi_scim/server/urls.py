@@ -8,11 +8,13 @@ the trusted proxies, so that a client cannot make the server advertise someone e
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import falcon
+from typing import TYPE_CHECKING
 
 from glpi_scim.config import Settings
 from glpi_scim.security.networks import is_allowed
+
+if TYPE_CHECKING:  # the CLI prints URLs without importing the web framework
+    import falcon
 
 SCIM_VERSION_PATH = "/v2"
 

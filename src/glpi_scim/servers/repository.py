@@ -39,6 +39,7 @@ OWNED_TABLES = (
     tables.guards,
     tables.removals,
     tables.owners,
+    tables.server_stats,
 )
 
 

@@ -1,0 +1,338 @@
+"""Request counts per identity server, known whether or not a server keeps its request log.
+
+The web layer calls `RequestStats.record` once per request: an update of a dict in memory,
+no database round trip. A background thread adds what each process counted to the
+`glpi_plugin_glpiscim_serverstats` table every `flush_seconds` and at exit, one row per
+server and 5-minute period; each process adds its own counts to the same rows (UPDATE ... +
+n, INSERT when the row is new), so any number of processes may serve and the figures add up.
+`StatsRepository.summary` reads them back for `glpi-scim server status`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+from glpi_scim.servers.clock import from_db, to_db
+
+log = logging.getLogger("glpi_scim.server.stats")
+
+STATS = tables.server_stats
+PERIOD = timedelta(minutes=5)
+# Periods older than this are deleted by the flushing processes (about once an hour each).
+KEEP = timedelta(days=35)
+MAX_DETAIL_CHARS = 1000
+# A status at or above this counts as an error (the IdP got no answer it could use).
+ERROR_STATUS = 400
+
+
+def period_start(moment: datetime) -> datetime:
+    """The start of the 5-minute period holding `moment` (aware UTC)."""
+    moment = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return moment.replace(minute=moment.minute - moment.minute % 5)
+
+
+@dataclass
+class PeriodCounts:
+    """What one process counted for one server in one period, not yet written."""
+
+    requests: int = 0
+    errors: int = 0
+    last_request: datetime | None = None
+    last_success: datetime | None = None
+    last_error: datetime | None = None
+    last_error_status: int = 0
+    last_error_detail: str | None = None
+
+    def add(self, status: int, detail: str | None, at: datetime) -> None:
+        self.requests += 1
+        self.last_request = _later(self.last_request, at)
+        if status >= ERROR_STATUS:
+            self.errors += 1
+            if self.last_error is None or at >= self.last_error:
+                self.last_error = at
+                self.last_error_status = status
+                self.last_error_detail = detail[:MAX_DETAIL_CHARS] if detail else None
+        else:
+            self.last_success = _later(self.last_success, at)
+
+    def merge(self, newer: PeriodCounts) -> None:
+        """Fold counts taken after these into these (a failed flush is kept for the next)."""
+        self.requests += newer.requests
+        self.errors += newer.errors
+        self.last_request = _later(self.last_request, newer.last_request)
+        self.last_success = _later(self.last_success, newer.last_success)
+        if newer.last_error is not None:
+            self.last_error = newer.last_error
+            self.last_error_status = newer.last_error_status
+            self.last_error_detail = newer.last_error_detail
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+Key = tuple[int, datetime]  # (server id, period start)
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    """A server's requests as `server status` shows them."""
+
+    last_request: datetime | None
+    last_success: datetime | None
+    last_error: datetime | None
+    last_error_status: int | None
+    last_error_detail: str | None
+    requests_last_hour: int
+    errors_last_hour: int
+    requests_last_day: int
+    errors_last_day: int
+
+
+class StatsRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(self, counts: dict[Key, PeriodCounts]) -> None:
+        """Add a process's counts to the stored ones, in one transaction."""
+        with self.database.begin() as connection:
+            for (server_id, start), period in counts.items():
+                self._add_period(connection, server_id, start, period)
+
+    def _add_period(
+        self, connection: Connection, server_id: int, start: datetime, period: PeriodCounts
+    ) -> None:
+        if self._update(connection, server_id, start, period):
+            return
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(STATS).values(_row(server_id, start, period)))
+        except IntegrityError:
+            # Another process inserted the period first: add to its row.
+            self._update(connection, server_id, start, period)
+
+    def _update(
+        self, connection: Connection, server_id: int, start: datetime, period: PeriodCounts
+    ) -> bool:
+        c = STATS.c
+        newer_error = (
+            and_(or_(c.date_last_error.is_(None), c.date_last_error <= to_db(period.last_error)))
+            if period.last_error is not None
+            else None
+        )
+        assignments: list[tuple[Column[Any], Any]] = [
+            (c.requests, c.requests + period.requests),
+            (c.errors, c.errors + period.errors),
+            (c.date_last_request, _greatest(c.date_last_request, period.last_request)),
+            (c.date_last_success, _greatest(c.date_last_success, period.last_success)),
+        ]
+        if newer_error is not None:
+            # Status and detail first: MariaDB evaluates SET left to right (see tables.py).
+            assignments += [
+                (
+                    c.last_error_status,
+                    case((newer_error, period.last_error_status), else_=c.last_error_status),
+                ),
+                (
+                    c.last_error_detail,
+                    case((newer_error, period.last_error_detail), else_=c.last_error_detail),
+                ),
+                (c.date_last_error, _greatest(c.date_last_error, period.last_error)),
+            ]
+        result = connection.execute(
+            update(STATS)
+            .where(STATS.c.servers_id == server_id, STATS.c.period_start == to_db(start))
+            .ordered_values(*assignments)
+        )
+        return bool(result.rowcount)
+
+    def purge(self, before: datetime) -> int:
+        with self.database.begin() as connection:
+            result = connection.execute(delete(STATS).where(STATS.c.period_start < to_db(before)))
+        return int(result.rowcount or 0)
+
+    def summary(self, server_id: int, now: datetime) -> ActivitySummary:
+        c = STATS.c
+        hour_ago = to_db(period_start(now - timedelta(hours=1)) + PERIOD)
+        day_ago = to_db(period_start(now - timedelta(days=1)) + PERIOD)
+        with self.database.read() as connection:
+            totals = connection.execute(
+                select(
+                    func.max(c.date_last_request),
+                    func.max(c.date_last_success),
+                    func.coalesce(
+                        func.sum(case((c.period_start >= hour_ago, c.requests), else_=0)), 0
+                    ),
+                    func.coalesce(
+                        func.sum(case((c.period_start >= hour_ago, c.errors), else_=0)), 0
+                    ),
+                    func.coalesce(
+                        func.sum(case((c.period_start >= day_ago, c.requests), else_=0)), 0
+                    ),
+                    func.coalesce(
+                        func.sum(case((c.period_start >= day_ago, c.errors), else_=0)), 0
+                    ),
+                ).where(c.servers_id == server_id)
+            ).one()
+            last_error = connection.execute(
+                select(c.date_last_error, c.last_error_status, c.last_error_detail)
+                .where(c.servers_id == server_id, c.date_last_error.is_not(None))
+                .order_by(c.date_last_error.desc(), c.id.desc())
+                .limit(1)
+            ).first()
+        return ActivitySummary(
+            last_request=from_db(totals[0]),
+            last_success=from_db(totals[1]),
+            last_error=from_db(last_error[0]) if last_error else None,
+            last_error_status=int(last_error[1]) if last_error else None,
+            last_error_detail=last_error[2] if last_error else None,
+            requests_last_hour=int(totals[2]),
+            errors_last_hour=int(totals[3]),
+            requests_last_day=int(totals[4]),
+            errors_last_day=int(totals[5]),
+        )
+
+
+def _greatest(column: Column[Any], value: datetime | None) -> ColumnElement[Any]:
+    if value is None:
+        return column
+    stored = to_db(value)
+    return case((or_(column.is_(None), column < stored), stored), else_=column)
+
+
+def _row(server_id: int, start: datetime, period: PeriodCounts) -> dict[str, object]:
+    return {
+        "servers_id": server_id,
+        "period_start": to_db(start),
+        "requests": period.requests,
+        "errors": period.errors,
+        "date_last_request": to_db(period.last_request),
+        "date_last_success": to_db(period.last_success),
+        "last_error_status": period.last_error_status,
+        "last_error_detail": period.last_error_detail,
+        "date_last_error": to_db(period.last_error),
+    }
+
+
+class RequestStats:
+    """Per-process counters, written to the database by a background thread.
+
+    `record` never blocks on the database and never raises. The thread starts on first use,
+    and again in a forked child (counts taken before the fork stay the parent's).
+    """
+
+    def __init__(self, repository: StatsRepository, *, flush_seconds: float = 5.0) -> None:
+        self.repository = repository
+        self.flush_seconds = flush_seconds
+        self._pending: dict[Key, PeriodCounts] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._closed = False
+        self._last_purge = 0.0
+        atexit.register(self.close)
+
+    def record(self, server_id: int, status: int, detail: str | None, at: datetime) -> None:
+        if self._closed:
+            return
+        self._ensure_thread()
+        key = (server_id, period_start(at))
+        with self._lock:
+            period = self._pending.get(key)
+            if period is None:
+                period = self._pending[key] = PeriodCounts()
+            period.add(status, detail, at)
+
+    def flush(self) -> bool:
+        """Write what is counted so far; False (counts kept for the next try) on failure."""
+        with self._lock:
+            taken, self._pending = self._pending, {}
+        if not taken:
+            return True
+        try:
+            self.repository.add(taken)
+        except Exception as exc:
+            log.warning("request counts not written yet (%s); will retry", type(exc).__name__)
+            with self._lock:
+                for key, newer in self._pending.items():
+                    if key in taken:
+                        taken[key].merge(newer)
+                    else:
+                        taken[key] = newer
+                self._pending = taken
+            return False
+        return True
+
+    def close(self) -> None:
+        """Write the last counts and stop the thread. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread if self._pid == os.getpid() else None
+        if thread is None:
+            return
+        self._wake.set()
+        thread.join(self.flush_seconds + 10)
+        self.flush()
+
+    def _ensure_thread(self) -> None:
+        pid = os.getpid()
+        if self._thread is not None and self._pid == pid:
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == pid:
+                return
+            if self._pid not in (0, pid):
+                self._pending = {}
+            self._pid = pid
+            self._thread = threading.Thread(
+                target=self._run, name="glpi-scim-request-stats", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.flush_seconds)
+            if self._closed:
+                return
+            self.flush()
+            self._purge_now_and_then()
+
+    def _purge_now_and_then(self) -> None:
+        if time.monotonic() - self._last_purge < 3600:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            self.repository.purge(datetime.now(timezone.utc) - KEEP)
+        except Exception as exc:
+            log.warning("old request counts not purged (%s)", type(exc).__name__)
