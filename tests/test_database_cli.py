@@ -47,7 +47,8 @@ def test_check_before_init_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "glpi-scim.sqlite"
     result = run("--sqlite-path", str(path), "db", "check")
     assert result.exit_code == 3
-    assert "does not exist yet: run `glpi-scim db init`" in result.output
+    # The hint repeats the option given, so that it works when copied.
+    assert f"does not exist yet: run `glpi-scim --sqlite-path {path} db init`" in result.output
     assert not path.exists()
 
 

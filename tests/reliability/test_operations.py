@@ -250,7 +250,7 @@ def test_serve_refuses_glpi_without_the_tool_tables(
         bootstrap_glpi(connection)  # a GLPI 10.0.19 install, before `glpi-scim db init`
     code, output = serve_with(glpi_mysql_database.url, tmp_path)
     assert code == 3
-    assert "glpi-scim db init" in output
+    assert f"`glpi-scim --database {glpi_mysql_database.url} db init`" in output
 
 
 @pytest.mark.mysql
