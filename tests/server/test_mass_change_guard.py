@@ -78,6 +78,12 @@ def test_the_guard_trips_refuses_removals_only_and_resumes(
     assert "TRIPPED" in shown and "glpi-scim server resume okta" in shown
     data = json.loads(run(database, "server", "show", "okta", "--json").stdout)
     assert data["guard"]["tripped"] is True and data["guard"]["refused"] == 3
+    status = json.loads(run(database, "server", "status", "okta", "--json").stdout)
+    assert status["guard"]["state"]["tripped"] is True
+    assert status["guard"]["state"]["refused"] == 3
+    # Six users and "new" are this server's (a trashed user stays owned), the purged group not.
+    assert status["owned"] == {"users": 7, "groups": 0}
+    assert "TRIPPED" in run(database, "server", "status", "okta").stdout
     # The administrator lifts it; removals go through again, with a fresh window.
     lifted = run(database, "server", "resume", "okta").stdout
     assert "lifted" in lifted and "3 removals" in lifted and "refused 3" in lifted

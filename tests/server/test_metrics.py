@@ -12,9 +12,8 @@ from glpi_scim.config import Settings
 from glpi_scim.glpi.database import Database
 from glpi_scim.server.app import ScimApp, create_app
 from glpi_scim.server.context import AppContext
-from glpi_scim.servers.metrics import GUARD_TRIPS
 
-from .support import Api
+from .support import USER_SCHEMA, Api
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -48,13 +47,19 @@ def test_metrics_are_off_unless_enabled(api: Api) -> None:
 def test_requests_latency_and_guard_trips_on_the_scim_listener(
     make_api: Callable[..., Api],
 ) -> None:
-    api = make_api(settings={"metrics_enabled": True})
+    api = make_api(settings={"metrics_enabled": True}, max_removals="1/10m")
     server = api.server.id
+    created = [
+        api.post("/Users", {"schemas": [USER_SCHEMA], "userName": f"m{i}"}).json["id"]
+        for i in range(2)
+    ]
     _, before = scrape(api.client)
     assert api.get("/Users").status_code == 200
     assert api.get("/Users/424242").status_code == 404
     assert api.get("/Groups", auth=False).status_code == 401
-    GUARD_TRIPS.labels(server=str(server)).inc()
+    # The second removal trips the mass-change guard (limit 1): one trip counted.
+    assert api.delete(f"/Users/{created[0]}").status_code == 204
+    assert api.delete(f"/Users/{created[1]}").status_code == 503
 
     result, after = scrape(api.client)
     assert result.status_code == 200
