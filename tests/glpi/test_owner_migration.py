@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
@@ -16,9 +16,9 @@ RESOURCES = tables.scim_resources
 def test_the_upgrade_records_the_servers_that_wrote_each_item_as_owners(
     database: Database,
 ) -> None:
+    with database.begin() as connection:  # back to the first release's schema
+        command.downgrade(alembic_config(connection), "0001")
     with database.begin() as connection:
-        for table in ("glpi_plugin_glpiscim_owners", "glpi_plugin_glpiscim_alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(RESOURCES.delete())
         rows = [
             (1, "User", 10, "okta-10", 0),  # Okta's user
@@ -37,8 +37,6 @@ def test_the_upgrade_records_the_servers_that_wrote_each_item_as_owners(
                     is_deleted=is_deleted,
                 )
             )
-    with database.begin() as connection:  # the first release's revision
-        command.stamp(alembic_config(connection), "0001")
     assert ensure_tool_schema(database) == head_revision()
     owners = tables.owners
     with database.begin() as connection:
