@@ -88,13 +88,15 @@ def test_md5_is_kept_only_where_asked_for(
     again = glpi_scim(
         database,
         "server", "edit", "scripts", "--digest-algorithms", "MD5,SHA-256",
-        "--password", PASSWORD, "--json",
+        "--password", PASSWORD, "--yes", "--json",
     )  # fmt: skip
     assert again["server"]["digest_algorithms"] == ["SHA-256", "MD5"]
     assert md5_answer(url, f"/scim/v2/{server['id']}/Users").status_code == 200
     # A new password keeps the algorithms the server has (as servers made before this
     # option keep MD5 beside SHA-256 until told otherwise).
-    renewed = glpi_scim(database, "server", "edit", "scripts", "--password", PASSWORD, "--json")
+    renewed = glpi_scim(
+        database, "server", "edit", "scripts", "--password", PASSWORD, "--yes", "--json"
+    )
     assert renewed["server"]["digest_algorithms"] == ["SHA-256", "MD5"]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 from requests_oauthlib import OAuth2Session
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
@@ -33,14 +33,8 @@ def _plain_http_for_the_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def server(database: Database) -> IdentityServer:
-    # GLPI's fresh install gives Super-Admin the setup right (239, 4, 'config', 3 in its dump);
-    # the test databases hold only the rows glpi-scim itself needs.
-    change_glpi(
-        database,
-        insert(tables.profilerights).values(
-            profiles_id=SUPER_ADMIN_PROFILE, name="config", rights=3
-        ),
-    )
+    # GLPI's fresh install gives Super-Admin the setup right (`config` 3): the test databases
+    # hold the install's rights rows.
     return create_server(database, "okta", method="oauth2", users_id_applied=TECH_ID)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, delete, func, select, update
 from sqlalchemy.sql import Select
 
-from glpi_scim.glpi import history, memberships, tables, verbatim
+from glpi_scim.glpi import history, memberships, owners, tables, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
@@ -412,6 +412,7 @@ class GroupWriter(Writer):
                 if not (r["itemtype"] == history.GROUP and r["items_id"] == group_id)
             ]
         verbatim.remove(self.connection, GROUP, group_id)
+        owners.forget(self.connection, GROUP, group_id)  # nobody owns a purged item
         self.connection.execute(delete(groups).where(groups.c.id == group_id))
 
     def _reparent_children(self, row: Row[Any]) -> None:

@@ -451,9 +451,6 @@ class Policy:
     def created(self, itemtype: str, items_id: int) -> None:
         owners.record(self.connection, itemtype, items_id, self.server.id, "created", self.now)
 
-    def forget(self, itemtype: str, items_id: int) -> None:
-        owners.forget(self.connection, itemtype, items_id)
-
     def _adopt(self, itemtype: str, items_id: int, label: str) -> None:
         if self.server.adopt == "never":
             raise Forbidden(

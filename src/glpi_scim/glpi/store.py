@@ -286,7 +286,6 @@ class GlpiStore:
                 )
                 if policy == "purge":
                     users.purge(row)
-                    checks.forget(USER, item_id)
                 elif policy == "deactivate":
                     users.deactivate(row)
                 else:
@@ -302,7 +301,6 @@ class GlpiStore:
                     connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
                 )
                 groups.purge(row)
-                checks.forget(GROUP, item_id)
             log.flush(connection)
 
         self._run_checked(work)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, u
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.glpi import dropdowns, history, memberships, passwords, tables, verbatim
+from glpi_scim.glpi import dropdowns, history, memberships, owners, passwords, tables, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import collation_key, sqlite_equal
 from glpi_scim.glpi.mapping import (
@@ -759,6 +759,9 @@ class UserWriter(Writer):
                 if not (r["itemtype"] == history.USER and r["items_id"] == user_id)
             ]
         verbatim.remove(self.connection, USER, user_id)
+        # Nobody owns a purged item: a new user given the same id (SQLite reuses the highest)
+        # starts unowned.
+        owners.forget(self.connection, USER, user_id)
         self.connection.execute(delete(users).where(users.c.id == user_id))
 
 
