@@ -141,6 +141,9 @@ def seed_users(database: Database, plan: SeedPlan, server: IdentityServer, advan
             connection.execute(tables.useremails.insert(), [e for b in built for e in b.emails])
             connection.execute(tables.profiles_users.insert(), [b.authorization for b in built])
             connection.execute(tables.scim_resources.insert(), [b.resource for b in built])
+            connection.execute(
+                tables.owners.insert(), [_owner(server, "User", b.user["id"], now) for b in built]
+            )
         advance("users", len(batch))
     return first_id
 
@@ -158,6 +161,10 @@ def seed_groups(
         _bulk_session(connection)
         connection.execute(tables.groups.insert(), [group for group, _ in built])
         connection.execute(tables.scim_resources.insert(), [tool for _, tool in built])
+        connection.execute(
+            tables.owners.insert(),
+            [_owner(server, "Group", group["id"], now) for group, _ in built],
+        )
     advance("groups", plan.groups)
     memberships = [(i, 0) for i in range(ds.big_group_size(plan.users))]
     memberships += [
@@ -173,6 +180,45 @@ def seed_groups(
             )
         advance("members", len(chunk))
     return first_id
+
+
+def seed_variant_group(
+    database: Database, plan: SeedPlan, server: IdentityServer, first_user_id: int
+) -> int:
+    """A copy of the big group owned by a variant server (a server writes only its own groups),
+    with the same members; returns its id."""
+    if plan.groups <= 0:
+        return 0
+    now = utcnow().replace(tzinfo=None)
+    with database.begin() as connection:
+        group_id = _next_id(connection, tables.groups)
+        group, tool = rows.group_rows(plan.groups, group_id, server, now)
+        connection.execute(tables.groups.insert(), [group])
+        connection.execute(tables.scim_resources.insert(), [tool])
+        connection.execute(tables.owners.insert(), [_owner(server, "Group", group_id, now)])
+    members = list(range(ds.big_group_size(plan.users)))
+    for start in range(0, len(members), plan.batch * 2):
+        with database.begin() as connection:
+            _bulk_session(connection)
+            connection.execute(
+                tables.groups_users.insert(),
+                [
+                    rows.membership_row(first_user_id + i, group_id)
+                    for i in members[start : start + plan.batch * 2]
+                ],
+            )
+    return group_id
+
+
+def _owner(server: IdentityServer, itemtype: str, items_id: int, now: Any) -> dict[str, Any]:
+    return {
+        "itemtype": itemtype,
+        "items_id": items_id,
+        "servers_id": server.id,
+        "origin": "created",
+        "date_creation": now,
+        "date_mod": now,
+    }
 
 
 def _analyze(database: Database) -> None:
@@ -229,6 +275,7 @@ def seed(
 
         first_user = seed_users(database, plan, server, advance)
         big_group = seed_groups(database, plan, server, first_user, advance)
+        variant_group = seed_variant_group(database, plan, no_content, first_user)
     _analyze(database)
     return Manifest(
         users=plan.users,
@@ -238,7 +285,13 @@ def seed(
         groups=plan.groups,
         headers=headers,
         notes={"server_id": server.id, "database": database.url_display},
-        variants={NO_CONTENT_VARIANT: {"server_id": no_content.id, "headers": no_content_headers}},
+        variants={
+            NO_CONTENT_VARIANT: {
+                "server_id": no_content.id,
+                "headers": no_content_headers,
+                "big_group_id": scim_ids.group_id(variant_group) if variant_group else "",
+            }
+        },
     )
 
 

@@ -246,8 +246,20 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def engine_for_url(url: str, *, timeout: int = 10, statement_timeout: int = 0) -> Engine:
     engine = _engine_for_url(url, timeout=timeout, statement_timeout=statement_timeout)
-    limit_statements(engine, statement_timeout)
+    limit_statements(
+        engine, server_statement_limit(engine.dialect.name, timeout, statement_timeout)
+    )
     return engine
+
+
+def server_statement_limit(dialect: str, timeout: int, statement_timeout: int) -> int:
+    """The limit the database enforces. A client never waits more than `timeout` for an
+    answer (a partition must be a 503 within db_timeout), so MariaDB is told to stop a
+    statement a second before that: it stops the statement, not the client leaving it running.
+    SQLite runs in the process: its progress handler applies statement_timeout as given."""
+    if statement_timeout <= 0 or dialect == "sqlite":
+        return statement_timeout
+    return max(1, min(statement_timeout, timeout - 1))
 
 
 def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine:
@@ -289,9 +301,9 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 **connect_args,
                 "charset": "utf8mb4",
                 "connect_timeout": timeout,
-                # Longer than the statement limit, so that MariaDB stops a long statement
-                # (and says so) before the client gives up on it and leaves it running.
-                "read_timeout": max(timeout, statement_timeout + 2),
+                # Longer than the server's statement limit (server_statement_limit), so that
+                # MariaDB stops a long statement (and says so) before the client gives up.
+                "read_timeout": timeout,
                 "write_timeout": timeout,
                 # The tool writes UTC; TIMESTAMP columns convert from the session time zone,
                 # so the session must be UTC whatever the server's default zone is. GLPI then
