@@ -10,6 +10,7 @@ from glpi_scim.scim.store import Resource
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 SUPER_ADMIN, ADMIN, TECHNICIAN, OBSERVER, SELF_SERVICE = 4, 3, 6, 2, 1
 
 
@@ -78,6 +79,15 @@ class GlpiWriter:
                 )
             )
             return int(result.inserted_primary_key[0])
+
+    def member(self, user_id: int, group_id: int) -> None:
+        """A membership made in GLPI (not dynamic)."""
+        with self.database.begin() as connection:
+            connection.execute(
+                tables.groups_users.insert().values(
+                    users_id=user_id, groups_id=group_id, is_dynamic=0
+                )
+            )
 
     def trash(self, user_id: int) -> None:
         with self.database.begin() as connection:

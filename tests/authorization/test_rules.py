@@ -9,7 +9,16 @@ from glpi_scim.glpi.database import Database
 from idp.support import Glpi
 
 from .conftest import MakeIdp
-from .support import ADMIN, OBSERVER, TECHNICIAN, GlpiWriter, new_group, new_user, replace
+from .support import (
+    ADMIN,
+    ENTERPRISE,
+    OBSERVER,
+    TECHNICIAN,
+    GlpiWriter,
+    new_group,
+    new_user,
+    replace,
+)
 
 
 def owner_rows(database: Database, user_id: int) -> list[dict[str, object]]:
@@ -246,3 +255,25 @@ def test_a_sub_entity_server_neither_sees_nor_touches_root_entity_users(
     assert local
     flat, _ = make_idp("Paris only", entity=str(paris))
     assert [u["userName"] for u in flat.get("/Users").expect(200)["Resources"]] == ["paris-tech"]
+
+
+def test_a_sub_entity_server_can_neither_name_nor_unlink_users_outside_its_scope(
+    make_idp: MakeIdp, site: GlpiWriter, glpi: Glpi
+) -> None:
+    paris = site.entity("Paris")
+    root_admin = site.user("root-admin", ADMIN)
+    idp, _ = make_idp("Paris", entity=str(paris), recursive=True)
+    clerk = idp.post("/Users", new_user("paris-clerk")).expect(201)
+    # A manager is a user the server sees: one outside its scope is named as unknown.
+    manager = {"op": "add", "path": f"{ENTERPRISE}:manager", "value": {"value": str(root_admin)}}
+    detail = idp.patch(f"/Users/{clerk['id']}", manager).expect_error(400)["detail"]
+    assert f"manager.value '{root_admin}'" in detail
+    assert glpi.user(clerk["id"])["users_id_supervisor"] == 0
+    # A membership GLPI gave a root-entity user in the server's own group stays: to this
+    # server that user does not exist, so removing it by id removes nothing.
+    team = idp.post("/Groups", new_group("Paris team")).expect(201)
+    group_id = int(team["id"].removeprefix("g"))
+    site.member(root_admin, group_id)
+    unlink = {"op": "remove", "path": f'members[value eq "{root_admin}"]'}
+    idp.patch(f"/Groups/{team['id']}", unlink).expect(200, 204)
+    assert root_admin in glpi.members(group_id)

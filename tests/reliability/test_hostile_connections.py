@@ -3,6 +3,7 @@ identity providers out, and a body far above the limit still gets its SCIM 413."
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -111,4 +112,41 @@ def test_an_announced_body_beyond_what_is_read_is_answered_413_at_once(
     head, _, document = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), head
     assert b"urn:ietf:params:scim:api:messages:2.0:Error" in document
+    assert requests.get(f"{served.live.base_url}/healthz", timeout=10).status_code == 200
+
+
+def test_a_chunked_body_far_above_the_limit_gets_a_scim_413(
+    sqlite_database: Database, serve: Callable[..., Served]
+) -> None:
+    """A chunked upload has no length to refuse up front: the HTTP server stops reading past
+    its bound and answers itself, with a SCIM Error document like every other answer."""
+    served = serve(sqlite_database, max_body_bytes=10_000)
+    port = served.live.server.port
+    chunk = b"x" * 8192
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            f"POST /scim/v2/{served.server.id}/Users HTTP/1.1\r\nHost: idp.example\r\n"
+            f"Authorization: Bearer {served.token}\r\nContent-Type: {SCIM}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        answer = b""
+        try:
+            for _ in range(200):  # up to 1.6 MB, far past what the server reads
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed: read what it said
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+        except ConnectionResetError:
+            pass
+    head, _, document = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert b"application/scim+json" in head.lower()
+    error = json.loads(document)
+    assert error["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert error["status"] == "413"
     assert requests.get(f"{served.live.base_url}/healthz", timeout=10).status_code == 200

@@ -347,6 +347,8 @@ class GroupWriter(Writer):
         removing = [int(v) for v in change.remove if is_id_text(str(v))]
         if removing:
             present = memberships.existing(self.connection, group_id, removing)
+            if self.scope is not None:  # users outside the server's scope do not exist to it
+                present &= memberships.in_scope(self.connection, list(present), self.scope)
             gone = [i for i in dict.fromkeys(removing) if i in present]
             if gone:
                 memberships.remove(self.connection, group_id, label, gone, self.log)

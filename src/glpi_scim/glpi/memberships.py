@@ -84,6 +84,15 @@ def resolve_users(
     return [found[i] for i in ids]
 
 
+def in_scope(connection: Connection, user_ids: Sequence[int], scope: Scope) -> set[int]:
+    """Those of `user_ids` inside `scope` (an identity server's entities)."""
+    found: set[int] = set()
+    for chunk in chunks(user_ids):
+        query = select(USERS.c.id).where(USERS.c.id.in_(chunk), users_in_scope(scope, USERS))
+        found.update(int(i) for i in connection.execute(query).scalars())
+    return found
+
+
 def existing(connection: Connection, group_id: int, user_ids: Sequence[int]) -> set[int]:
     """Which of `user_ids` are already members of the group (any row, visible or not)."""
     present: set[int] = set()

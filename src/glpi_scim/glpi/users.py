@@ -314,7 +314,15 @@ class UserWriter(Writer):
         return row
 
     def _check_manager(self, manager_id: int) -> None:
-        if manager_id and not self.is_visible(manager_id):
+        if not manager_id:
+            return
+        # A manager is a user this server sees: outside its entity scope a user does not exist.
+        scope = server_scope(self.connection, self.server)
+        in_scope = memberships.visible_users_condition(self.server.id, scope=scope)
+        found = self.connection.execute(
+            select(tables.users.c.id).where(tables.users.c.id == manager_id, in_scope)
+        ).first()
+        if found is None:
             raise InvalidValue(
                 f"manager.value {str(manager_id)!r} is not the id of a user of this GLPI"
             )

@@ -9,6 +9,8 @@
   app without being stored: the app answers its SCIM 413 (and logs it), while the body is read
   and discarded up to `drain_limit` bytes so that the client, still uploading, is not reset.
   A larger announcement is answered at once and the connection is closed.
+- `ScimErrorTask`: what waitress refuses by itself, before the app (a chunked body past its
+  bound, a malformed request), is a SCIM Error document too, not waitress's text/plain page.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.receiver import FixedStreamReceiver
+from waitress.task import ErrorTask
+
+from glpi_scim.server.errors import error_document
+from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, dump_json
 
 
 class _Discarded:
@@ -69,8 +75,23 @@ class BoundedBodyParser(HTTPRequestParser):  # type: ignore[misc]
             self.connection_close = True
 
 
+class ScimErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress's own error answers as SCIM Error documents; the connection then closes."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        detail = f"{error.reason}: {error.body}".strip().rstrip(":")
+        body = dump_json(error_document(int(error.code), detail))
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", RESPONSE_CONTENT_TYPE))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
 class GuardedChannel(HTTPChannel):  # type: ignore[misc]
     parser_class = BoundedBodyParser
+    error_task_class = ScimErrorTask
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
