@@ -404,15 +404,7 @@ class GroupWriter(Writer):
             update(USERS).where(USERS.c.groups_id == group_id).values(groups_id=0)
         )
         if not keep_history:
-            logs = tables.logs
-            self.connection.execute(
-                delete(logs).where(logs.c.itemtype == history.GROUP, logs.c.items_id == group_id)
-            )
-            self.log.rows = [
-                r
-                for r in self.log.rows
-                if not (r["itemtype"] == history.GROUP and r["items_id"] == group_id)
-            ]
+            self.drop_history(history.GROUP, group_id)
         verbatim.remove(self.connection, GROUP, group_id)
         owners.forget(self.connection, GROUP, group_id)  # nobody owns a purged item
         self.connection.execute(delete(groups).where(groups.c.id == group_id))

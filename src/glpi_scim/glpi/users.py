@@ -757,15 +757,7 @@ class UserWriter(Writer):
             .values(users_id_supervisor=0)
         )
         if not keep_history:
-            logs = tables.logs
-            self.connection.execute(
-                delete(logs).where(logs.c.itemtype == history.USER, logs.c.items_id == user_id)
-            )
-            self.log.rows = [
-                r
-                for r in self.log.rows
-                if not (r["itemtype"] == history.USER and r["items_id"] == user_id)
-            ]
+            self.drop_history(history.USER, user_id)
         verbatim.remove(self.connection, USER, user_id)
         # Nobody owns a purged item: a new user given the same id (SQLite reuses the highest)
         # starts unowned.

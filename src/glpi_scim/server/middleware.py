@@ -172,20 +172,9 @@ class RequestTracking:
         REQUESTS.labels(label, req.method, kind, str(status)).inc()
         LATENCY.labels(label, req.method, kind).observe(seconds)
         if server is not None:
-            detail = _error_detail(resp) if status >= ERROR_STATUS else None
+            body = resp.data if isinstance(resp.data, bytes) else None
+            detail = error_detail(body, limit=1000) if status >= ERROR_STATUS else None
             self.context.stats.record(server.id, status, detail, req.context.received_at)
-
-
-def _error_detail(resp: falcon.Response) -> str | None:
-    """The `detail` of the SCIM Error document the response carries, if any."""
-    if not isinstance(resp.data, bytes) or not resp.data:
-        return None
-    try:
-        document = json.loads(resp.data)
-    except ValueError:
-        return None
-    detail = document.get("detail") if isinstance(document, dict) else None
-    return detail if isinstance(detail, str) else None
 
 
 def _loggable_path(path: str) -> str:
