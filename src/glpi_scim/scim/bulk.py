@@ -1,4 +1,4 @@
-"""Bulk requests (RFC 7644 §3.7) on top of ScimService.
+"""Bulk requests (RFC 7644 §3.7) on top of ScimService (any `ResourceWrites`).
 
 - Limits: more than `bulk_max_operations` operations, or a body over `bulk_max_payload_size`
   bytes, is a 413 for the whole request; bulk switched off is a 501.
@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from glpi_scim.scim.contract import ResourceWrites, ScimResponse
 from glpi_scim.scim.documents import BULK_REQUEST_SCHEMA, bulk_response, location
 from glpi_scim.scim.errors import (
     Conflict,
@@ -30,9 +31,6 @@ from glpi_scim.scim.errors import (
 )
 from glpi_scim.scim.schemas import RESOURCE_TYPES
 from glpi_scim.scim.values import get_ci
-
-if TYPE_CHECKING:
-    from glpi_scim.scim.service import ScimResponse, ScimService
 
 _BULK_REF = re.compile(r"^bulkId:(.+)$")
 _METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -49,10 +47,8 @@ class _Op:
 
 
 def run_bulk(
-    service: ScimService, body: Any, *, base_url: str | None, payload_size: int | None
+    service: ResourceWrites, body: Any, *, base_url: str | None, payload_size: int | None
 ) -> ScimResponse:
-    from glpi_scim.scim.service import ScimResponse
-
     settings = service.settings
     if not settings.bulk:
         raise NotImplementedByServer("bulk operations are not supported")
@@ -157,7 +153,7 @@ def _order(ops: list[_Op], defined: Mapping[str, int]) -> tuple[list[_Op], list[
 
 
 def _run(
-    service: ScimService,
+    service: ResourceWrites,
     op: _Op,
     created: dict[str, str],
     failed: set[str],
