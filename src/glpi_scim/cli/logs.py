@@ -15,7 +15,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 from glpi_scim.cli.context import console, get_context, print_json
-from glpi_scim.cli.servers import handles_admin_errors, json_option, server_service, shown_time
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option
+from glpi_scim.cli.render import shown_time
+from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import json_escaped, printable
 from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.durations import parse_duration

@@ -10,7 +10,9 @@ from rich.table import Table
 
 from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import console, fail, get_context, print_json, warn
-from glpi_scim.cli.servers import handles_admin_errors, json_option, shown_time
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option
+from glpi_scim.cli.render import shown_time
 from glpi_scim.config import Settings
 from glpi_scim.security.oauth_clients import (
     AUTHORIZATION_CODE,

@@ -1,6 +1,7 @@
 """`glpi-scim server status [NAME] [--json]`: each identity server's health at a glance.
 
-Thin over glpi_scim.servers.status; registered on the `server` group by cli/servers.py.
+Thin over glpi_scim.servers.status; registered on the `server` group by cli/servers.py (this
+module does not import it).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import click
 from rich.markup import escape
 
 from glpi_scim.cli.context import console, get_context, print_json
-from glpi_scim.cli.servers import handles_admin_errors, json_option, server_service
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option
+from glpi_scim.cli.services import server_service
 from glpi_scim.servers.status import ServerStatus, StatusService
 
 

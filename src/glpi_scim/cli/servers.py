@@ -1,17 +1,15 @@
 """`glpi-scim server ...`: declare, inspect, change and remove identity servers.
 
-Thin over glpi_scim.servers.service; the helpers at the bottom (error mapping, JSON views,
-URLs) are shared with the `token` and `logs` commands.
+Thin over glpi_scim.servers.service. What other command groups share lives in modules of its
+own: options.py (`--json`), errors.py (error mapping), services.py, urls.py, render.py and
+server_render.py (how a server is printed).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
@@ -19,165 +17,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from glpi_scim.cli.confirm import confirm_breaks, yes_option
-from glpi_scim.cli.context import (
-    EXIT_UNUSABLE,
-    CliError,
-    console,
-    fail,
-    get_context,
-    print_json,
-    warn,
-)
+from glpi_scim.cli.context import console, fail, get_context, print_json, warn
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option, public_url_option
+from glpi_scim.cli.render import shown_time, token_json
+from glpi_scim.cli.server_render import guard_json, print_server, removed_rows_label, server_json
+from glpi_scim.cli.server_status import server_status
+from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
+from glpi_scim.cli.urls import server_urls, token_issuer, url_settings
 from glpi_scim.config import Settings
-from glpi_scim.security.digest import offered
-from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.errors import ServerError
-from glpi_scim.servers.guard import GuardState
-from glpi_scim.servers.models import (
-    ADOPT_POLICIES,
-    AUTH_METHODS,
-    DELETE_POLICIES,
-    PUBLIC_URL_OPTION,
-    IdentityServer,
-)
+from glpi_scim.servers.models import ADOPT_POLICIES, AUTH_METHODS, DELETE_POLICIES
 from glpi_scim.servers.repository import OWNED_TABLES
 from glpi_scim.servers.service import (
     IssuedServerToken,
     ServerInput,
     ServerOutcome,
     ServerService,
-    ServerView,
-    validate_public_url,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# -- shared helpers ---------------------------------------------------------------------------
-
-
-@contextmanager
-def admin_errors() -> Iterator[None]:
-    """Known failures as one readable line: exit 1 for bad input, 3 for an unusable database."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
-    try:
-        yield
-    except ServerError as exc:
-        raise CliError(str(exc)) from None
-    except SQLAlchemyError as exc:
-        if get_context().debug:
-            raise
-        reason = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig else type(exc).__name__
-        hint = ""
-        if "no such table" in reason or "doesn't exist" in reason:
-            hint = "; create the tool's tables with `glpi-scim db init`"
-        database = get_context().database().url_display
-        raise CliError(f"database error on {database}: {reason}{hint}", EXIT_UNUSABLE) from None
-
-
-def handles_admin_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with admin_errors():
-            return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def json_option(func: F) -> F:
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts)."
-    )(func)
-
-
-def public_url_option(func: F) -> F:
-    return click.option(
-        "--public-url",
-        default=None,
-        metavar="URL",
-        help="External base URL the IdP reaches (https://glpi.example.com) for the printed "
-        "URLs; add and edit store it with the server. Default: the server's, else the "
-        "public_url setting, else http://host:port.",
-    )(func)
-
-
-def server_service() -> ServerService:
-    return ServerService(get_context().database())
-
-
-def url_settings(public_url: str | None) -> Settings:
-    if public_url is not None:
-        try:
-            public_url = validate_public_url(public_url)
-        except ServerError as exc:
-            fail(f"--public-url: {exc}")
-    return get_context().settings(public_url=public_url)
-
-
-def public_base_url(server: IdentityServer, settings: Settings) -> str:
-    """The base URL the server's IdP reaches: --public-url given now, else the one stored with
-    the server, else the public_url setting, else http://host:port."""
-    if settings.sources.get("public_url") != "cli" and server.public_url:
-        return server.public_url
-    return settings.base_url
-
-
-def server_urls(server: IdentityServer, settings: Settings) -> dict[str, str | None]:
-    """The SCIM base URL to paste into the IdP; the id-less URL when the server is default."""
-    base = public_base_url(server, settings)
-    return {
-        "scim": scim_base_url(base, settings.url_prefix, server.id),
-        "default": scim_base_url(base, settings.url_prefix, None) if server.is_default else None,
-    }
-
-
-def token_issuer(server: IdentityServer, settings: Settings) -> str:
-    return scim_base_url(public_base_url(server, settings), settings.url_prefix, server.id)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def shown_time(moment: datetime | None) -> str:
-    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def shown_date(moment: datetime | None) -> str:
-    return "-" if moment is None else moment.strftime("%Y-%m-%d")
-
-
-def server_json(view: ServerView, settings: Settings) -> dict[str, Any]:
-    """Everything an administrator may see about a server: never its secrets or signing key."""
-    server = view.server
-    return {
-        "id": server.id,
-        "name": server.name,
-        "active": server.is_active,
-        "default": server.is_default,
-        "log_requests": server.log_requests,
-        "security": server.auth_method,
-        "username": server.auth_username,
-        "digest_algorithms": list(offered(server)) if server.auth_method == "digest" else None,
-        "allowed_networks": list(server.allowed_networks),
-        "applied_user": view.applied_user.as_json(),
-        "entity": view.entity.as_json(),
-        "profile": view.profile.as_json(),
-        "recursive": server.is_recursive,
-        "password_sync": server.password_sync,
-        "delete_policy": server.delete_policy,
-        "public_url": server.public_url,
-        "options": _shown_options(server),
-        "created": iso(server.date_creation),
-        "modified": iso(server.date_mod),
-        "urls": server_urls(server, settings),
-    }
-
-
-def token_json(issued: IssuedServerToken) -> dict[str, Any]:
-    return {**issued.record.as_json(), "token": issued.token}
+# -- reading what the administrator typed ------------------------------------------------------
 
 
 def read_secret_from_stdin(what: str) -> str:
@@ -583,7 +445,7 @@ def server_remove(server_ref: str, yes: bool, as_json: bool) -> None:
             }
         )
         return
-    labels = {table.name: _label(table.name) for table in OWNED_TABLES}
+    labels = {table.name: removed_rows_label(table.name) for table in OWNED_TABLES}
     details = ", ".join(f"{count} {labels[name]}" for name, count in counts.items() if count)
     console().print(
         f"Removed identity server {escape(repr(removed_server.name))} (id {removed_server.id})"
@@ -729,119 +591,7 @@ def _report(
         out.print(f"[yellow]Note:[/] {escape(note)}")
 
 
-def guard_json(state: GuardState) -> dict[str, Any]:
-    return {
-        "max_removals": state.threshold,
-        "window_seconds": int(state.window.total_seconds()),
-        "tripped": state.tripped,
-        "since": iso(state.since),
-        "removals": state.count,
-        "refused": state.refused,
-        "last_refused": iso(state.last_refused),
-        "last_refused_what": state.last_refused_what,
-        "resumed": iso(state.resumed),
-    }
-
-
-def guard_lines(state: GuardState, server: IdentityServer) -> list[tuple[str, str]]:
-    """`server show` rows: the limit, then what the guard is doing."""
-    if not state.limit.enabled:
-        return [("guard", "[red]off[/] (no limit on deactivations and deletions)")]
-    window = describe_duration(state.window)
-    lines = [("guard", f"at most {state.limit} deactivations and deletions")]
-    if state.tripped:
-        refused = f"{state.refused} refused"
-        if state.last_refused is not None:
-            last = escape(state.last_refused_what or "")
-            refused += f", last {shown_time(state.last_refused)}: {last}"
-        lines += [
-            (
-                "guard state",
-                f"[red]TRIPPED[/] since {shown_time(state.since)}: {state.count} removals "
-                f"within {window}; removals get 503",
-            ),
-            ("guard refused", refused),
-            ("guard lift", f"glpi-scim server resume {escape(server.name)}"),
-        ]
-    else:
-        lines.append(("guard state", f"armed: {state.count} removals in the last {window}"))
-    return lines
-
-
-def print_server(view: ServerView, settings: Settings, guard: GuardState | None = None) -> None:
-    server = view.server
-    urls = server_urls(server, settings)
-    table = Table(show_header=False, title=f"Identity server {shown(server.name)}")
-    table.add_column("setting", style="bold")
-    table.add_column("value")
-    rows: list[tuple[str, str]] = [
-        ("id", str(server.id)),
-        ("name", shown(server.name)),
-        ("state", "active" if server.is_active else "[red]inactive[/]"),
-        ("default server", "yes" if server.is_default else "no"),
-        ("SCIM base URL", shown(str(urls["scim"]))),
-        ("public URL", shown(server.public_url or "- (the public_url setting)")),
-        ("security", "[red]none[/]" if server.auth_method == "none" else server.auth_method),
-    ]
-    if server.auth_username:
-        rows.append(("username", shown(server.auth_username)))
-    if server.auth_method == "digest":
-        rows.append(("digest algorithms", ", ".join(offered(server))))
-    rows += [
-        ("allowed networks", shown(", ".join(server.allowed_networks) or "anywhere")),
-        ("log requests", "yes" if server.log_requests else "no"),
-        ("applied user", shown(str(view.applied_user))),
-        ("entity", shown(str(view.entity))),
-        ("profile", shown(str(view.profile))),
-        ("recursive", "yes" if server.is_recursive else "no"),
-        ("password sync", "yes" if server.password_sync else "no (SSO users, authtype 4)"),
-        ("delete policy", server.delete_policy),
-        (
-            "options",
-            shown(json.dumps(_shown_options(server), sort_keys=True))
-            if _shown_options(server)
-            else "-",
-        ),
-        *(guard_lines(guard, server) if guard is not None else []),
-        ("created", shown_time(server.date_creation)),
-        ("modified", shown_time(server.date_mod)),
-    ]
-    if urls["default"]:
-        rows.insert(5, ("default-server URL", shown(urls["default"])))
-    for setting, value in rows:
-        table.add_row(setting, value)
-    console().print(table)
-
-
-def _shown_options(server: IdentityServer) -> dict[str, Any]:
-    """The IdP behaviour switches; the public URL stored among them is shown on its own."""
-    return {key: value for key, value in server.options.items() if key != PUBLIC_URL_OPTION}
-
-
-def _label(table_name: str) -> str:
-    return {
-        "glpi_plugin_glpiscim_tokens": "tokens",
-        "glpi_plugin_glpiscim_oauthclients": "OAuth clients",
-        "glpi_plugin_glpiscim_oauthcodes": "OAuth codes",
-        "glpi_plugin_glpiscim_oauthtokens": "OAuth tokens",
-        "glpi_plugin_glpiscim_requestlogs": "request log entries",
-        "glpi_plugin_glpiscim_digestnonces": "Digest nonces",
-        "glpi_plugin_glpiscim_authfailures": "authentication-failure counters",
-        "glpi_plugin_glpiscim_resources": "SCIM resource records",
-        "glpi_plugin_glpiscim_guards": "mass-change guard",
-        "glpi_plugin_glpiscim_removals": "mass-change guard window entries",
-        "glpi_plugin_glpiscim_owners": "ownership records (those users and groups become unowned)",
-        "glpi_plugin_glpiscim_serverstats": "request-count periods",
-    }.get(table_name, table_name)
-
-
-def _add_status_command() -> None:
-    # Its own module (one concern); it imports the helpers above.
-    from glpi_scim.cli.server_status import server_status
-
-    server_group.add_command(server_status)
-
-
-_add_status_command()
+# Its own module (one concern): `server status`.
+server_group.add_command(server_status)
 
 COMMANDS = [server_group]

@@ -8,17 +8,12 @@ from rich.table import Table
 
 from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import console, fail, get_context, print_json
-from glpi_scim.cli.servers import (
-    handles_admin_errors,
-    json_option,
-    server_service,
-    server_urls,
-    shown_date,
-    shown_time,
-    token_issuer,
-    token_json,
-)
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option
+from glpi_scim.cli.render import shown_date, shown_time, token_json
+from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
+from glpi_scim.cli.urls import server_urls, token_issuer
 from glpi_scim.servers.durations import describe_duration, parse_duration
 from glpi_scim.servers.errors import TokenNotFound
 from glpi_scim.servers.service import DEFAULT_TOKEN_LIFETIME

@@ -6,7 +6,9 @@ import click
 from rich.table import Table
 
 from glpi_scim.cli.context import console, fail, get_context, print_json
-from glpi_scim.cli.servers import handles_admin_errors, json_option, shown_time
+from glpi_scim.cli.errors import handles_admin_errors
+from glpi_scim.cli.options import json_option
+from glpi_scim.cli.render import shown_time
 from glpi_scim.cli.terminal import shown
 from glpi_scim.glpi.accounts import Account, AccountNotFound, AccountService
 from glpi_scim.servers.repository import ServerRepository
