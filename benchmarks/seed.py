@@ -41,7 +41,7 @@ from glpi_scim.glpi import ids as scim_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.models import IdentityServer, ServerOptions
 
 APPLIED_USER_ID = 2  # GLPI's "glpi" administrator in a fresh install
 SERVER_NAME = "benchmark"
@@ -85,7 +85,7 @@ def add_identity_server(
             is_default=name == SERVER_NAME,
             auth_method="bearer" if auth == "bearer" else "none",
             signing_key=new_signing_key(),
-            options=options or {},
+            options=ServerOptions.from_json(options or {}),
         )
     )
     if auth != "bearer":

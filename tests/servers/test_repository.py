@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.models import IdentityServer, ServerOptions
 from glpi_scim.servers.repository import OWNED_TABLES, ServerRepository
 
 
@@ -32,7 +32,7 @@ def test_create_then_get_by_id_and_by_name_in_any_case(database: Database) -> No
             is_recursive=True,
             password_sync=True,
             delete_policy="deactivate",
-            options={"entra": True, "limit": 3},
+            options=ServerOptions.from_json({"entra": True, "limit": 3}),
             log_requests=True,
         )
     )
@@ -43,7 +43,7 @@ def test_create_then_get_by_id_and_by_name_in_any_case(database: Database) -> No
         found = repository.get(ref)
         assert found == created, ref
     assert found.allowed_networks == ("10.0.0.0/8", "2001:db8::/32")
-    assert found.options == {"entra": True, "limit": 3}
+    assert found.options.as_json() == {"entra": True, "limit": 3}
     assert found.delete_policy == "deactivate"
     assert found.password_sync and found.is_recursive and found.log_requests
 

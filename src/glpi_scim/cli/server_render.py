@@ -133,7 +133,9 @@ def print_server(view: ServerView, settings: Settings, guard: GuardState | None 
 
 def shown_options(server: IdentityServer) -> dict[str, Any]:
     """The IdP behaviour switches; the public URL stored among them is shown on its own."""
-    return {key: value for key, value in server.options.items() if key != PUBLIC_URL_OPTION}
+    return {
+        key: value for key, value in server.options.as_json().items() if key != PUBLIC_URL_OPTION
+    }
 
 
 def removed_rows_label(table_name: str) -> str:

@@ -23,7 +23,6 @@ these checks pass: the store calls them first in the write's transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +36,7 @@ from glpi_scim.glpi.collation import collation_key
 from glpi_scim.glpi.scope import ROOT_ENTITY, below, entity_children
 from glpi_scim.scim.errors import Forbidden
 from glpi_scim.scim.store import GROUP, USER
-from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, PROTECTED_OPTION, IdentityServer
+from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, IdentityServer, ServerOptions
 
 # GLPI's rights bits (inc/define.php).
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16
@@ -488,14 +487,8 @@ class Policy:
 
 
 def protected_logins_of(raw: str | None) -> tuple[str, ...]:
-    if not raw:
-        return ()
-    try:
-        options = json.loads(raw)
-    except ValueError:
-        return ()
-    value = options.get(PROTECTED_OPTION) if isinstance(options, dict) else None
-    return tuple(str(login) for login in value) if isinstance(value, list) else ()
+    """The `protected_logins` of a server's stored options (the repository reports a bad one)."""
+    return ServerOptions.read_stored(raw).protected_logins
 
 
 def missing_rights(connection: Connection, server: IdentityServer) -> list[str]:

@@ -11,34 +11,18 @@ from dataclasses import dataclass, field
 
 from glpi_scim.config import ConfigError, Settings
 from glpi_scim.glpi.database import Database, open_database
-from glpi_scim.glpi.store import GlpiStore
-from glpi_scim.scim.service import ScimService, ServiceSettings
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.logwriter import BackgroundLogWriter
 from glpi_scim.server.metrics import MetricsListener
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.refusals import RefusalLimiter
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
 from glpi_scim.servers.retention import Retention, parse_retention
+from glpi_scim.servers.scim_factory import ScimServiceFactory
 from glpi_scim.servers.stats import RequestStats, StatsRepository
 from glpi_scim.servers.tokens import TokenRepository
 
 log = logging.getLogger("glpi_scim.server")
-
-# Page size of a list without `count` (settings.max_results caps what a client may ask for).
-DEFAULT_PAGE_SIZE = 100
-# Server options read here (`glpi-scim server edit ID --option NAME=VALUE`):
-# extension URNs an IdP sends that are dropped instead of refused;
-TOLERATED_EXTENSIONS_OPTION = "tolerated_extensions"
-# answer 204 instead of 200 + the group to a PATCH that only edits members (RFC 7644 §3.5.2
-# allows both; 204 spares reading a large group back, 200 is what most clients expect).
-MEMBERS_PATCH_NO_CONTENT_OPTION = "members_patch_no_content"
-# URNs that IdPs send as documented, tolerated on every server without an option: Entra ID
-# lists its ADSCIM Group schema in every POST /Groups (it carries no attribute).
-ALWAYS_TOLERATED_EXTENSIONS = (
-    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
-)
 
 
 @dataclass
@@ -56,6 +40,11 @@ class AppContext:
     retention: Retention | None = field(default=None, repr=False)
     # /metrics on a listener of its own (metrics_listen), started by create_app.
     metrics_listener: MetricsListener | None = field(default=None, repr=False)
+    # The SCIM service of each request's identity server (the CLI builds the same one).
+    scim: ScimServiceFactory = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.scim = ScimServiceFactory(self.settings, self.database)
 
     @classmethod
     def create(cls, settings: Settings, database: Database | None = None) -> AppContext:
@@ -80,39 +69,6 @@ class AppContext:
             ),
         )
 
-    def service_for(
-        self, server: IdentityServer, base_url: str, notes: list[str] | None = None
-    ) -> ScimService:
-        """The SCIM use cases of one identity server, for one request (`notes`: the request
-        log's notes, which the store adds adoptions and skipped passwords to)."""
-        return ScimService(
-            GlpiStore(self.database, server, notes=notes),
-            self.service_settings(server),
-            base_url=base_url,
-        )
-
-    def service_settings(self, server: IdentityServer) -> ServiceSettings:
-        """What this server supports, as the core applies it and /ServiceProviderConfig says."""
-        settings = self.settings
-        return ServiceSettings(
-            max_results=settings.max_results,
-            default_count=min(DEFAULT_PAGE_SIZE, settings.max_results),
-            bulk_max_payload_size=settings.max_body_bytes,
-            max_patch_operations=settings.max_patch_operations,
-            max_filter_clauses=settings.max_filter_clauses,
-            value_limits={
-                "emails": settings.max_emails_per_user,
-                "phoneNumbers": settings.max_phones_per_user,
-            },
-            bulk_max_operations=settings.max_bulk_operations,
-            # The SCIM password becomes the GLPI password only with password sync on.
-            change_password=server.password_sync,
-            tolerated_extensions=_tolerated_extensions(server),
-            members_patch_no_content=server.options.get(MEMBERS_PATCH_NO_CONTENT_OPTION) is True,
-            members_reply_limit=settings.members_patch_reply_limit,
-            authentication_schemes=tuple(self.authenticator.authentication_schemes(server)),
-        )
-
     def close(self) -> None:
         """Write the queued request-log rows and counts, then release database connections."""
         if self.metrics_listener is not None:
@@ -123,13 +79,3 @@ class AppContext:
             self.retention.wait()
         self.stats.close()
         self.database.dispose()
-
-
-def _tolerated_extensions(server: IdentityServer) -> tuple[str, ...]:
-    value = server.options.get(TOLERATED_EXTENSIONS_OPTION)
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list):
-        return ALWAYS_TOLERATED_EXTENSIONS
-    listed = (item.strip() for item in value if isinstance(item, str) and item.strip())
-    return tuple(dict.fromkeys((*ALWAYS_TOLERATED_EXTENSIONS, *listed)))

@@ -44,7 +44,7 @@ class ScimEndpoint:
         server: IdentityServer = req.context.server
         settings = self.context.settings
         base_url = scim_base_url(request_base_url(req, settings), settings.url_prefix, server.id)
-        return self.context.service_for(server, base_url, req.context.notes)
+        return self.context.scim.service(server, base_url, req.context.notes)
 
     def read_document(self, req: falcon.Request) -> dict[str, Any]:
         """The request's JSON object: 415 for another media type, 413 above the size limit."""

@@ -19,7 +19,7 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.servers.clock import from_db, to_db, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
-from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer
+from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer, ServerOptions
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +189,13 @@ def _encode(server: IdentityServer) -> dict[str, Any]:
         "is_recursive": int(server.is_recursive),
         "password_sync": int(server.password_sync),
         "delete_policy": server.delete_policy,
-        "options": json.dumps(server.options, sort_keys=True) if server.options else None,
+        "options": _encoded_options(server.options),
     }
+
+
+def _encoded_options(options: ServerOptions) -> str | None:
+    stored = options.as_json()
+    return json.dumps(stored, sort_keys=True) if stored else None
 
 
 def _decode(row: RowMapping) -> IdentityServer:
@@ -211,7 +216,11 @@ def _decode(row: RowMapping) -> IdentityServer:
         is_recursive=bool(row["is_recursive"]),
         password_sync=bool(row["password_sync"]),
         delete_policy=cast(DeletePolicy, row["delete_policy"]),
-        options=_json_value(row, "options", dict),
+        options=ServerOptions.read_stored(
+            row["options"],
+            # A hand-edited row: keep serving with that option's default, and say so.
+            lambda problem: logger.warning("identity server %s: %s", row["id"], problem),
+        ),
         date_creation=from_db(row["date_creation"]),
         date_mod=from_db(row["date_mod"]),
     )
@@ -231,18 +240,3 @@ def _networks(row: RowMapping) -> tuple[str, ...]:
     # address and shows up as is in `server show`.
     logger.warning("identity server %s: allowed_networks is not a JSON list of CIDRs", row["id"])
     return (str(raw),)
-
-
-def _json_value(row: RowMapping, column: str, kind: type[Any]) -> Any:
-    raw = row[column]
-    if not raw:
-        return kind()
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if not isinstance(value, kind):
-        # A hand-edited row: keep serving with the safe empty value, and say so.
-        logger.warning("identity server %s: column %s is not a JSON %s", row["id"], column, kind)
-        return kind()
-    return value

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.policy import missing_rights
@@ -42,6 +41,9 @@ from glpi_scim.servers.models import (
     AuthMethod,
     DeletePolicy,
     IdentityServer,
+    InvalidOption,
+    ServerOptions,
+    check_public_url,
 )
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.tokens import TokenRecord, TokenRepository
@@ -553,16 +555,16 @@ def _networks(current: Sequence[str], given: ServerInput) -> tuple[str, ...]:
     return tuple(networks)
 
 
-def _ownership_options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
+def _ownership_options(current: ServerOptions, given: ServerInput) -> ServerOptions:
     """`--adopt`, `--protect`, `--unprotect`: kept in the server's options."""
-    options = dict(current)
+    options = current.as_json()
     if given.adopt is not None:
         if given.adopt not in ADOPT_POLICIES:
             raise InvalidServerSetting(
                 f"--adopt {given.adopt!r}: expected one of {', '.join(ADOPT_POLICIES)}"
             )
         options[ADOPT_OPTION] = given.adopt
-    logins = list(options.get(PROTECTED_OPTION) or [])
+    logins = list(current.protected_logins)
     for login in given.protect:
         login = login.strip()
         if not login:
@@ -579,11 +581,11 @@ def _ownership_options(current: Mapping[str, Any], given: ServerInput) -> dict[s
         options[PROTECTED_OPTION] = logins
     else:
         options.pop(PROTECTED_OPTION, None)
-    return options
+    return _checked_options(options)
 
 
-def _options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
-    options = dict(current)
+def _options(current: ServerOptions, given: ServerInput) -> ServerOptions:
+    options = current.as_json()
     for key in given.unset_options:
         if key not in options:
             known = ", ".join(sorted(options)) or "none set"
@@ -593,18 +595,20 @@ def _options(current: Mapping[str, Any], given: ServerInput) -> dict[str, Any]:
         options[validate_option_key(key)] = value
     if given.public_url is not None:
         options[PUBLIC_URL_OPTION] = given.public_url
-    if PUBLIC_URL_OPTION in options:
-        options[PUBLIC_URL_OPTION] = validate_public_url(options[PUBLIC_URL_OPTION])
-    return options
+    return _checked_options(options)
+
+
+def _checked_options(options: Mapping[str, Any]) -> ServerOptions:
+    """The options to store: a known option with a bad value is refused, naming it."""
+    try:
+        return ServerOptions.from_json(options)
+    except InvalidOption as exc:
+        raise InvalidServerSetting(str(exc)) from None
 
 
 def validate_public_url(url: object) -> str:
     """An absolute http(s) URL with a host: the IdP cannot reach `glpi.example.com` alone."""
-    text = str(url).strip().rstrip("/") if isinstance(url, str) else ""
-    parsed = urlsplit(text)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidServerSetting(
-            f"public URL {url!r} must be an absolute URL starting with https:// (or http://) "
-            "and naming a host, e.g. https://glpi.example.com"
-        )
-    return text
+    try:
+        return check_public_url(url)
+    except InvalidOption as exc:
+        raise InvalidServerSetting(str(exc)) from None
