@@ -29,14 +29,20 @@ def public_base_url(server: IdentityServer, settings: Settings) -> str:
     return settings.base_url
 
 
+def scim_url(server: IdentityServer, settings: Settings) -> str:
+    """The SCIM base URL of the server (with its id), as its IdP reaches it."""
+    return scim_base_url(public_base_url(server, settings), settings.url_prefix, server.id)
+
+
 def server_urls(server: IdentityServer, settings: Settings) -> dict[str, str | None]:
     """The SCIM base URL to paste into the IdP; the id-less URL when the server is default."""
     base = public_base_url(server, settings)
     return {
-        "scim": scim_base_url(base, settings.url_prefix, server.id),
+        "scim": scim_url(server, settings),
         "default": scim_base_url(base, settings.url_prefix, None) if server.is_default else None,
     }
 
 
 def token_issuer(server: IdentityServer, settings: Settings) -> str:
-    return scim_base_url(public_base_url(server, settings), settings.url_prefix, server.id)
+    """A bearer token's `iss` and `aud`: the server's SCIM base URL."""
+    return scim_url(server, settings)
