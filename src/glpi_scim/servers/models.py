@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -133,32 +135,17 @@ class ServerOptions:
         a bad value is reported and that option left unread (its default applies, and
         `as_json` still shows it as stored so that `server edit` can fix it)."""
         if not raw:
-            return cls()
-        try:
-            stored = json.loads(raw)
-        except ValueError:
-            stored = None
-        if not isinstance(stored, dict):
-            if report is not None:
-                report("its options are not a JSON object; none is used")
-            return cls()
-        known: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for key, value in stored.items():
-            reader = _READERS.get(key)
-            try:
-                if reader is not None:
-                    known[key] = reader(value)
-                    continue
-            except InvalidOption as problem:
-                if report is not None:
-                    report(f"{problem}; the option is ignored until it is fixed")
-            extra[key] = value
-        return cls(**known, extra=extra)
+            return _NO_OPTIONS
+        options, problems = _read_stored(raw)
+        if report is not None:
+            for problem in problems:
+                report(problem)
+        return options
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON object to store: the options set, and the unknown ones as they were."""
-        stored = dict(self.extra)
+        """The JSON object to store: the options set, and the unknown ones as they were (a
+        copy: a stored value is shared by every read of the same text)."""
+        stored = copy.deepcopy(dict(self.extra))
         for key, value in (
             (PUBLIC_URL_OPTION, self.public_url),
             (ADOPT_OPTION, self.adopt),
@@ -169,6 +156,34 @@ class ServerOptions:
             if value is not None:
                 stored[key] = value
         return stored
+
+
+_NO_OPTIONS = ServerOptions()
+
+
+# Every request reads its server's row: the same text is parsed once per process.
+@functools.lru_cache(maxsize=1024)
+def _read_stored(raw: str) -> tuple[ServerOptions, tuple[str, ...]]:
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict):
+        return _NO_OPTIONS, ("its options are not a JSON object; none is used",)
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in stored.items():
+        reader = _READERS.get(key)
+        if reader is None:
+            extra[key] = value
+            continue
+        try:
+            known[key] = reader(value)
+        except InvalidOption as problem:
+            problems.append(f"{problem}; the option is ignored until it is fixed")
+            extra[key] = value
+    return ServerOptions(**known, extra=extra), tuple(problems)
 
 
 @dataclass(frozen=True)
