@@ -121,6 +121,21 @@ def test_a_hand_edited_row_still_loads_and_says_what_it_ignores(
     }
     assert stored_options(database, server.id) == fixed.server.options.as_json()
 
+    # A protection list a hand edit broke is never dropped unseen by another change.
+    with database.begin() as connection:
+        connection.execute(
+            update(tables.identity_servers)
+            .where(tables.identity_servers.c.id == server.id)
+            .values(options=json.dumps({"protected_logins": "ceo"}))
+        )
+    assert service.get(server.id).protected_logins == ()
+    for change in (ServerInput(protect=("cfo",)), ServerInput(adopt="never")):
+        with pytest.raises(InvalidServerSetting, match="option 'protected_logins' must be a list"):
+            service.edit(server.id, change)
+    assert stored_options(database, server.id) == {"protected_logins": "ceo"}
+    repaired = service.edit(server.id, ServerInput(set_options={"protected_logins": ["ceo"]}))
+    assert repaired.server.protected_logins == ("ceo",)
+
     with database.begin() as connection:
         connection.execute(
             update(tables.identity_servers)

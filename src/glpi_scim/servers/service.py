@@ -564,7 +564,16 @@ def _ownership_options(current: ServerOptions, given: ServerInput) -> ServerOpti
                 f"--adopt {given.adopt!r}: expected one of {', '.join(ADOPT_POLICIES)}"
             )
         options[ADOPT_OPTION] = given.adopt
-    logins = list(current.protected_logins)
+    if given.protect or given.unprotect:
+        options = _protected_logins(options, given)
+    return _checked_options(options)
+
+
+def _protected_logins(options: dict[str, Any], given: ServerInput) -> dict[str, Any]:
+    # The list as stored, refused naming it when a hand edit broke it: never dropped unseen.
+    logins = list(
+        _checked_options({PROTECTED_OPTION: options.get(PROTECTED_OPTION) or []}).protected_logins
+    )
     for login in given.protect:
         login = login.strip()
         if not login:
@@ -581,7 +590,7 @@ def _ownership_options(current: ServerOptions, given: ServerInput) -> ServerOpti
         options[PROTECTED_OPTION] = logins
     else:
         options.pop(PROTECTED_OPTION, None)
-    return _checked_options(options)
+    return options
 
 
 def _options(current: ServerOptions, given: ServerInput) -> ServerOptions:
