@@ -169,7 +169,6 @@ def round_trip_counter(database: Database) -> Callable[[], int]:
 
 def glpi_scim_target(name: str, database: Database) -> Target:
     from glpi_scim.server.app import create_app
-
     from glpi_scim.servers.guard import GuardService, RemovalLimit
 
     server, headers = add_identity_server(database)

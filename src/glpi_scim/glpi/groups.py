@@ -19,9 +19,10 @@ from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.glpi.writer import Writer
@@ -101,26 +102,16 @@ class GroupReader:
         if self.scope is not None:
             in_scope = groups_in_scope(self.scope, G)
             condition = in_scope if condition is None else and_(in_scope, condition)
-        total_query = select(func.count()).select_from(base(self.server.id))
-        if condition is not None:
-            total_query = total_query.where(condition)
-        total = int(self.connection.execute(total_query).scalar() or 0)
-        offset = max(start_index, 1) - 1
-        if count <= 0 or offset >= total:
-            return total, []
-        ids_query = select(G.c.id).select_from(base(self.server.id))
-        if condition is not None:
-            ids_query = ids_query.where(condition)
-        if sort_by is not None:
-            ids_query = ids_query.order_by(*order_by(sql.sort_key(sort_by), descending, G.c.id))
-        else:
-            ids_query = ids_query.order_by(G.c.id)
-        ids = list(self.connection.execute(ids_query.offset(offset).limit(count)).scalars())
-        if not ids:
-            return total, []
-        found = self.connection.execute(_select(self.server.id).where(G.c.id.in_(ids)))
-        by_id = {row.id: row for row in found}
-        return total, self.render([by_id[i] for i in ids if i in by_id], skip)
+        key = sql.sort_key(sort_by) if sort_by is not None else None
+        total, rows = read_page(
+            self.connection,
+            source=base(self.server.id),
+            item_id=G.c.id,
+            condition=condition,
+            rows=_select(self.server.id),
+            request=PageRequest(start_index, count, key, descending),
+        )
+        return total, self.render(rows, skip)
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
         ids = [row.id for row in rows]

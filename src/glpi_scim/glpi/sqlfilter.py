@@ -1090,14 +1090,5 @@ def _canonical_sub(attribute: Attribute, name: str) -> str:
     return definition.name
 
 
-def order_by(
-    key: ColumnElement[Any], descending: bool, tiebreak: ColumnElement[Any]
-) -> list[ColumnElement[Any]]:
-    """ORDER BY terms: resources without a value come last either way, ties by id."""
-    missing = case((key.is_(None), 1), else_=0)
-    direction = key.desc() if descending else key.asc()
-    return [missing.asc(), direction, tiebreak.asc()]
-
-
 def apply(query: Select[Any], condition: Predicate | None) -> Select[Any]:
     return query if condition is None else query.where(condition)

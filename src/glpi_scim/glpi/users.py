@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, literal, select, union_all, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -36,9 +36,10 @@ from glpi_scim.glpi.mapping import (
     UserValues,
     user_resource,
 )
+from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import check_glpi_email
 from glpi_scim.glpi.writer import Writer
@@ -129,17 +130,54 @@ def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
 _SERVER: BindParameter[int] = bindparam("server_id")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
-USERS_EMAILS = (
-    select(EMAILS.c.users_id, EMAILS.c.email, EMAILS.c.is_default)
-    .where(EMAILS.c.users_id.in_(_IDS))
-    .order_by(EMAILS.c.users_id, EMAILS.c.id)
-)
-USERS_GROUPS = (
-    select(LINKS.c.id, LINKS.c.users_id, tables.groups.c.id.label("gid"), tables.groups.c.name)
+# A user's multi-valued parts, for one user or a whole page, in one statement: its e-mails
+# (kind 0) and its group memberships (kind 1: link id, group name, group id). The memberships
+# give the groups and the version fingerprint (count and highest link id) alike, so the same
+# statement serves a read that skips `groups`.
+_EMAIL_PART, _GROUP_PART = 0, 1
+USER_PARTS = union_all(
+    select(
+        EMAILS.c.users_id.label("owner"),
+        literal(_EMAIL_PART).label("kind"),
+        EMAILS.c.id.label("row_id"),
+        EMAILS.c.email.label("text"),
+        EMAILS.c.is_default.label("number"),
+    ).where(EMAILS.c.users_id.in_(_IDS)),
+    select(
+        LINKS.c.users_id,
+        literal(_GROUP_PART),
+        LINKS.c.id,
+        tables.groups.c.name,
+        tables.groups.c.id,
+    )
     .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
-    .where(LINKS.c.users_id.in_(_IDS))
-    .order_by(LINKS.c.users_id, LINKS.c.id)
-)
+    .where(LINKS.c.users_id.in_(_IDS)),
+).order_by("owner", "kind", "row_id")
+
+
+@dataclass
+class UserParts:
+    """A page's e-mails and memberships by user id."""
+
+    emails: dict[int, list[tuple[str, bool]]]
+    groups: dict[int, list[tuple[int, str]]]
+    prints: dict[int, tuple[int, int]]
+
+
+def read_parts(connection: Connection, ids: Sequence[int]) -> UserParts:
+    parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {})
+    for chunk in memberships.chunks(ids):
+        for owner, kind, row_id, text, number in connection.execute(
+            USER_PARTS, {"ids": list(chunk)}
+        ):
+            if kind == _EMAIL_PART:
+                if text:
+                    parts.emails[owner].append((glpi_text.decode(text), bool(number)))
+                continue
+            parts.groups[owner].append((number, glpi_text.decode(text or "")))
+            count, highest = parts.prints.get(owner, (0, 0))
+            parts.prints[owner] = (count + 1, max(highest, row_id))
+    return parts
 
 
 def _decode(value: Any) -> Any:
@@ -178,52 +216,24 @@ class UserReader:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
         shown = and_(visible(self.server.id), users_in_scope(self.scope, U))
         condition = shown if filter_ is None else and_(shown, sql.where(filter_))
-        total_query = select(func.count()).select_from(base(self.server.id)).where(condition)
-        total = int(self.connection.execute(total_query).scalar() or 0)
-        offset = max(start_index, 1) - 1
-        if count <= 0 or offset >= total:
-            return total, []
         key = sql.sort_key(sort_by) if sort_by is not None else None
-        # Ids first (narrow rows to sort and skip), then the page's rows by id.
-        ids_query = select(U.c.id).select_from(base(self.server.id)).where(condition)
-        if key is not None:
-            ids_query = ids_query.order_by(*order_by(key, descending, U.c.id))
-        else:
-            ids_query = ids_query.order_by(U.c.id)
-        ids = list(self.connection.execute(ids_query.offset(offset).limit(count)).scalars())
-        if not ids:
-            return total, []
-        found = self.connection.execute(_page_select(self.server.id).where(U.c.id.in_(ids)))
-        by_id = {row.id: row for row in found}
-        return total, self.render([by_id[i] for i in ids if i in by_id], skip)
+        total, rows = read_page(
+            self.connection,
+            source=base(self.server.id),
+            item_id=U.c.id,
+            condition=condition,
+            rows=_page_select(self.server.id),
+            request=PageRequest(start_index, count, key, descending),
+        )
+        return total, self.render(rows, skip)
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
-        ids = [row.id for row in rows]
-        emails: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
-        for chunk in memberships.chunks(ids):
-            found = self.connection.execute(USERS_EMAILS, {"ids": list(chunk)})
-            for users_id, email, is_default in found:
-                if email:
-                    emails[users_id].append((glpi_text.decode(email), bool(is_default)))
-        groups: dict[int, list[tuple[int, str]]] | None = None
-        if "groups" in skip:
-            prints = memberships.user_fingerprints(self.connection, ids)
-        else:
-            groups, prints = self._groups(ids)
-        return [user_resource(self._record(row, emails[row.id], groups, prints)) for row in rows]
-
-    def _groups(
-        self, ids: Sequence[int]
-    ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
-        groups: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
-        prints: dict[int, tuple[int, int]] = {}
-        for chunk in memberships.chunks(ids):
-            found = self.connection.execute(USERS_GROUPS, {"ids": list(chunk)})
-            for link_id, users_id, gid, name in found:
-                groups[users_id].append((gid, glpi_text.decode(name or "")))
-                count, highest = prints.get(users_id, (0, 0))
-                prints[users_id] = (count + 1, max(highest, link_id))
-        return groups, prints
+        parts = read_parts(self.connection, [row.id for row in rows])
+        groups = None if "groups" in skip else parts.groups
+        return [
+            user_resource(self._record(row, parts.emails[row.id], groups, parts.prints))
+            for row in rows
+        ]
 
     def _record(
         self,
