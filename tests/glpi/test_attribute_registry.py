@@ -5,6 +5,7 @@ run against a real SQLite file: read, render, split, write with history, filter)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
@@ -20,7 +21,7 @@ from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.store import ListQuery
 from glpi_scim.servers.models import IdentityServer
 
-from .support import APPLIED, Rows, glpi_id, user
+from .support import APPLIED, ENTERPRISE, Rows, glpi_id, user
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 
@@ -34,7 +35,9 @@ DEPARTMENTS = Table(
     Column("date_mod", String(30)),
     Column("date_creation", String(30)),
 )
-DEPARTMENT = Dropdown("department", "locations_id", DEPARTMENTS, "TestDepartment", 3)
+DEPARTMENT = Dropdown(
+    "department", "locations_id", DEPARTMENTS, "TestDepartment", 3, container=ENTERPRISE
+)
 
 
 def test_every_dropdown_names_its_own_table() -> None:
@@ -77,10 +80,10 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
     with departments.begin() as connection:
         context = WriteContext(connection, log, NOW, user_id)
         # split: what the resource asks for, trimmed; bad input is a SCIM error.
-        wanted = DEPARTMENT.split({"department": "  Sales "})
+        wanted = DEPARTMENT.split({ENTERPRISE: {"department": "  Sales "}})
         assert wanted == "Sales"
         with pytest.raises(InvalidValue):
-            DEPARTMENT.split({"department": {"not": "text"}})
+            DEPARTMENT.split({ENTERPRISE: {"department": {"not": "text"}}})
         # write: found or created by name, with its history rows.
         row = connection.execute(select(tables.users).where(tables.users.c.id == user_id)).one()
         changes: dict[str, int] = {}
@@ -91,9 +94,9 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
         source = DEPARTMENT.joins(users, users)
         query = select(users.c.id, *DEPARTMENT.columns(users)).select_from(source)
         read = connection.execute(query.where(users.c.id == user_id)).one()
-        document: dict[str, str] = {}
+        document: dict[str, Any] = {}
         DEPARTMENT.render(DEPARTMENT.read(read), document)
-        assert document == {"department": "Sales"}
+        assert document == {ENTERPRISE: {"department": "Sales"}}
         # filter: its target compares the dropdown's names, as GLPI's collation does.
         target = DEPARTMENT.target(users, True)
         matching = select(users.c.id).where(target.compare("eq", "SALES"))

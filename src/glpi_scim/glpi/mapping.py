@@ -21,7 +21,7 @@ from typing import Any
 from glpi_scim.glpi import history, languages
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi.attributes.column import TextColumn, sub_value, text_value
-from glpi_scim.glpi.attributes.registry import DROPDOWNS, LOGIN, TEXT_COLUMNS
+from glpi_scim.glpi.attributes.registry import BY_KEY, DROPDOWNS, LOGIN, TEXT_COLUMNS
 from glpi_scim.glpi.attributes.registry import PHONES as PHONES
 from glpi_scim.glpi.validation import (
     MAX_TEXT,
@@ -64,20 +64,13 @@ ACTIVE_UNASSIGNED_INACTIVE = "#activeUnassignedInactive"
 
 # Top-level User attributes with a GLPI home (wholly or partly); everything else is verbatim.
 _USER_OWNED = frozenset(
-    {
-        "id",
-        "meta",
-        "schemas",
-        "externalId",
-        "userName",
-        "nickName",
-        "timezone",
-        "title",
-        "userType",
-        "active",
-        "password",
-        "groups",
-    }
+    {"id", "meta", "schemas", "externalId", "active", "password", "groups"}
+    | {attr for container, attr, sub in BY_KEY if container is None and sub is None}
+)
+# Sub-attributes of `name` and of the enterprise extension that have a GLPI home.
+_NAME_OWNED = frozenset(sub.lower() for container, attr, sub in BY_KEY if attr == "name" and sub)
+_ENTERPRISE_OWNED = frozenset(
+    {"manager"} | {attr.lower() for container, attr, _ in BY_KEY if container == ENTERPRISE}
 )
 _GROUP_OWNED = frozenset({"id", "meta", "schemas", "externalId", "displayName", "members"})
 
@@ -175,13 +168,11 @@ def _stored_user(resource: Mapping[str, Any]) -> dict[str, Any]:
         if key in _USER_OWNED or key in (ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE):
             continue
         if key == "name" and isinstance(value, Mapping):
-            rest = {k: v for k, v in value.items() if k.lower() not in ("givenname", "familyname")}
+            rest = {k: v for k, v in value.items() if k.lower() not in _NAME_OWNED}
             if rest:
                 stored[key] = copy.deepcopy(rest)
         elif key.lower() == ENTERPRISE.lower() and isinstance(value, Mapping):
-            rest = {
-                k: v for k, v in value.items() if k.lower() not in ("employeenumber", "manager")
-            }
+            rest = {k: v for k, v in value.items() if k.lower() not in _ENTERPRISE_OWNED}
             if rest:
                 stored[ENTERPRISE] = copy.deepcopy(rest)
         else:

@@ -16,29 +16,31 @@ from sqlalchemy import ColumnElement, FromClause, Row, Table, select
 from glpi_scim.glpi import dropdowns, history
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.base import AttrKey, WriteContext
+from glpi_scim.glpi.attributes.column import sub_value
 from glpi_scim.glpi.attributes.targets import SubqueryTarget, Target, TextTarget
 from glpi_scim.glpi.collation import collation_key
 from glpi_scim.glpi.validation import check_length
 from glpi_scim.scim.errors import InvalidValue
-from glpi_scim.scim.values import get_ci
 
 
 @dataclass(frozen=True)
 class Dropdown:
-    """`attribute` (a top-level User string) <-> glpi_users.`column` -> `table`.name."""
+    """`attribute` (a User string; of the extension `container` if given) <-> glpi_users.`column`
+    -> `table`.name."""
 
     attribute: str
     column: str
     table: Table
     itemtype: str  # GLPI's itemtype of the dropdown rows (their "create" history)
     option: int  # the search option GLPI logs a change of `column` under
+    container: str | None = None
     key: AttrKey = field(init=False)
     # The dropdown's table as the user's SELECT joins it (one alias, so the SELECT built from
     # the registry is the same statement every time).
     _alias: FromClause = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", (None, self.attribute, None))
+        object.__setattr__(self, "key", (self.container, self.attribute, None))
         object.__setattr__(self, "_alias", self.table.alias(f"scim_{self.attribute.lower()}_row"))
 
     @property
@@ -59,12 +61,13 @@ class Dropdown:
 
     def render(self, value: Any, out: dict[str, Any]) -> None:
         if value:
-            out[self.attribute] = value
+            node = out if self.container is None else out.setdefault(self.container, {})
+            node[self.attribute] = value
 
     # -- writing
 
     def split(self, resource: Mapping[str, Any]) -> str | None:
-        value = get_ci(resource, self.attribute)
+        value = sub_value(resource, self.key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
