@@ -131,3 +131,21 @@ def test_sorted_pages_put_together_are_the_sorted_list(store: GlpiStore) -> None
         (r["userName"] for r in whole.resources), reverse=True
     )
     assert all(p.total == 7 for p in pages)
+
+
+def test_a_group_reads_its_row_and_version_in_one_statement_and_its_members_in_one(
+    store: GlpiStore, database: Database
+) -> None:
+    ids = populate(store, 3)
+    team = store.list("Group", ListQuery(filter=parse_filter('displayName eq "Team"', "Group")))
+    team_id = team.resources[0]["id"]
+    with statements(database) as sent:
+        found = store.get("Group", team_id)
+    assert len(sent) == 2, sent
+    assert [m["value"] for m in found["members"]] == ids[1:]  # the manager is no member
+    with statements(database) as sent:
+        bare = store.get("Group", team_id, skip=frozenset({"members"}))
+    assert len(sent) == 1, sent
+    assert "members" not in bare and bare["meta"]["version"] == found["meta"]["version"]
+    store.change_members(team_id, MemberChange(remove=(ids[1],)))
+    assert store.get("Group", team_id)["meta"]["version"] != found["meta"]["version"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, memberships, owners, tables, verbatim
 from glpi_scim.glpi import ids as resource_ids
@@ -42,13 +43,14 @@ def frame(server_id: int, sqlite: bool) -> Frame:
     return Frame(GROUP, G, R, "scim_r", sqlite, server_id)
 
 
-def base(server_id: int) -> Any:
+def base(server_id: int | BindParameter[Any]) -> Any:
     return G.outerjoin(
         R, and_(R.c.servers_id == server_id, R.c.itemtype == GROUP, R.c.items_id == G.c.id)
     )
 
 
-def _select(server_id: int) -> Select[Any]:
+def _select(server_id: int | BindParameter[Any]) -> Select[Any]:
+    """A group's row, its tool row and its membership fingerprint (memberships.py)."""
     return select(
         G.c.id,
         G.c.name,
@@ -56,7 +58,13 @@ def _select(server_id: int) -> Select[Any]:
         G.c.date_mod,
         R.c.external_id.label("scim_external_id"),
         R.c.attributes.label("scim_attributes"),
+        *memberships.fingerprint_columns(G, server_id),
     ).select_from(base(server_id))
+
+
+# Built once, as the user's: a GET of a group runs it.
+_SERVER: BindParameter[int] = bindparam("server_id")
+ONE_GROUP = _select(_SERVER).where(G.c.id == bindparam("group_id"))
 
 
 class GroupReader:
@@ -67,8 +75,11 @@ class GroupReader:
         self.scope: Scope = server_scope(connection, server)
 
     def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
-        query = _select(self.server.id).where(G.c.id == group_id, groups_in_scope(self.scope, G))
-        row = self.connection.execute(query).first()
+        query = ONE_GROUP
+        if self.scope is not None:
+            query = ONE_GROUP.where(groups_in_scope(self.scope, G))
+        parameters = {"server_id": self.server.id, "group_id": group_id}
+        row = self.connection.execute(query, parameters).first()
         if row is None:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         return self.render([row], skip)[0]
@@ -116,7 +127,6 @@ class GroupReader:
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
         ids = [row.id for row in rows]
         members = None if "members" in skip else self._members(ids)
-        prints = memberships.group_fingerprints(self.connection, self.server.id, ids)
         out = []
         for row in rows:
             record = GroupRecord(
@@ -125,7 +135,7 @@ class GroupReader:
                 date_creation=row.date_creation,
                 date_mod=row.date_mod,
                 members=None if members is None else members.get(row.id, []),
-                membership=prints.get(row.id, ()),
+                membership=memberships.fingerprint(row),
                 external_id=row.scim_external_id,
                 stored=verbatim.parse_attributes(row.scim_attributes),
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     String,
     and_,
@@ -259,28 +260,45 @@ def user_fingerprints(connection: Connection, ids: Sequence[int]) -> dict[int, t
     return result
 
 
-def _group_fingerprints() -> Select[Any]:
+FINGERPRINT_LABELS = tuple(f"fingerprint_{i}" for i in range(6))
+
+
+def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]:
+    """The columns of a group's membership fingerprint (see group_fingerprints), for a SELECT
+    of `groups` (glpi_groups or an alias of it), labelled FINGERPRINT_LABELS."""
     logs = tables.logs
     highest_link = (
-        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == GROUPS.c.id).scalar_subquery()
+        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == groups.c.id).scalar_subquery()
     )
     highest_log = (
         select(func.max(logs.c.id))
-        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == GROUPS.c.id)
+        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == groups.c.id)
         .scalar_subquery()
     )
     trashed = USERS.c.is_deleted == 1
     tombstones = and_(
-        ROWS.c.servers_id == bindparam("server_id"), ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
+        ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
     )
-    shared = [
+    values = [
+        highest_link,
+        highest_log,
         select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
         select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
         select(func.count()).select_from(ROWS).where(tombstones).scalar_subquery(),
         select(func.max(ROWS.c.id)).where(tombstones).scalar_subquery(),
     ]
+    return [value.label(label) for value, label in zip(values, FINGERPRINT_LABELS, strict=True)]
+
+
+def fingerprint(row: Any) -> tuple[int, ...]:
+    """The fingerprint read with fingerprint_columns."""
+    return tuple(int(row._mapping[label] or 0) for label in FINGERPRINT_LABELS)
+
+
+def _group_fingerprints() -> Select[Any]:
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
-    return select(GROUPS.c.id, highest_link, highest_log, *shared).where(GROUPS.c.id.in_(ids))
+    columns = fingerprint_columns(GROUPS, bindparam("server_id"))
+    return select(GROUPS.c.id, *columns).where(GROUPS.c.id.in_(ids))
 
 
 # Built once: it runs for every group read.
@@ -304,6 +322,6 @@ def group_fingerprints(
     result: dict[int, tuple[int, ...]] = {}
     for chunk in chunks(ids):
         found = connection.execute(GROUP_FINGERPRINTS, {"server_id": server_id, "ids": list(chunk)})
-        for group_id, *values in found:
-            result[int(group_id)] = tuple(int(value or 0) for value in values)
+        for row in found:
+            result[int(row.id)] = fingerprint(row)
     return result
