@@ -7,9 +7,10 @@ would refuse a new `x` for. Every predicate is two-valued (never SQL NULL), so `
 plain negations: an unassigned attribute is `ne` anything.
 
 Where values live:
-- GLPI columns (userName -> glpi_users.name, ...), compared after GLPI's text encoding;
+- GLPI columns and dropdowns: each declared once in glpi/attributes/registry.py, whose
+  declaration gives its target (glpi/attributes/targets.py): a column compared after GLPI's
+  text encoding, a dropdown as `fk IN (SELECT id FROM its table WHERE name ...)`;
 - e-mails (glpi_useremails) and memberships (glpi_groups_users): EXISTS subqueries;
-- title/userType: `fk IN (SELECT id FROM dropdown WHERE name ...)`;
 - externalId and verbatim attributes: the tool's row for this server (`attributes` is JSON, read
   with json_extract/json_each on SQLite, JSON_EXTRACT/JSON_TABLE on MariaDB).
 
