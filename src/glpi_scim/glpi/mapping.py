@@ -449,7 +449,7 @@ def version(resource: Mapping[str, Any], membership: tuple[int, ...]) -> str:
     """A weak ETag: hash of the representation and of the membership fingerprint.
 
     The membership fingerprint (a user's: count and highest row id of its links; a group's:
-    see memberships.group_fingerprints) changes whenever a membership is added or removed,
+    see memberships.fingerprint_columns) changes whenever a membership is added or removed,
     since ids only grow; a resource whose members were read or skipped gets the same version.
     """
     body = {k: v for k, v in resource.items() if k not in _UNVERSIONED}

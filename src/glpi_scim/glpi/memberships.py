@@ -17,15 +17,12 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
-    bindparam,
     cast,
     delete,
     func,
     literal,
     select,
 )
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, tables
 from glpi_scim.glpi.scope import Scope, users_in_scope
@@ -245,27 +242,22 @@ def remove_user_everywhere(
     connection.execute(delete(LINKS).where(LINKS.c.users_id == user_id))
 
 
-def user_fingerprints(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(count, highest row id) of each user's group memberships: a user has few."""
-    result: dict[int, tuple[int, int]] = {}
-    for chunk in chunks(ids):
-        query = (
-            select(LINKS.c.users_id, func.count(), func.max(LINKS.c.id))
-            .join(GROUPS, GROUPS.c.id == LINKS.c.groups_id)
-            .where(LINKS.c.users_id.in_(chunk))
-            .group_by(LINKS.c.users_id)
-        )
-        for key, count, highest in connection.execute(query):
-            result[int(key)] = (int(count), int(highest or 0))
-    return result
-
-
 FINGERPRINT_LABELS = tuple(f"fingerprint_{i}" for i in range(6))
 
 
 def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]:
-    """The columns of a group's membership fingerprint (see group_fingerprints), for a SELECT
-    of `groups` (glpi_groups or an alias of it), labelled FINGERPRINT_LABELS."""
+    """Columns, for a SELECT of `groups` (glpi_groups or an alias), labelled FINGERPRINT_LABELS:
+    a value per group that changes whenever the members this server sees change, read from a
+    few index entries instead of the member list (which may hold 50,000 users):
+
+    - the group's highest link id: an addition always creates a higher one;
+    - the group's highest history row: every removal is logged on the group, by GLPI and by
+      the tool alike, and history ids only grow;
+    - how many users are in GLPI's trash or deleted through SCIM on this server (count and
+      highest id): trashing or restoring a member hides or shows it without touching the
+      group. These are shared by all groups, so such a change renews every group's version;
+      a weak ETag that changes too often only costs a client a re-read.
+    """
     logs = tables.logs
     highest_link = (
         select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == groups.c.id).scalar_subquery()
@@ -293,35 +285,3 @@ def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]
 def fingerprint(row: Any) -> tuple[int, ...]:
     """The fingerprint read with fingerprint_columns."""
     return tuple(int(row._mapping[label] or 0) for label in FINGERPRINT_LABELS)
-
-
-def _group_fingerprints() -> Select[Any]:
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
-    columns = fingerprint_columns(GROUPS, bindparam("server_id"))
-    return select(GROUPS.c.id, *columns).where(GROUPS.c.id.in_(ids))
-
-
-# Built once: it runs for every group read.
-GROUP_FINGERPRINTS = _group_fingerprints()
-
-
-def group_fingerprints(
-    connection: Connection, server_id: int, ids: Sequence[int]
-) -> dict[int, tuple[int, ...]]:
-    """A value per group that changes whenever the members this server sees change, read from
-    a few index entries instead of the member list (which may hold 50,000 users):
-
-    - the group's highest link id: an addition always creates a higher one;
-    - the group's highest history row: every removal is logged on the group, by GLPI and by
-      the tool alike, and history ids only grow;
-    - how many users are in GLPI's trash or deleted through SCIM on this server (count and
-      highest id): trashing or restoring a member hides or shows it without touching the
-      group. These are shared by all groups, so such a change renews every group's version;
-      a weak ETag that changes too often only costs a client a re-read.
-    """
-    result: dict[int, tuple[int, ...]] = {}
-    for chunk in chunks(ids):
-        found = connection.execute(GROUP_FINGERPRINTS, {"server_id": server_id, "ids": list(chunk)})
-        for row in found:
-            result[int(row.id)] = fingerprint(row)
-    return result
