@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 import click
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from benchmarks.databases import drop_mariadb, fresh_mariadb, fresh_sqlite
 from benchmarks.seed import add_identity_server
@@ -169,8 +169,11 @@ def round_trip_counter(database: Database) -> Callable[[], int]:
 
 def glpi_scim_target(name: str, database: Database) -> Target:
     from glpi_scim.server.app import create_app
+    from glpi_scim.servers.guard import GuardService, RemovalLimit
 
     server, headers = add_identity_server(database)
+    # The DELETE phase removes hundreds of users: past the mass-change guard's default limit.
+    GuardService(database).set_limit(server.id, RemovalLimit(0))
     url = database.url
     database.dispose()
     app = create_app(Settings(database_url=url, sources={"database_url": "cli"}))
@@ -271,7 +274,11 @@ def print_table(rows: dict[str, Any], names: list[str]) -> None:
 
 
 @click.command()
-@click.option("--mysql", "mysql_url", help="MariaDB server URL (a database is made and dropped).")
+@click.option(
+    "--mysql",
+    "mysql_url",
+    help="MariaDB server URL; the database it names (else glpiscim_inprocess) is made and dropped.",
+)
 @click.option("--preload", default=1000, show_default=True, help="Users created before measuring.")
 @click.option("--requests", default=300, show_default=True, help="Requests per operation.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False))
@@ -283,7 +290,9 @@ def main(mysql_url: str | None, preload: int, requests: int, json_path: Path | N
     try:
         targets.append(glpi_scim_target("sqlite", fresh_sqlite(work / "glpi.sqlite")))
         if mysql_url:
-            database = fresh_mariadb(mysql_url, "glpiscim_inprocess")
+            # The URL's own database name, so that two runs on one server do not share one.
+            name = make_url(mysql_url).database or "glpiscim_inprocess"
+            database = fresh_mariadb(mysql_url, name)
             targets.append(glpi_scim_target("mariadb", database))
             cleanup.append(lambda: drop_mariadb(database))
         targets.append(scim2_server_target())

@@ -10,20 +10,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Table, select
 
-from glpi_scim.glpi import history, tables
+from glpi_scim.glpi import history
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.transaction import inserted_id
 
-TABLES: dict[str, Table] = {
-    "glpi_usertitles": tables.usertitles,
-    "glpi_usercategories": tables.usercategories,
-}
-
 
 def find_or_create(
     connection: Connection,
-    table_name: str,
+    table: Table,
     itemtype: str,
     name: str | None,
     log: history.History,
@@ -33,7 +28,6 @@ def find_or_create(
     name = (name or "").strip()
     if not name:
         return 0
-    table = TABLES[table_name]
     encoded = glpi_text.encode(name)
     if connection.dialect.name == "sqlite":
         same = sqlite_equal(table.c.name, encoded)
@@ -53,11 +47,10 @@ def find_or_create(
     return new_id
 
 
-def names(connection: Connection, table_name: str, ids: set[int]) -> dict[int, str]:
+def names(connection: Connection, table: Table, ids: set[int]) -> dict[int, str]:
     """Stored (encoded) names by id."""
     ids = {i for i in ids if i}
     if not ids:
         return {}
-    table = TABLES[table_name]
     rows = connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))
     return {row.id: row.name or "" for row in rows}

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, memberships, owners, tables, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name, order_by
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.glpi.writer import Writer
@@ -41,13 +43,14 @@ def frame(server_id: int, sqlite: bool) -> Frame:
     return Frame(GROUP, G, R, "scim_r", sqlite, server_id)
 
 
-def base(server_id: int) -> Any:
+def base(server_id: int | BindParameter[Any]) -> Any:
     return G.outerjoin(
         R, and_(R.c.servers_id == server_id, R.c.itemtype == GROUP, R.c.items_id == G.c.id)
     )
 
 
-def _select(server_id: int) -> Select[Any]:
+def _select(server_id: int | BindParameter[Any]) -> Select[Any]:
+    """A group's row, its tool row and its membership fingerprint (memberships.py)."""
     return select(
         G.c.id,
         G.c.name,
@@ -55,7 +58,13 @@ def _select(server_id: int) -> Select[Any]:
         G.c.date_mod,
         R.c.external_id.label("scim_external_id"),
         R.c.attributes.label("scim_attributes"),
+        *memberships.fingerprint_columns(G, server_id),
     ).select_from(base(server_id))
+
+
+# Built once, as the user's: a GET of a group runs it.
+_SERVER: BindParameter[int] = bindparam("server_id")
+ONE_GROUP = _select(_SERVER).where(G.c.id == bindparam("group_id"))
 
 
 class GroupReader:
@@ -66,8 +75,11 @@ class GroupReader:
         self.scope: Scope = server_scope(connection, server)
 
     def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
-        query = _select(self.server.id).where(G.c.id == group_id, groups_in_scope(self.scope, G))
-        row = self.connection.execute(query).first()
+        query = ONE_GROUP
+        if self.scope is not None:
+            query = ONE_GROUP.where(groups_in_scope(self.scope, G))
+        parameters = {"server_id": self.server.id, "group_id": group_id}
+        row = self.connection.execute(query, parameters).first()
         if row is None:
             raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         return self.render([row], skip)[0]
@@ -101,31 +113,20 @@ class GroupReader:
         if self.scope is not None:
             in_scope = groups_in_scope(self.scope, G)
             condition = in_scope if condition is None else and_(in_scope, condition)
-        total_query = select(func.count()).select_from(base(self.server.id))
-        if condition is not None:
-            total_query = total_query.where(condition)
-        total = int(self.connection.execute(total_query).scalar() or 0)
-        offset = max(start_index, 1) - 1
-        if count <= 0 or offset >= total:
-            return total, []
-        ids_query = select(G.c.id).select_from(base(self.server.id))
-        if condition is not None:
-            ids_query = ids_query.where(condition)
-        if sort_by is not None:
-            ids_query = ids_query.order_by(*order_by(sql.sort_key(sort_by), descending, G.c.id))
-        else:
-            ids_query = ids_query.order_by(G.c.id)
-        ids = list(self.connection.execute(ids_query.offset(offset).limit(count)).scalars())
-        if not ids:
-            return total, []
-        found = self.connection.execute(_select(self.server.id).where(G.c.id.in_(ids)))
-        by_id = {row.id: row for row in found}
-        return total, self.render([by_id[i] for i in ids if i in by_id], skip)
+        key = sql.sort_key(sort_by) if sort_by is not None else None
+        total, rows = read_page(
+            self.connection,
+            source=base(self.server.id),
+            item_id=G.c.id,
+            condition=condition,
+            rows=_select(self.server.id),
+            request=PageRequest(start_index, count, key, descending),
+        )
+        return total, self.render(rows, skip)
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
         ids = [row.id for row in rows]
         members = None if "members" in skip else self._members(ids)
-        prints = memberships.group_fingerprints(self.connection, self.server.id, ids)
         out = []
         for row in rows:
             record = GroupRecord(
@@ -134,7 +135,7 @@ class GroupReader:
                 date_creation=row.date_creation,
                 date_mod=row.date_mod,
                 members=None if members is None else members.get(row.id, []),
-                membership=prints.get(row.id, ()),
+                membership=memberships.fingerprint(row),
                 external_id=row.scim_external_id,
                 stored=verbatim.parse_attributes(row.scim_attributes),
             )

@@ -20,6 +20,9 @@ from typing import Any
 
 from glpi_scim.glpi import history, languages
 from glpi_scim.glpi import ids as resource_ids
+from glpi_scim.glpi.attributes.column import TextColumn, sub_value, text_value
+from glpi_scim.glpi.attributes.registry import BY_KEY, DROPDOWNS, LOGIN, TEXT_COLUMNS
+from glpi_scim.glpi.attributes.registry import PHONES as PHONES
 from glpi_scim.glpi.validation import (
     MAX_TEXT,
     check_email,
@@ -36,52 +39,20 @@ ENTERPRISE = ENTERPRISE_USER_SCHEMA
 
 
 @dataclass(frozen=True)
-class TextColumn:
-    """A single-valued string attribute stored in one glpi_users column."""
+class Column:
+    """A glpi_users column with rules of its own (is_active, language)."""
 
     column: str
-    # The search option GLPI logs a change of this column under; None: GLPI does not log it.
     option: int | None
     max_length: int = MAX_TEXT
 
 
-@dataclass(frozen=True)
-class DropdownColumn:
-    """An attribute stored as a foreign key to a GLPI dropdown, found or created by name."""
-
-    column: str
-    table: str
-    itemtype: str
-    option: int
-
-
-# SCIM attribute -> glpi_users column. Keys: (extension URN or None, attribute, sub-attribute),
-# canonical spelling; lookups go through `user_column`.
+# SCIM attribute -> glpi_users column, from the registry (glpi/attributes/registry.py).
 USER_TEXT: dict[tuple[str | None, str, str | None], TextColumn] = {
-    (None, "userName", None): TextColumn("name", history.USER_LOGIN),
-    (None, "name", "givenName"): TextColumn("firstname", history.USER_FIRSTNAME),
-    (None, "name", "familyName"): TextColumn("realname", history.USER_REALNAME),
-    (None, "nickName", None): TextColumn("nickname", None),
-    (None, "timezone", None): TextColumn("timezone", None, 50),
-    (ENTERPRISE, "employeeNumber", None): TextColumn(
-        "registration_number", history.USER_REGISTRATION_NUMBER
-    ),
+    column.key: column for column in (LOGIN, *TEXT_COLUMNS)
 }
-# phoneNumbers by type -> column: the first number of each type has a column, other types are
-# kept verbatim.
-PHONES: dict[str, TextColumn] = {
-    "work": TextColumn("phone", history.USER_PHONE),
-    "mobile": TextColumn("mobile", history.USER_MOBILE),
-    "other": TextColumn("phone2", history.USER_PHONE2),
-}
-DROPDOWNS: dict[str, DropdownColumn] = {
-    "title": DropdownColumn("usertitles_id", "glpi_usertitles", "UserTitle", history.USER_TITLE),
-    "userType": DropdownColumn(
-        "usercategories_id", "glpi_usercategories", "UserCategory", history.USER_CATEGORY
-    ),
-}
-ACTIVE = TextColumn("is_active", history.USER_ACTIVE)
-LANGUAGE = TextColumn("language", history.USER_LANGUAGE, 10)
+ACTIVE = Column("is_active", history.USER_ACTIVE)
+LANGUAGE = Column("language", history.USER_LANGUAGE, 10)
 SUPERVISOR_OPTION = history.USER_SUPERVISOR
 
 # Key of the tool's resource row marking `active` as unassigned while glpi_users.is_active is 1.
@@ -93,20 +64,13 @@ ACTIVE_UNASSIGNED_INACTIVE = "#activeUnassignedInactive"
 
 # Top-level User attributes with a GLPI home (wholly or partly); everything else is verbatim.
 _USER_OWNED = frozenset(
-    {
-        "id",
-        "meta",
-        "schemas",
-        "externalId",
-        "userName",
-        "nickName",
-        "timezone",
-        "title",
-        "userType",
-        "active",
-        "password",
-        "groups",
-    }
+    {"id", "meta", "schemas", "externalId", "active", "password", "groups"}
+    | {attr for container, attr, sub in BY_KEY if container is None and sub is None}
+)
+# Sub-attributes of `name` and of the enterprise extension that have a GLPI home.
+_NAME_OWNED = frozenset(sub.lower() for container, attr, sub in BY_KEY if attr == "name" and sub)
+_ENTERPRISE_OWNED = frozenset(
+    {"manager"} | {attr.lower() for container, attr, _ in BY_KEY if container == ENTERPRISE}
 )
 _GROUP_OWNED = frozenset({"id", "meta", "schemas", "externalId", "displayName", "members"})
 
@@ -135,8 +99,7 @@ class UserValues:
     # None: unassigned; GLPI's is_active cannot be NULL, so the user is active (GLPI's default)
     # and ACTIVE_UNASSIGNED in `stored` keeps `active` out of the resource.
     active: bool | None
-    title: str | None
-    category: str | None
+    dropdowns: dict[str, str | None]  # by SCIM attribute (registry.DROPDOWNS), trimmed names
     manager_id: int  # 0: none
     emails: list[EmailValue]
     password: str | None
@@ -144,28 +107,7 @@ class UserValues:
     stored: dict[str, Any]  # verbatim attributes for the tool's resource row
 
 
-def _text(value: Any, where: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidValue(f"{where} must be a string")
-    text = str(value)
-    return text if text != "" else None
-
-
-def _checked(value: Any, where: str, column: TextColumn) -> str | None:
-    text = _text(value, where)
-    if text is not None:
-        check_length(where, text, column.max_length)
-    return text
-
-
-def _sub(resource: Mapping[str, Any], container: str | None, attr: str, sub: str | None) -> Any:
-    node: Any = resource if container is None else get_ci(resource, container)
-    node = get_ci(node, attr)
-    if sub is not None:
-        node = get_ci(node, sub)
-    return node
+_text = text_value
 
 
 def _phones(values: Any) -> dict[str, str]:
@@ -210,7 +152,7 @@ def _language(resource: Mapping[str, Any]) -> str | None:
 
 
 def _manager_id(resource: Mapping[str, Any]) -> int:
-    manager = _sub(resource, ENTERPRISE, "manager", None)
+    manager = sub_value(resource, (ENTERPRISE, "manager", None))
     value = get_ci(manager, "value") if isinstance(manager, Mapping) else manager
     text = _text(value, "manager.value")
     if text is None:
@@ -226,13 +168,11 @@ def _stored_user(resource: Mapping[str, Any]) -> dict[str, Any]:
         if key in _USER_OWNED or key in (ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE):
             continue
         if key == "name" and isinstance(value, Mapping):
-            rest = {k: v for k, v in value.items() if k.lower() not in ("givenname", "familyname")}
+            rest = {k: v for k, v in value.items() if k.lower() not in _NAME_OWNED}
             if rest:
                 stored[key] = copy.deepcopy(rest)
         elif key.lower() == ENTERPRISE.lower() and isinstance(value, Mapping):
-            rest = {
-                k: v for k, v in value.items() if k.lower() not in ("employeenumber", "manager")
-            }
+            rest = {k: v for k, v in value.items() if k.lower() not in _ENTERPRISE_OWNED}
             if rest:
                 stored[ENTERPRISE] = copy.deepcopy(rest)
         else:
@@ -246,12 +186,7 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
     if login is None:
         raise InvalidValue("userName is required")
     login = check_login(login)
-    columns: dict[str, Any] = {}
-    for (container, attr, sub), column in USER_TEXT.items():
-        if column.column == "name":
-            continue
-        where = f"{attr}.{sub}" if sub else attr
-        columns[column.column] = _checked(_sub(resource, container, attr, sub), where, column)
+    columns: dict[str, Any] = {column.column: column.split(resource) for column in TEXT_COLUMNS}
     phones = _phones(get_ci(resource, "phoneNumbers"))
     for kind, column in PHONES.items():
         columns[column.column] = phones.get(kind)
@@ -259,11 +194,7 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
     active = get_ci(resource, "active")
     if active is not None and not isinstance(active, bool):
         raise InvalidValue("active must be true or false")
-    title = _text(get_ci(resource, "title"), "title")
-    category = _text(get_ci(resource, "userType"), "userType")
-    for where, value in (("title", title), ("userType", category)):
-        if value is not None:
-            check_length(where, value.strip())
+    chosen = {dropdown.attribute: dropdown.split(resource) for dropdown in DROPDOWNS}
     password = get_ci(resource, "password")
     if password is not None and not isinstance(password, str):
         raise InvalidValue("password must be a string")
@@ -277,19 +208,13 @@ def split_user(resource: Mapping[str, Any]) -> UserValues:
         login=login,
         columns=columns,
         active=active,
-        title=_trimmed(title),
-        category=_trimmed(category),
+        dropdowns=chosen,
         manager_id=_manager_id(resource),
         emails=_emails(get_ci(resource, "emails")),
         password=password,
         external_id=external_id,
         stored=stored,
     )
-
-
-def _trimmed(value: str | None) -> str | None:
-    """Dropdown names are trimmed, as GLPI's Dropdown::importExternal does."""
-    return value.strip() or None if value is not None else None
 
 
 @dataclass
@@ -356,8 +281,7 @@ class UserRecord:
     login: str
     columns: dict[str, Any]
     is_active: bool
-    title: str | None
-    category: str | None
+    dropdowns: dict[str, str | None]  # by SCIM attribute (registry.DROPDOWNS), decoded names
     supervisor_id: int
     supervisor_name: str | None  # GLPI's formatted name of the supervisor, when it exists
     date_creation: datetime | None
@@ -451,9 +375,6 @@ def user_resource(record: UserRecord) -> Resource:
         out["externalId"] = record.external_id
     out["userName"] = record.login
     name = dict(stored.get("name") or {})
-    for sub, column in (("givenName", "firstname"), ("familyName", "realname")):
-        if record.columns.get(column):
-            name[sub] = record.columns[column]
     if name:
         out["name"] = name
     for key, value in stored.items():
@@ -469,15 +390,14 @@ def user_resource(record: UserRecord) -> Resource:
         ):
             continue
         out[key] = copy.deepcopy(value)
-    if record.columns.get("nickname"):
-        out["nickName"] = record.columns["nickname"]
-    if record.title:
-        out["title"] = record.title
-    if record.category:
-        out["userType"] = record.category
+    enterprise = copy.deepcopy(stored.get(ENTERPRISE) or {})
+    if enterprise:
+        out[ENTERPRISE] = enterprise
+    for column in TEXT_COLUMNS:
+        column.render(record.columns.get(column.column), out)
+    for dropdown in DROPDOWNS:
+        dropdown.render(record.dropdowns.get(dropdown.attribute), out)
     _language_out(record, out)
-    if record.columns.get("timezone"):
-        out["timezone"] = record.columns["timezone"]
     marker = ACTIVE_UNASSIGNED if record.is_active else ACTIVE_UNASSIGNED_INACTIVE
     if stored.get(marker) is not True:
         out["active"] = record.is_active  # a deactivation made in GLPI shows through
@@ -492,9 +412,7 @@ def user_resource(record: UserRecord) -> Resource:
             {"value": resource_ids.group_id(gid), "display": name, "type": "direct"}
             for gid, name in record.groups
         ]
-    enterprise = copy.deepcopy(stored.get(ENTERPRISE) or {})
-    if record.columns.get("registration_number"):
-        enterprise["employeeNumber"] = record.columns["registration_number"]
+    enterprise = out.pop(ENTERPRISE, {})
     if record.supervisor_id and record.supervisor_name is not None:
         manager: dict[str, Any] = {"value": str(record.supervisor_id)}
         if record.supervisor_name:
@@ -531,7 +449,7 @@ def version(resource: Mapping[str, Any], membership: tuple[int, ...]) -> str:
     """A weak ETag: hash of the representation and of the membership fingerprint.
 
     The membership fingerprint (a user's: count and highest row id of its links; a group's:
-    see memberships.group_fingerprints) changes whenever a membership is added or removed,
+    see memberships.fingerprint_columns) changes whenever a membership is added or removed,
     since ids only grow; a resource whose members were read or skipped gets the same version.
     """
     body = {k: v for k, v in resource.items() if k not in _UNVERSIONED}

@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     String,
     and_,
-    bindparam,
     cast,
     delete,
     func,
     literal,
     select,
 )
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.glpi import history, tables
 from glpi_scim.glpi.scope import Scope, users_in_scope
@@ -244,54 +242,13 @@ def remove_user_everywhere(
     connection.execute(delete(LINKS).where(LINKS.c.users_id == user_id))
 
 
-def user_fingerprints(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(count, highest row id) of each user's group memberships: a user has few."""
-    result: dict[int, tuple[int, int]] = {}
-    for chunk in chunks(ids):
-        query = (
-            select(LINKS.c.users_id, func.count(), func.max(LINKS.c.id))
-            .join(GROUPS, GROUPS.c.id == LINKS.c.groups_id)
-            .where(LINKS.c.users_id.in_(chunk))
-            .group_by(LINKS.c.users_id)
-        )
-        for key, count, highest in connection.execute(query):
-            result[int(key)] = (int(count), int(highest or 0))
-    return result
+FINGERPRINT_LABELS = tuple(f"fingerprint_{i}" for i in range(6))
 
 
-def _group_fingerprints() -> Select[Any]:
-    logs = tables.logs
-    highest_link = (
-        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == GROUPS.c.id).scalar_subquery()
-    )
-    highest_log = (
-        select(func.max(logs.c.id))
-        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == GROUPS.c.id)
-        .scalar_subquery()
-    )
-    trashed = USERS.c.is_deleted == 1
-    tombstones = and_(
-        ROWS.c.servers_id == bindparam("server_id"), ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
-    )
-    shared = [
-        select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
-        select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
-        select(func.count()).select_from(ROWS).where(tombstones).scalar_subquery(),
-        select(func.max(ROWS.c.id)).where(tombstones).scalar_subquery(),
-    ]
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
-    return select(GROUPS.c.id, highest_link, highest_log, *shared).where(GROUPS.c.id.in_(ids))
-
-
-# Built once: it runs for every group read.
-GROUP_FINGERPRINTS = _group_fingerprints()
-
-
-def group_fingerprints(
-    connection: Connection, server_id: int, ids: Sequence[int]
-) -> dict[int, tuple[int, ...]]:
-    """A value per group that changes whenever the members this server sees change, read from
-    a few index entries instead of the member list (which may hold 50,000 users):
+def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]:
+    """Columns, for a SELECT of `groups` (glpi_groups or an alias), labelled FINGERPRINT_LABELS:
+    a value per group that changes whenever the members this server sees change, read from a
+    few index entries instead of the member list (which may hold 50,000 users):
 
     - the group's highest link id: an addition always creates a higher one;
     - the group's highest history row: every removal is logged on the group, by GLPI and by
@@ -301,9 +258,30 @@ def group_fingerprints(
       group. These are shared by all groups, so such a change renews every group's version;
       a weak ETag that changes too often only costs a client a re-read.
     """
-    result: dict[int, tuple[int, ...]] = {}
-    for chunk in chunks(ids):
-        found = connection.execute(GROUP_FINGERPRINTS, {"server_id": server_id, "ids": list(chunk)})
-        for group_id, *values in found:
-            result[int(group_id)] = tuple(int(value or 0) for value in values)
-    return result
+    logs = tables.logs
+    highest_link = (
+        select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == groups.c.id).scalar_subquery()
+    )
+    highest_log = (
+        select(func.max(logs.c.id))
+        .where(logs.c.itemtype == history.GROUP, logs.c.items_id == groups.c.id)
+        .scalar_subquery()
+    )
+    trashed = USERS.c.is_deleted == 1
+    tombstones = and_(
+        ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
+    )
+    values = [
+        highest_link,
+        highest_log,
+        select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
+        select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
+        select(func.count()).select_from(ROWS).where(tombstones).scalar_subquery(),
+        select(func.max(ROWS.c.id)).where(tombstones).scalar_subquery(),
+    ]
+    return [value.label(label) for value, label in zip(values, FINGERPRINT_LABELS, strict=True)]
+
+
+def fingerprint(row: Any) -> tuple[int, ...]:
+    """The fingerprint read with fingerprint_columns."""
+    return tuple(int(row._mapping[label] or 0) for label in FINGERPRINT_LABELS)

@@ -7,9 +7,10 @@ would refuse a new `x` for. Every predicate is two-valued (never SQL NULL), so `
 plain negations: an unassigned attribute is `ne` anything.
 
 Where values live:
-- GLPI columns (userName -> glpi_users.name, ...), compared after GLPI's text encoding;
+- GLPI columns and dropdowns: each declared once in glpi/attributes/registry.py, whose
+  declaration gives its target (glpi/attributes/targets.py): a column compared after GLPI's
+  text encoding, a dropdown as `fk IN (SELECT id FROM its table WHERE name ...)`;
 - e-mails (glpi_useremails) and memberships (glpi_groups_users): EXISTS subqueries;
-- title/userType: `fk IN (SELECT id FROM dropdown WHERE name ...)`;
 - externalId and verbatim attributes: the tool's row for this server (`attributes` is JSON, read
   with json_extract/json_each on SQLite, JSON_EXTRACT/JSON_TABLE on MariaDB).
 
@@ -19,20 +20,16 @@ An attribute the server cannot filter on raises InvalidFilter; nothing is ever d
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
-    String,
     and_,
     case,
-    cast,
     exists,
     false,
     func,
@@ -45,34 +42,34 @@ from sqlalchemy import (
     true,
 )
 
-from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
-from glpi_scim.glpi.mapping import (
-    ACTIVE_UNASSIGNED,
-    ACTIVE_UNASSIGNED_INACTIVE,
-    DROPDOWNS,
-    ENTERPRISE,
-    PHONES,
-    USER_TEXT,
+from glpi_scim.glpi.attributes.registry import BY_KEY, PHONES
+from glpi_scim.glpi.attributes.targets import (
+    BIN,
+    CI,
+    BoolTarget,
+    ConstTarget,
+    DateTarget,
+    IdTarget,
+    Predicate,
+    SubqueryTarget,
+    Target,
+    TextTarget,
+    decoded,
+    formatted_user_name,
+    json_path,
+    like_pattern,
 )
+from glpi_scim.glpi.collation import sqlite_equal
+from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE, ENTERPRISE
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
 from glpi_scim.scim.schemas import Resolved, ResourceType, resource_type
 from glpi_scim.scim.store import GROUP, USER
-from glpi_scim.scim.values import fold as scim_fold
-from glpi_scim.scim.values import parse_datetime
 
-Predicate = ColumnElement[bool]
-CI = "utf8mb4_unicode_ci"
-BIN = "utf8mb4_bin"
-LIKE_ESCAPE = "!"
-# Characters of the entities GLPI encodes `&`, `<` and `>` with: a pattern holding none of them
-# cannot match inside an entity, so it can run on the stored (encoded) text directly.
-_ENTITY_CHARS = frozenset("&#;<>023468")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_$:.-]+$")
+__all__ = ["Frame", "SqlFilter", "formatted_user_name", "json_path", "like_pattern"]
 
 
 @dataclass(frozen=True)
@@ -93,172 +90,6 @@ class Frame:
     # Names for JSON table aliases, numbered in compile order so that the same filter shape
     # compiles to the same SQL (and hits SQLAlchemy's statement cache).
     aliases: Iterator[int] = field(default_factory=lambda: itertools.count(1), compare=False)
-
-
-def json_path(*keys: str) -> str:
-    parts = ["$"]
-    for key in keys:
-        if not _SAFE_NAME.match(key):
-            raise InvalidFilter(f"'{key}' cannot be used in a filter")
-        parts.append(f".{key}" if key.isidentifier() else f'."{key}"')
-    return "".join(parts)
-
-
-def like_pattern(value: str, op: str) -> str:
-    escaped = (
-        value.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
-    if op == "co":
-        return f"%{escaped}%"
-    if op == "sw":
-        return f"{escaped}%"
-    return f"%{escaped}"
-
-
-def decoded(expr: ColumnElement[Any]) -> ColumnElement[Any]:
-    """SQL for glpi_scim.glpi.text.decode of an encoded column."""
-    step = func.replace(expr, "&#62;", ">")
-    step = func.replace(step, "&#60;", "<")
-    return func.replace(step, "&#38;", "&")
-
-
-def formatted_user_name(users: FromClause) -> ColumnElement[Any]:
-    """GLPI's formatUserName in SQL: `Realname Firstname`, else the login (encoded text)."""
-    real, first, login = users.c.realname, users.c.firstname, users.c.name
-    has_real = and_(real.is_not(None), real != "")
-    has_first = and_(first.is_not(None), first != "")
-    return case(
-        (has_real, case((has_first, real.concat(" ").concat(first)), else_=real)),
-        else_=login,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Targets: one attribute value per row (or per element), with two-valued predicates
-# ---------------------------------------------------------------------------------------------
-
-
-class Target(Protocol):
-    def present(self) -> Predicate: ...
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        """`op` is never `ne` and `value` never None (the caller derives those)."""
-        ...
-
-    def sort_key(self) -> ColumnElement[Any]: ...
-
-
-class TextTarget:
-    """A text value: a GLPI column (maybe encoded), a tool column, or a JSON string."""
-
-    def __init__(
-        self,
-        sqlite: bool,
-        expr: ColumnElement[Any],
-        *,
-        case_exact: bool,
-        encoded: bool = False,
-        native_binary: bool = False,
-    ) -> None:
-        self.sqlite = sqlite
-        self.expr = expr
-        self.case_exact = case_exact
-        self.encoded = encoded
-        # MariaDB: JSON_UNQUOTE returns utf8mb4_bin text; GLPI's columns are utf8mb4_unicode_ci.
-        self.native_binary = native_binary
-
-    def present(self) -> Predicate:
-        return and_(self.expr.is_not(None), self.expr != "")
-
-    def _ci(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
-        return expr.collate(CI) if self.native_binary else expr
-
-    def _exact(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
-        return expr if self.native_binary else expr.collate(BIN)
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        if not isinstance(value, str):
-            return false()
-        expr, operand = self.expr, value
-        if self.encoded:
-            if op == "eq" or (op in ("co", "sw", "ew") and not _ENTITY_CHARS & set(value)):
-                operand = glpi_text.encode(value)
-            else:
-                expr = decoded(expr)
-        return and_(self.present(), self._compare(expr, op, operand))
-
-    def _compare(self, expr: ColumnElement[Any], op: str, value: str) -> Predicate:
-        if self.sqlite:
-            return self._compare_sqlite(expr, op, value)
-        if op in ("co", "sw", "ew"):
-            side = self._exact(expr) if self.case_exact else self._ci(expr)
-            return side.like(like_pattern(value, op), escape=LIKE_ESCAPE)
-        if op == "eq":
-            if not self.case_exact:
-                return self._ci(expr) == value
-            if self.native_binary:
-                return expr == value
-            # The collation's `=` can use the index; the binary one then decides.
-            return and_(expr == value, self._exact(expr) == value)
-        side = self._exact(expr) if self.case_exact else self._ci(expr)
-        return _order(side, op, value)
-
-    def _compare_sqlite(self, expr: ColumnElement[Any], op: str, value: str) -> Predicate:
-        if self.case_exact:
-            if op == "eq":
-                return expr == value
-            if op == "co":
-                return func.instr(expr, value) > 0
-            if op == "sw":
-                return func.substr(expr, 1, len(value)) == value
-            if op == "ew":
-                return func.substr(expr, -len(value)) == value if value else true()
-            return _order(expr, op, value)
-        if op == "eq":
-            return sqlite_equal(expr, value)
-        if op in ("co", "sw", "ew"):
-            return sqlite_like(expr, like_pattern(fold(value), op), LIKE_ESCAPE)
-        return _order(sqlite_folded(expr), op, fold(value))
-
-    def sort_key(self) -> ColumnElement[Any]:
-        expr = func.nullif(self.expr, "")
-        if self.sqlite:
-            return expr if self.case_exact else sqlite_folded(expr)
-        return self._exact(expr) if self.case_exact else self._ci(expr)
-
-
-def _order(expr: ColumnElement[Any], op: str, value: Any) -> Predicate:
-    comparisons: dict[str, Callable[[], Predicate]] = {
-        "gt": lambda: expr > value,
-        "ge": lambda: expr >= value,
-        "lt": lambda: expr < value,
-        "le": lambda: expr <= value,
-        "eq": lambda: expr == value,
-    }
-    build = comparisons.get(op)
-    return build() if build is not None else false()  # co/sw/ew on a value that is not text
-
-
-class BoolTarget:
-    def __init__(self, expr: ColumnElement[Any], true_value: Any = 1, false_value: Any = 0):
-        self.expr = expr
-        self.true_value = true_value
-        self.false_value = false_value
-
-    def present(self) -> Predicate:
-        return self.expr.in_([self.true_value, self.false_value])
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        if op != "eq" or not isinstance(value, bool):
-            return false()
-        wanted = self.true_value if value else self.false_value
-        test: Predicate = self.expr == wanted
-        return test
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return self.expr
 
 
 class ActiveTarget(BoolTarget):
@@ -300,139 +131,6 @@ class SentPrimaryTarget:
 
     def sort_key(self) -> ColumnElement[Any]:
         raise InvalidValue("cannot sort by 'emails.primary'")
-
-
-class IdTarget:
-    """A GLPI id shown as a string (`id`, `members.value`, `manager.value`); 0 means none.
-
-    `resource_type` says how the id is written (see ids.py): a group's id has a prefix.
-    """
-
-    def __init__(
-        self,
-        sqlite: bool,
-        expr: ColumnElement[Any],
-        extra: Predicate | None = None,
-        resource_type: str = USER,
-    ):
-        self.sqlite = sqlite
-        self.expr = expr
-        self.extra = extra
-        self.resource_type = resource_type
-
-    def present(self) -> Predicate:
-        test = self.expr > 0
-        return and_(test, self.extra) if self.extra is not None else test
-
-    def _text(self) -> ColumnElement[Any]:
-        number = cast(self.expr, String)
-        head = resource_ids.prefix(self.resource_type)
-        return literal(head, String) + number if head else number
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        if not isinstance(value, str):
-            return false()
-        if op == "eq":
-            item_id = resource_ids.parse(self.resource_type, value)
-            if item_id is None:
-                return false()
-            return and_(self.present(), self.expr == item_id)
-        as_text = TextTarget(self.sqlite, self._text(), case_exact=True)
-        return and_(self.present(), as_text.compare(op, value))
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return case((self.present(), self._text()), else_=None)
-
-
-class DateTarget:
-    def __init__(self, expr: ColumnElement[Any]):
-        self.expr = expr
-
-    def present(self) -> Predicate:
-        return self.expr.is_not(None)
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        moment = parse_datetime(value) if isinstance(value, str) else None
-        if moment is None or op in ("co", "sw", "ew"):
-            return false()
-        naive = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        return and_(self.present(), _at_stored_precision(self.expr, op, naive))
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return self.expr
-
-
-def _at_stored_precision(expr: ColumnElement[Any], op: str, moment: datetime) -> Predicate:
-    """`expr op moment` for a column GLPI keeps to the second.
-
-    A stored second S stands for any instant of [S, S+1s): keep every row whose instant may
-    satisfy the comparison, so that a delta query (`meta.lastModified ge` the time of the
-    last pull, with milliseconds) never misses a change made later in that same second.
-    """
-    second = moment.replace(microsecond=0)
-    if op in ("gt", "ge"):
-        return expr >= second
-    if op == "lt" and moment == second:
-        return expr < second  # [S, S+1s) holds nothing before S itself
-    if op in ("lt", "le"):
-        return expr <= second
-    if op == "eq":
-        return expr == second
-    return false()  # co/sw/ew on a dateTime
-
-
-class ConstTarget:
-    """A value every row has (meta.resourceType, groups.type, members.type)."""
-
-    def __init__(self, value: str, case_exact: bool):
-        self.value = value
-        self.case_exact = case_exact
-
-    def present(self) -> Predicate:
-        return true()
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        if not isinstance(value, str):
-            return false()
-        mine, theirs = scim_fold(self.value, self.case_exact), scim_fold(value, self.case_exact)
-        checks = {
-            "eq": mine == theirs,
-            "co": theirs in mine,
-            "sw": mine.startswith(theirs),
-            "ew": mine.endswith(theirs),
-            "gt": mine > theirs,
-            "ge": mine >= theirs,
-            "lt": mine < theirs,
-            "le": mine <= theirs,
-        }
-        return true() if checks.get(op, False) else false()
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return literal(self.value)
-
-
-class SubqueryTarget:
-    """A value of another row reached by a foreign key: `fk IN (SELECT id ... WHERE test)`."""
-
-    def __init__(
-        self, fk: ColumnElement[Any], key: ColumnElement[Any], inner: Target, value: Any = None
-    ):
-        self.fk = fk
-        self.key = key
-        self.inner = inner
-        self.value = value  # scalar for sorting
-
-    def _where(self, test: Predicate) -> Predicate:
-        return self.fk.in_(select(self.key).where(test))
-
-    def present(self) -> Predicate:
-        return self._where(self.inner.present())
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        return self._where(self.inner.compare(op, value))
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return self.value if self.value is not None else self.inner.sort_key()
 
 
 class LookupTarget:
@@ -809,13 +507,11 @@ class SqlFilter:
         attribute, sub = resolved.attribute, resolved.sub
         container = ENTERPRISE if resolved.extension else None
         key = (container, attribute.name, sub.name if sub else None)
-        column = USER_TEXT.get(key)
-        if column is not None:
-            return TextTarget(self.sqlite, users.c[column.column], case_exact=False, encoded=True)
+        declared = BY_KEY.get(key)
+        if declared is not None:
+            return declared.target(users, self.sqlite)
         name = attribute.name
         if container is None:
-            if name in DROPDOWNS:
-                return self._dropdown(name)
             if name == "active":
                 return ActiveTarget(users.c.is_active, self.frame.row.c.attributes)
             if name in ("preferredLanguage", "locale"):
@@ -845,21 +541,10 @@ class SqlFilter:
         return self._stored_text(resolved.target, *keys)
 
     def _user_name_part(self, sub: Attribute) -> Target:
-        column = USER_TEXT.get((None, "name", sub.name))
-        if column is not None:
-            return TextTarget(
-                self.sqlite, self.frame.item.c[column.column], case_exact=False, encoded=True
-            )
+        declared = BY_KEY.get((None, "name", sub.name))
+        if declared is not None:
+            return declared.target(self.frame.item, self.sqlite)
         return self._stored_text(sub, "name", sub.name)
-
-    def _dropdown(self, name: str) -> Target:
-        spec = DROPDOWNS[name]
-        table = tables.usertitles if spec.table == "glpi_usertitles" else tables.usercategories
-        inner = table.alias(f"scim_{name.lower()}")
-        fk = self.frame.item.c[spec.column]
-        label = TextTarget(self.sqlite, inner.c.name, case_exact=False, encoded=True)
-        value = select(label.sort_key()).where(inner.c.id == fk).scalar_subquery()
-        return SubqueryTarget(fk, inner.c.id, label, value)
 
     def _language(self, name: str) -> Target:
         """The language as the identity provider sent it, else GLPI's code as a tag (en-US)."""
@@ -1088,15 +773,6 @@ def _canonical_sub(attribute: Attribute, name: str) -> str:
     if definition.name == "$ref":
         raise InvalidFilter(f"'{attribute.name}.$ref' cannot be used in a filter")
     return definition.name
-
-
-def order_by(
-    key: ColumnElement[Any], descending: bool, tiebreak: ColumnElement[Any]
-) -> list[ColumnElement[Any]]:
-    """ORDER BY terms: resources without a value come last either way, ties by id."""
-    missing = case((key.is_(None), 1), else_=0)
-    direction = key.desc() if descending else key.asc()
-    return [missing.asc(), direction, tiebreak.asc()]
 
 
 def apply(query: Select[Any], condition: Predicate | None) -> Select[Any]:

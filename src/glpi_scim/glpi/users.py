@@ -15,30 +15,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, literal, select, union_all, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.glpi import dropdowns, history, memberships, owners, passwords, tables, verbatim
+from glpi_scim.glpi import history, memberships, owners, passwords, tables, verbatim
 from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.attributes import registry
+from glpi_scim.glpi.attributes.base import WriteContext
+from glpi_scim.glpi.attributes.registry import DROPDOWNS
 from glpi_scim.glpi.collation import collation_key, sqlite_equal
 from glpi_scim.glpi.mapping import (
     ACTIVE,
     ACTIVE_UNASSIGNED,
     ACTIVE_UNASSIGNED_INACTIVE,
-    DROPDOWNS,
     LANGUAGE,
-    PHONES,
     SUPERVISOR_OPTION,
-    USER_TEXT,
     EmailValue,
     UserRecord,
     UserValues,
     user_resource,
 )
+from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, order_by
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
 from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import check_glpi_email
 from glpi_scim.glpi.writer import Writer
@@ -51,16 +52,12 @@ U = tables.users.alias("scim_u")
 R = tables.scim_resources.alias("scim_r")
 TOOL = tables.scim_resources.alias("scim_tombstone")
 BOSS = tables.users.alias("scim_boss_row")
-TITLES = tables.usertitles.alias("scim_title_row")
-CATEGORIES = tables.usercategories.alias("scim_category_row")
 EMAILS = tables.useremails
 LINKS = tables.groups_users
 
-# glpi_users text columns SCIM writes (encoded), with the search option GLPI logs them under.
-TEXT_COLUMNS: dict[str, int | None] = {
-    spec.column: spec.option for spec in USER_TEXT.values() if spec.column != "name"
-}
-TEXT_COLUMNS.update({spec.column: spec.option for spec in PHONES.values()})
+# glpi_users text columns SCIM writes (encoded; the login apart), phones included.
+WRITTEN_TEXT = (*registry.TEXT_COLUMNS, *registry.PHONES.values())
+TEXT_COLUMNS = tuple(column.column for column in WRITTEN_TEXT)
 
 
 def frame(server_id: int, sqlite: bool) -> Frame:
@@ -101,27 +98,24 @@ READ_COLUMNS = (
     U.c.users_id_supervisor,
     U.c.date_creation,
     U.c.date_mod,
-    *(U.c[column] for column in TEXT_COLUMNS),
+    *(U.c[column.column] for column in WRITTEN_TEXT),
 )
 
 
 def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
+    source = base(server_id)
+    for dropdown in DROPDOWNS:
+        source = dropdown.joins(source, U)
     return select(
         *READ_COLUMNS,
-        TITLES.c.name.label("title_name"),
-        CATEGORIES.c.name.label("category_name"),
+        *(column for dropdown in DROPDOWNS for column in dropdown.columns(U)),
         BOSS.c.id.label("boss_id"),
         BOSS.c.name.label("boss_login"),
         BOSS.c.realname.label("boss_realname"),
         BOSS.c.firstname.label("boss_firstname"),
         R.c.external_id.label("scim_external_id"),
         R.c.attributes.label("scim_attributes"),
-    ).select_from(
-        base(server_id)
-        .outerjoin(TITLES, TITLES.c.id == U.c.usertitles_id)
-        .outerjoin(CATEGORIES, CATEGORIES.c.id == U.c.usercategories_id)
-        .outerjoin(BOSS, BOSS.c.id == U.c.users_id_supervisor)
-    )
+    ).select_from(source.outerjoin(BOSS, BOSS.c.id == U.c.users_id_supervisor))
 
 
 # The statements every GET of a user runs, built once: building and hashing a five-table
@@ -129,21 +123,54 @@ def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
 _SERVER: BindParameter[int] = bindparam("server_id")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
-USERS_EMAILS = (
-    select(EMAILS.c.users_id, EMAILS.c.email, EMAILS.c.is_default)
-    .where(EMAILS.c.users_id.in_(_IDS))
-    .order_by(EMAILS.c.users_id, EMAILS.c.id)
-)
-USERS_GROUPS = (
-    select(LINKS.c.id, LINKS.c.users_id, tables.groups.c.id.label("gid"), tables.groups.c.name)
+# A user's multi-valued parts, for one user or a whole page, in one statement: its e-mails
+# (kind 0) and its group memberships (kind 1: link id, group name, group id). The memberships
+# give the groups and the version fingerprint (count and highest link id) alike, so the same
+# statement serves a read that skips `groups`.
+_EMAIL_PART, _GROUP_PART = 0, 1
+USER_PARTS = union_all(
+    select(
+        EMAILS.c.users_id.label("owner"),
+        literal(_EMAIL_PART).label("kind"),
+        EMAILS.c.id.label("row_id"),
+        EMAILS.c.email.label("text"),
+        EMAILS.c.is_default.label("number"),
+    ).where(EMAILS.c.users_id.in_(_IDS)),
+    select(
+        LINKS.c.users_id,
+        literal(_GROUP_PART),
+        LINKS.c.id,
+        tables.groups.c.name,
+        tables.groups.c.id,
+    )
     .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
-    .where(LINKS.c.users_id.in_(_IDS))
-    .order_by(LINKS.c.users_id, LINKS.c.id)
-)
+    .where(LINKS.c.users_id.in_(_IDS)),
+).order_by("owner", "kind", "row_id")
 
 
-def _decode(value: Any) -> Any:
-    return glpi_text.decode(value) if isinstance(value, str) else value
+@dataclass
+class UserParts:
+    """A page's e-mails and memberships by user id."""
+
+    emails: dict[int, list[tuple[str, bool]]]
+    groups: dict[int, list[tuple[int, str]]]
+    prints: dict[int, tuple[int, int]]
+
+
+def read_parts(connection: Connection, ids: Sequence[int]) -> UserParts:
+    parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {})
+    for chunk in memberships.chunks(ids):
+        for owner, kind, row_id, text, number in connection.execute(
+            USER_PARTS, {"ids": list(chunk)}
+        ):
+            if kind == _EMAIL_PART:
+                if text:
+                    parts.emails[owner].append((glpi_text.decode(text), bool(number)))
+                continue
+            parts.groups[owner].append((number, glpi_text.decode(text or "")))
+            count, highest = parts.prints.get(owner, (0, 0))
+            parts.prints[owner] = (count + 1, max(highest, row_id))
+    return parts
 
 
 class UserReader:
@@ -178,52 +205,24 @@ class UserReader:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
         shown = and_(visible(self.server.id), users_in_scope(self.scope, U))
         condition = shown if filter_ is None else and_(shown, sql.where(filter_))
-        total_query = select(func.count()).select_from(base(self.server.id)).where(condition)
-        total = int(self.connection.execute(total_query).scalar() or 0)
-        offset = max(start_index, 1) - 1
-        if count <= 0 or offset >= total:
-            return total, []
         key = sql.sort_key(sort_by) if sort_by is not None else None
-        # Ids first (narrow rows to sort and skip), then the page's rows by id.
-        ids_query = select(U.c.id).select_from(base(self.server.id)).where(condition)
-        if key is not None:
-            ids_query = ids_query.order_by(*order_by(key, descending, U.c.id))
-        else:
-            ids_query = ids_query.order_by(U.c.id)
-        ids = list(self.connection.execute(ids_query.offset(offset).limit(count)).scalars())
-        if not ids:
-            return total, []
-        found = self.connection.execute(_page_select(self.server.id).where(U.c.id.in_(ids)))
-        by_id = {row.id: row for row in found}
-        return total, self.render([by_id[i] for i in ids if i in by_id], skip)
+        total, rows = read_page(
+            self.connection,
+            source=base(self.server.id),
+            item_id=U.c.id,
+            condition=condition,
+            rows=_page_select(self.server.id),
+            request=PageRequest(start_index, count, key, descending),
+        )
+        return total, self.render(rows, skip)
 
     def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
-        ids = [row.id for row in rows]
-        emails: dict[int, list[tuple[str, bool]]] = {i: [] for i in ids}
-        for chunk in memberships.chunks(ids):
-            found = self.connection.execute(USERS_EMAILS, {"ids": list(chunk)})
-            for users_id, email, is_default in found:
-                if email:
-                    emails[users_id].append((glpi_text.decode(email), bool(is_default)))
-        groups: dict[int, list[tuple[int, str]]] | None = None
-        if "groups" in skip:
-            prints = memberships.user_fingerprints(self.connection, ids)
-        else:
-            groups, prints = self._groups(ids)
-        return [user_resource(self._record(row, emails[row.id], groups, prints)) for row in rows]
-
-    def _groups(
-        self, ids: Sequence[int]
-    ) -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[int, int]]]:
-        groups: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
-        prints: dict[int, tuple[int, int]] = {}
-        for chunk in memberships.chunks(ids):
-            found = self.connection.execute(USERS_GROUPS, {"ids": list(chunk)})
-            for link_id, users_id, gid, name in found:
-                groups[users_id].append((gid, glpi_text.decode(name or "")))
-                count, highest = prints.get(users_id, (0, 0))
-                prints[users_id] = (count + 1, max(highest, link_id))
-        return groups, prints
+        parts = read_parts(self.connection, [row.id for row in rows])
+        groups = None if "groups" in skip else parts.groups
+        return [
+            user_resource(self._record(row, parts.emails[row.id], groups, parts.prints))
+            for row in rows
+        ]
 
     def _record(
         self,
@@ -232,7 +231,7 @@ class UserReader:
         groups: dict[int, list[tuple[int, str]]] | None,
         prints: dict[int, tuple[int, int]],
     ) -> UserRecord:
-        columns = {column: _decode(row._mapping[column]) for column in TEXT_COLUMNS}
+        columns = {column.column: column.read(row) for column in WRITTEN_TEXT}
         columns[LANGUAGE.column] = (row.language or "").strip() or None
         boss_name = None
         if row.boss_id is not None:
@@ -244,8 +243,7 @@ class UserReader:
             login=glpi_text.decode(row.name or ""),
             columns=columns,
             is_active=bool(row.is_active),
-            title=_decode(row.title_name) or None,
-            category=_decode(row.category_name) or None,
+            dropdowns={dropdown.attribute: dropdown.read(row) for dropdown in DROPDOWNS},
             supervisor_id=row.users_id_supervisor or 0,
             supervisor_name=boss_name,
             date_creation=row.date_creation,
@@ -379,16 +377,14 @@ class UserWriter(Writer):
             "date_creation": self.now,
             "date_mod": self.now,
         }
-        for column in TEXT_COLUMNS:
-            row[column] = glpi_text.encode_optional(values.columns.get(column))
+        context = WriteContext(self.connection, self.log, self.now, 0)
+        for column in WRITTEN_TEXT:
+            row.update(column.insert(context, values.columns.get(column.column)))
         row[LANGUAGE.column] = values.columns.get(LANGUAGE.column)
         row.update(self._password(values.password))
         log = self.log
-        for attr, value in (("title", values.title), ("userType", values.category)):
-            spec = DROPDOWNS[attr]
-            row[spec.column] = dropdowns.find_or_create(
-                self.connection, spec.table, spec.itemtype, value, log, self.now
-            )
+        for dropdown in DROPDOWNS:
+            row.update(dropdown.insert(context, values.dropdowns.get(dropdown.attribute)))
         user_id = inserted_id(self.connection.execute(users.insert().values(row)))
         log.created(history.USER, user_id)
         self._sync_emails(user_id, values.emails, [])
@@ -492,13 +488,9 @@ class UserWriter(Writer):
                     f"userName {values.login!r} is already used by GLPI user {clash[0].id}"
                 )
             field("name", history.USER_LOGIN, row.name, login)
-        for column, option in TEXT_COLUMNS.items():
-            field(
-                column,
-                option,
-                row._mapping[column],
-                glpi_text.encode_optional(values.columns.get(column)),
-            )
+        context = WriteContext(self.connection, log, self.now, user_id)
+        for column in WRITTEN_TEXT:
+            column.update(context, row, values.columns.get(column.column), changes)
         language = values.columns.get(LANGUAGE.column)
         field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
         # Only a value changes is_active: unassigned (omitted, removed) leaves GLPI's flag, so
@@ -516,8 +508,8 @@ class UserWriter(Writer):
                 str(row.is_active),
                 str(int(active)),
             )
-        for attr, value in (("title", values.title), ("userType", values.category)):
-            self._dropdown_change(row, attr, value, changes)
+        for dropdown in DROPDOWNS:
+            dropdown.update(context, row, values.dropdowns.get(dropdown.attribute), changes)
         if values.manager_id != (row.users_id_supervisor or 0):
             self._check_manager(values.manager_id)
             changes["users_id_supervisor"] = values.manager_id
@@ -545,35 +537,6 @@ class UserWriter(Writer):
                 update(tables.users).where(tables.users.c.id == user_id).values(changes)
             )
         return changed
-
-    def _dropdown_change(
-        self, row: Row[Any], attr: str, value: str | None, changes: dict[str, Any]
-    ) -> None:
-        spec = DROPDOWNS[attr]
-        old_id = row._mapping[spec.column] or 0
-        old_names = dropdowns.names(self.connection, spec.table, {old_id})
-        old_name = old_names.get(old_id)
-        wanted = glpi_text.encode(value.strip()) if value and value.strip() else None
-        if old_id and old_name is not None and wanted is not None:
-            same = collation_key(old_name) == collation_key(wanted)
-            if same:
-                return
-        if not old_id and wanted is None:
-            return
-        new_id = dropdowns.find_or_create(
-            self.connection, spec.table, spec.itemtype, value, self.log, self.now
-        )
-        if new_id == old_id:
-            return
-        changes[spec.column] = new_id
-        new_name = dropdowns.names(self.connection, spec.table, {new_id}).get(new_id)
-        self.log.field(
-            history.USER,
-            row.id,
-            spec.option,
-            history.dropdown_value(old_name, old_id),
-            history.dropdown_value(new_name, new_id),
-        )
 
     def _user_label(self, user_id: int) -> str:
         """How GLPI's history shows a user in a dropdown field: `login (id)`."""
