@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-AuthMethod = Literal["none", "basic", "digest", "bearer", "oauth2"]
-AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "basic", "digest", "bearer", "oauth2")
+# The name of a security method registered in security/methods/registry.py ("bearer", ...).
+AuthMethod = str
 
 DeletePolicy = Literal["trash", "deactivate", "purge"]
 DELETE_POLICIES: tuple[DeletePolicy, ...] = ("trash", "deactivate", "purge")
