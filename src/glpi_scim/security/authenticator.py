@@ -16,7 +16,7 @@ from glpi_scim.config import Settings
 from glpi_scim.glpi.database import Database
 from glpi_scim.scim.errors import Forbidden, Unauthorized
 from glpi_scim.security.methods import registry
-from glpi_scim.security.methods.base import MethodEnvironment, Verifier
+from glpi_scim.security.methods.base import MethodEnvironment, SecurityMethod, Verifier
 from glpi_scim.security.methods.digest import DEFAULT_NONCE_LIFE
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.security.networks import is_allowed
@@ -46,16 +46,16 @@ class Authenticator:
         self.throttle = Throttle(database, throttle_policy, clock=clock)
         self.environment = MethodEnvironment(database, clock, nonce_life)
         # Built on first use, so that a method registered after start-up is served too.
-        self._verifiers: dict[str, Verifier | None] = {}
+        self._verifiers: dict[SecurityMethod, Verifier | None] = {}
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
         """The principal, or Forbidden (403), TooManyFailures (429), Unauthorized (401)."""
         check_network(server, request.client_ip)
-        if registry.find_method(server.auth_method) is None:
-            # a hand-edited row: refuse rather than guess
+        known = registry.find_method(server.auth_method)
+        if known is None:  # a hand-edited row: refuse rather than guess
             logger.error("server %s: unknown auth_method %r", server.id, server.auth_method)
             raise Unauthorized(f"Identity server {server.id} has an unknown security method.")
-        method = self._verifier(server.auth_method)
+        method = self._verifier(known)
         if method is None:  # `none`: no credentials to check
             return Principal(server_id=server.id, method=server.auth_method, subject="anonymous")
         had_failures = self.throttle.check(server.id, request.client_ip)
@@ -87,15 +87,15 @@ class Authenticator:
         if failure.counts:
             self.throttle.record_failure(server.id, request.client_ip)
 
-    def _verifier(self, name: str) -> Verifier | None:
-        if name not in self._verifiers:
-            method = registry.find_method(name)
-            self._verifiers[name] = None if method is None else method.verifier(self.environment)
-        return self._verifiers[name]
+    def _verifier(self, method: SecurityMethod) -> Verifier | None:
+        if method not in self._verifiers:
+            self._verifiers[method] = method.verifier(self.environment)
+        return self._verifiers[method]
 
     def challenge(self, server: IdentityServer) -> str | None:
-        """The WWW-Authenticate value for a server (None for `none`)."""
-        method = self._verifier(server.auth_method)
+        """The WWW-Authenticate value for a server (None for `none` or an unknown method)."""
+        known = registry.find_method(server.auth_method)
+        method = None if known is None else self._verifier(known)
         return None if method is None else method.challenge(server, None)
 
     def authentication_schemes(self, server: IdentityServer) -> list[dict[str, Any]]:
