@@ -26,7 +26,6 @@ from glpi_scim.security.credentials import (
     without_digest_algorithms,
 )
 from glpi_scim.security.methods import registry
-from glpi_scim.security.methods.base import SecurityMethod
 from glpi_scim.security.methods.bearer import issue_token
 from glpi_scim.security.networks import validate_cidr
 from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
@@ -293,15 +292,14 @@ class ServerService:
             )
         if not creating and current.is_default and given.default is False:
             notes.append("there is no default server any more: the URL without an id answers 404")
-        chosen = _method(method)
+        chosen = registry.find_method(method)  # None only for a hand-edited row left as it is
         adopted = creating or current.auth_method != method
-        needs_first_token = chosen.issues_tokens and adopted
-        previous = None if creating else registry.find_method(current.auth_method)
-        if previous is not None and previous.issues_tokens and adopted:
+        needs_first_token = adopted and _issues_tokens(method)
+        if not creating and adopted and _issues_tokens(current.auth_method):
             revoked = self.tokens.revoke_all(saved.id)
             if revoked:
                 notes.append(f"{revoked} bearer token(s) of this server revoked")
-        if adopted:
+        if adopted and chosen is not None:
             notes.extend(chosen.adoption_notes(saved))
         if (
             not creating
@@ -330,7 +328,8 @@ class ServerService:
                 f"--digest-algorithms only applies to digest security, not {method}"
             )
         password_methods = registry.password_methods()
-        if method not in password_methods:
+        chosen = registry.find_method(method)
+        if chosen is None or not chosen.takes_password:
             if given.username is not None or given.password is not None:
                 raise InvalidServerSetting(
                     f"--username and --password only apply to {_either(password_methods)} "
@@ -368,7 +367,7 @@ class ServerService:
         else:
             validate_password(password)
         try:
-            secret = _method(method).make_secret(username, password, algorithms)
+            secret = chosen.make_secret(username, password, algorithms)
         except ValueError as exc:
             raise InvalidServerSetting(str(exc)) from None
         return (
@@ -483,13 +482,6 @@ def validate_method(method: str) -> AuthMethod:
             f"{', '.join(registry.method_names())}"
         )
     return lowered
-
-
-def _method(name: str) -> SecurityMethod:
-    found = registry.find_method(name)
-    if found is None:  # a hand-edited row
-        raise InvalidServerSetting(f"unknown security method {name!r}")
-    return found
 
 
 def _issues_tokens(name: str) -> bool:
