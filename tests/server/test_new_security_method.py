@@ -22,9 +22,11 @@ from glpi_scim.security.methods.base import (
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.server.app import ScimApp
 from glpi_scim.server.openapi import build_openapi
+from glpi_scim.servers.errors import InvalidServerSetting
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.redaction import REDACTED, redact_body, redact_headers, redact_query
 from glpi_scim.servers.requestlog import RequestLog
+from glpi_scim.servers.service import ServerInput, ServerService
 
 from .support import Api, assert_scim_error
 
@@ -191,3 +193,23 @@ def test_an_app_started_before_the_method_was_registered_serves_it(
         assert client.simulate_get(path, headers={"X-Sig-Key": "wrong"}).status_code == 401
     finally:
         registry.unregister(method.name)
+
+
+def test_a_server_whose_method_is_gone_is_refused_yet_still_editable(
+    database: Database, make_api: Callable[..., Api]
+) -> None:
+    method = registry.register(SignatureMethod())
+    try:
+        api = make_api(security="sig")
+    finally:
+        registry.unregister(method.name)
+
+    refused = api.get("/Users", headers={"X-Sig-Key": KEY})
+    assert_scim_error(refused, 401, "unknown security method")
+    assert "www-authenticate" not in refused.headers
+
+    service = ServerService(database)
+    renamed = service.edit(api.server.id, ServerInput(name="signed-renamed")).server
+    assert (renamed.name, renamed.auth_method) == ("signed-renamed", "sig")
+    with pytest.raises(InvalidServerSetting, match="unknown security method 'sig'"):
+        service.edit(api.server.id, ServerInput(security="sig"))
