@@ -90,7 +90,7 @@ def add_identity_server(
     )
     if auth != "bearer":
         return server, {}
-    from glpi_scim.security.bearer import issue_token
+    from glpi_scim.security.methods.bearer import issue_token
     from glpi_scim.servers.tokens import TokenRepository
 
     issued = issue_token(

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
+from glpi_scim.errors import GlpiScimError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -23,7 +25,7 @@ else:  # pragma: no cover
 DEFAULT_CONFIG_FILE = "glpi-scim.toml"
 
 
-class ConfigError(Exception):
+class ConfigError(GlpiScimError):
     """A setting has a value that cannot be used; the message says which and why."""
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from glpi_scim.glpi.database import Database
-from glpi_scim.security.bearer import decode_token
 from glpi_scim.security.credentials import verify_secret
+from glpi_scim.security.methods.bearer import decode_token
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
 from glpi_scim.servers.service import ServerService

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from glpi_scim.glpi.database import Database
-from glpi_scim.security.bearer import decode_token
+from glpi_scim.security.methods.bearer import decode_token
 from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.tokens import TokenRepository

@@ -13,7 +13,6 @@ from glpi_scim.scim.schemas import (
     GROUP_CORE,
     USER_CORE,
     USER_TYPE,
-    authentication_scheme,
     get_schema,
     resolve,
     resource_type,
@@ -223,7 +222,11 @@ def test_resource_type_documents() -> None:
 
 
 def test_service_provider_config() -> None:
-    schemes = [authentication_scheme("bearer", primary=True), authentication_scheme("basic")]
+    # The entries come from above (the security methods); the core only places them.
+    schemes = [
+        {"type": "oauthbearertoken", "name": "OAuth Bearer Token", "primary": True},
+        {"type": "httpbasic", "name": "HTTP Basic", "primary": False},
+    ]
     doc = service_provider_config(
         authentication_schemes=schemes,
         bulk_max_operations=50,

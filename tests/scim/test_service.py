@@ -17,11 +17,13 @@ from glpi_scim.scim.errors import (
     Uniqueness,
 )
 from glpi_scim.scim.memory import InMemoryStore
-from glpi_scim.scim.schemas import authentication_scheme
 from glpi_scim.scim.service import ScimService, ServiceSettings
 from glpi_scim.scim.store import GROUP, USER, ListQuery, MemberChange, Page, Resource
 
 from .helpers import BASE, ENTERPRISE, GROUP_URN, LIST_RESPONSE, USER_URN, patch_op
+
+# An authenticationSchemes entry as the security layer hands it to the core.
+BEARER_SCHEME = {"type": "oauthbearertoken", "name": "OAuth Bearer Token", "primary": True}
 
 BARBARA = {
     "schemas": [USER_URN, ENTERPRISE],
@@ -370,7 +372,7 @@ def test_search_at_the_root(recording: tuple[ScimService, RecordingStore]) -> No
 def test_discovery(service: ScimService) -> None:
     config = ScimService(
         InMemoryStore(),
-        ServiceSettings(authentication_schemes=(authentication_scheme("bearer"),), max_results=75),
+        ServiceSettings(authentication_schemes=(BEARER_SCHEME,), max_results=75),
         base_url=BASE,
     ).service_provider_config()
     assert config.body is not None

@@ -19,11 +19,8 @@ from typing import Any
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.authenticator import AuthRequest
-from glpi_scim.security.credentials import (
-    DEFAULT_DIGEST_ALGORITHMS,
-    make_credentials,
-    new_signing_key,
-)
+from glpi_scim.security.credentials import DEFAULT_DIGEST_ALGORITHMS, new_signing_key
+from glpi_scim.security.methods.registry import make_credentials
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
 

@@ -12,7 +12,8 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.scim.errors import Forbidden, ScimError, Unauthorized
 from glpi_scim.security.authenticator import Authenticator
-from glpi_scim.security.schemes import authentication_schemes, insecure_warning
+from glpi_scim.security.methods.none import insecure_warning
+from glpi_scim.security.methods.registry import authentication_schemes
 from glpi_scim.security.throttle import ThrottlePolicy, TooManyFailures
 from glpi_scim.servers.models import IdentityServer
 

@@ -14,8 +14,8 @@ from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.scim.errors import Unauthorized
 from glpi_scim.security.authenticator import Authenticator
-from glpi_scim.security.bearer import audience, issue_token
 from glpi_scim.security.credentials import derive_key
+from glpi_scim.security.methods.bearer import audience, issue_token
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.tokens import TokenRepository
 

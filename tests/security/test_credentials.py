@@ -10,10 +10,10 @@ import pytest
 from glpi_scim.security.credentials import (
     digest_ha1_values,
     hash_secret,
-    make_credentials,
     new_signing_key,
     verify_secret,
 )
+from glpi_scim.security.methods.registry import make_credentials
 
 
 def test_basic_credentials_are_a_salted_hash_that_verifies_only_the_password() -> None:

@@ -11,7 +11,7 @@ import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from glpi_scim.glpi.database import Database
-from glpi_scim.security.bearer import issue_token
+from glpi_scim.security.methods.bearer import issue_token
 from glpi_scim.servers.tokens import TokenRepository
 
 from .conftest import LiveServer

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
-from glpi_scim.security.bearer import decode_token
 from glpi_scim.security.credentials import digest_ha1, verify_secret
+from glpi_scim.security.methods.bearer import decode_token
 from glpi_scim.security.model import REALM, AuthenticationFailed
 from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting, ServerNotFound
 from glpi_scim.servers.service import ServerInput, ServerOutcome, ServerService
@@ -329,7 +329,7 @@ def test_default_token_lifetime_is_ten_years_but_never_past_2038(
 ) -> None:
     from datetime import datetime, timezone
 
-    import glpi_scim.security.bearer as bearer
+    import glpi_scim.security.methods.bearer as bearer
     import glpi_scim.servers.service as service_module
 
     server = add(service).server

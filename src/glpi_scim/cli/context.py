@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from glpi_scim.config import Settings, load_settings, mask_url_password
+from glpi_scim.errors import GlpiScimError
 
 # rich and the database (SQLAlchemy) are imported when first used: `--version` and `--help`
 # start without them.
@@ -30,7 +31,7 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 3
 
 
-class CliError(click.ClickException):
+class CliError(click.ClickException, GlpiScimError):
     """An error shown as one readable line (no traceback unless --debug)."""
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:

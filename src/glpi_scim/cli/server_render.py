@@ -13,7 +13,7 @@ from glpi_scim.cli.render import iso, shown_time
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls
 from glpi_scim.config import Settings
-from glpi_scim.security.digest import offered
+from glpi_scim.security.methods.digest import offered
 from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.guard import GuardState
 from glpi_scim.servers.models import PUBLIC_URL_OPTION, IdentityServer

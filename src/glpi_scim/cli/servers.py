@@ -16,6 +16,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from glpi_scim.cli.choices import SecurityMethodChoice
 from glpi_scim.cli.confirm import confirm_breaks, yes_option
 from glpi_scim.cli.context import console, fail, get_context, print_json, warn
 from glpi_scim.cli.errors import handles_admin_errors
@@ -27,8 +28,9 @@ from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls, token_issuer, url_settings
 from glpi_scim.config import Settings
+from glpi_scim.security.methods.registry import DEFAULT_METHOD, find_method
 from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.models import ADOPT_POLICIES, AUTH_METHODS, DELETE_POLICIES
+from glpi_scim.servers.models import ADOPT_POLICIES, DELETE_POLICIES
 from glpi_scim.servers.repository import OWNED_TABLES
 from glpi_scim.servers.service import (
     IssuedServerToken,
@@ -82,7 +84,7 @@ def _setting_options(func: F) -> F:
         ),
         click.option(
             "--security",
-            type=click.Choice(AUTH_METHODS, case_sensitive=False),
+            type=SecurityMethodChoice(),
             help="How the IdP authenticates (add: bearer).",
         ),
         click.option(
@@ -213,7 +215,7 @@ def server_add(
         active=not inactive,
         log_requests=log_requests,
         default=default or None,
-        security=security or "bearer",
+        security=security or DEFAULT_METHOD,
         username=username,
         password=_password_value(password),
         digest_algorithms=_algorithm_list(digest_algorithms),
@@ -584,7 +586,8 @@ def _report(
         out.print(f"  token id {issued.record.id}, expires {shown_time(issued.record.expires_at)}")
     elif outcome.credentials is not None:
         kind = "generated " if outcome.credentials.generated else ""
-        out.print(f"{server.auth_method.capitalize()} credentials ({kind}password shown once):")
+        label = method.label if (method := find_method(server.auth_method)) else server.auth_method
+        out.print(f"{label} credentials ({kind}password shown once):")
         out.print(f"  username: {escape(outcome.credentials.username)}")
         out.print(f"  password: {escape(outcome.credentials.password)}")
     for note in outcome.notes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 from glpi_scim.doctor.client import PreparedRequest, ScimResponse, Transport
+from glpi_scim.errors import GlpiScimError
 
 
 class BasicAuth:
@@ -159,7 +160,7 @@ class DigestAuth:
 
 
 # --- OAuth2 client credentials ------------------------------------------------------------
-class TokenRequestFailed(Exception):
+class TokenRequestFailed(GlpiScimError):
     """The token endpoint refused to issue an access token; the message says why."""
 
     def __init__(self, url: str, status: int, error: str, description: str) -> None:

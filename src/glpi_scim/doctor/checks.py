@@ -25,6 +25,7 @@ from glpi_scim.doctor.explain import (
     explain_token_request,
 )
 from glpi_scim.doctor.report import CheckResult, DoctorReport
+from glpi_scim.errors import GlpiScimError
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -38,7 +39,7 @@ NAME_PREFIX = "glpi-scim-doctor-"
 Purge = Callable[[str, str | None, str | None], str]
 
 
-class StepFailed(Exception):
+class StepFailed(GlpiScimError):
     def __init__(self, detail: str, explanation: str = "", *, fatal: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
+from glpi_scim.errors import GlpiScimError
+
 SCIM_MEDIA_TYPE = "application/scim+json"
 USER_AGENT = "glpi-scim-doctor"
 
 
-class ConnectionFailed(Exception):
+class ConnectionFailed(GlpiScimError):
     """The server could not be reached; the message says what went wrong, for a person."""
 
     def __init__(self, url: str, reason: str) -> None:

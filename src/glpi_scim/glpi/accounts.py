@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.collation import collation_key, sqlite_equal
@@ -21,7 +22,7 @@ OWNERS = tables.owners
 SERVERS = tables.identity_servers
 
 
-class AccountNotFound(LookupError):
+class AccountNotFound(GlpiScimError, LookupError):
     def __init__(self, login: str) -> None:
         super().__init__(f"no GLPI user has the login {login!r}")
 

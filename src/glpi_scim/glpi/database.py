@@ -13,11 +13,12 @@ from sqlalchemy import Connection, Engine, Transaction, create_engine, event, ma
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from glpi_scim.config import Settings, mask_url_password
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.glpi.collation import register_sqlite_functions
 from glpi_scim.glpi.statement_limit import limit_statements
 
 
-class DatabaseError(Exception):
+class DatabaseError(GlpiScimError):
     """The database cannot be used; the message says what to fix."""
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import bcrypt
 
+from glpi_scim.errors import GlpiScimError
+
 COST = 10
 MAX_BYTES = 72
 _PHP_PREFIX = b"$2y$"
 _PY_PREFIX = b"$2b$"
 
 
-class UnusablePassword(ValueError):
+class UnusablePassword(GlpiScimError, ValueError):
     """The password cannot be hashed (it holds a NUL character)."""
 
 

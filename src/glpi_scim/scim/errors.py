@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from glpi_scim.errors import GlpiScimError
+
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
-class ScimError(Exception):
+class ScimError(GlpiScimError):
     """Base of every error the protocol reports to a client."""
 
     status: int = 400

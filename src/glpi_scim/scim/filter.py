@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.scim.ast import (
     And,
     AttrPath,
@@ -50,7 +51,7 @@ DEFAULT_MAX_CLAUSES = 50
 _SUBSTRING = frozenset({"co", "sw", "ew"})
 
 
-class UnknownAttribute(ValueError):
+class UnknownAttribute(GlpiScimError, ValueError):
     """The filter names an attribute the resource type does not have."""
 
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.scim.ast import (
     COMPARE_OPS,
     And,
@@ -42,7 +43,7 @@ from glpi_scim.scim.ast import (
 )
 
 
-class GrammarError(Exception):
+class GrammarError(GlpiScimError):
     """A syntax or semantic error at a character position (0-based `pos`)."""
 
     def __init__(self, message: str, pos: int) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from glpi_scim.scim.ast import AttrPath
 from glpi_scim.scim.attributes import Attribute, AttrType, Schema
@@ -546,53 +546,6 @@ def resource_type_documents(base_url: str | None = None) -> list[dict[str, Any]]
     return [
         rt.to_document(_join(base_url, "ResourceTypes", rt.name)) for rt in RESOURCE_TYPES.values()
     ]
-
-
-AuthKind = Literal["basic", "digest", "bearer", "oauth2"]
-
-_AUTH_PRESETS: dict[str, tuple[str, str, str, str]] = {
-    "basic": (
-        "httpbasic",
-        "HTTP Basic",
-        "Authentication with a user name and password (RFC 7617).",
-        "https://www.rfc-editor.org/info/rfc7617",
-    ),
-    "digest": (
-        "httpdigest",
-        "HTTP Digest",
-        "Digest access authentication (RFC 7616).",
-        "https://www.rfc-editor.org/info/rfc7616",
-    ),
-    "bearer": (
-        "oauthbearertoken",
-        "OAuth Bearer Token",
-        "Authentication with a bearer token (RFC 6750).",
-        "https://www.rfc-editor.org/info/rfc6750",
-    ),
-    "oauth2": (
-        "oauth2",
-        "OAuth 2.0",
-        "OAuth 2.0 authorization code or client credentials grant (RFC 6749).",
-        "https://www.rfc-editor.org/info/rfc6749",
-    ),
-}
-
-
-def authentication_scheme(
-    kind: AuthKind, *, primary: bool = False, documentation_uri: str | None = None
-) -> dict[str, Any]:
-    """An `authenticationSchemes` entry (RFC 7643 §5) for one of the methods the server offers."""
-    type_, name, description, spec = _AUTH_PRESETS[kind]
-    scheme: dict[str, Any] = {
-        "type": type_,
-        "name": name,
-        "description": description,
-        "specUri": spec,
-        "primary": primary,
-    }
-    if documentation_uri:
-        scheme["documentationUri"] = documentation_uri
-    return scheme
 
 
 def service_provider_config(

@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from glpi_scim.config import Settings
 from glpi_scim.glpi.database import Database
 from glpi_scim.scim.errors import Forbidden, Unauthorized
-from glpi_scim.security.basic import BasicMethod
-from glpi_scim.security.bearer import BearerMethod
-from glpi_scim.security.digest import DEFAULT_NONCE_LIFE, DigestMethod
+from glpi_scim.security.methods import registry
+from glpi_scim.security.methods.base import MethodEnvironment, SecurityMethod, Verifier
+from glpi_scim.security.methods.digest import DEFAULT_NONCE_LIFE
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.security.networks import is_allowed
-from glpi_scim.security.oauth2 import OAuthAccessMethod
-from glpi_scim.security.schemes import authentication_schemes as _schemes
 from glpi_scim.security.throttle import Throttle, ThrottlePolicy
 from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.models import IdentityServer
@@ -29,14 +27,6 @@ from glpi_scim.servers.models import IdentityServer
 __all__ = ["AuthRequest", "Authenticator", "Principal"]
 
 logger = logging.getLogger("glpi_scim.security")
-
-
-class Method(Protocol):
-    scheme: str
-
-    def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str: ...
-
-    def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal: ...
 
 
 class Authenticator:
@@ -54,22 +44,20 @@ class Authenticator:
         self.database = database
         self.settings = settings or Settings()
         self.throttle = Throttle(database, throttle_policy, clock=clock)
-        self.methods: dict[str, Method] = {
-            "basic": BasicMethod(),
-            "digest": DigestMethod(database, nonce_life=nonce_life, clock=clock),
-            "bearer": BearerMethod(database, clock=clock),
-            "oauth2": OAuthAccessMethod(database, clock=clock),
-        }
+        self.environment = MethodEnvironment(database, clock, nonce_life)
+        # Built on first use, so that a method registered after start-up is served too.
+        self._verifiers: dict[SecurityMethod, Verifier | None] = {}
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
         """The principal, or Forbidden (403), TooManyFailures (429), Unauthorized (401)."""
         check_network(server, request.client_ip)
-        if server.auth_method == "none":
-            return Principal(server_id=server.id, method="none", subject="anonymous")
-        method = self.methods.get(server.auth_method)
-        if method is None:  # a hand-edited row: refuse rather than guess
+        known = registry.find_method(server.auth_method)
+        if known is None:  # a hand-edited row: refuse rather than guess
             logger.error("server %s: unknown auth_method %r", server.id, server.auth_method)
             raise Unauthorized(f"Identity server {server.id} has an unknown security method.")
+        method = self._verifier(known)
+        if method is None:  # `none`: no credentials to check
+            return Principal(server_id=server.id, method=server.auth_method, subject="anonymous")
         had_failures = self.throttle.check(server.id, request.client_ip)
         try:
             principal = method.authenticate(server, request)
@@ -99,13 +87,19 @@ class Authenticator:
         if failure.counts:
             self.throttle.record_failure(server.id, request.client_ip)
 
+    def _verifier(self, method: SecurityMethod) -> Verifier | None:
+        if method not in self._verifiers:
+            self._verifiers[method] = method.verifier(self.environment)
+        return self._verifiers[method]
+
     def challenge(self, server: IdentityServer) -> str | None:
-        """The WWW-Authenticate value for a server (None for `none`)."""
-        method = self.methods.get(server.auth_method)
+        """The WWW-Authenticate value for a server (None for `none` or an unknown method)."""
+        known = registry.find_method(server.auth_method)
+        method = None if known is None else self._verifier(known)
         return None if method is None else method.challenge(server, None)
 
     def authentication_schemes(self, server: IdentityServer) -> list[dict[str, Any]]:
-        return _schemes(server)
+        return registry.authentication_schemes(server)
 
 
 def check_network(server: IdentityServer, client_ip: str) -> None:

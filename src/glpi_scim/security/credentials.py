@@ -131,28 +131,20 @@ def check_username(username: str) -> str:
     return username
 
 
-def make_credentials(
-    method: str,
-    username: str,
-    password: str,
-    digest_algorithms: Sequence[str] = DEFAULT_DIGEST_ALGORITHMS,
-) -> str | None:
-    """The servers table's `auth_secret` for a method: never the password itself.
-
-    basic: a salted scrypt hash of the password; digest: JSON with the realm and the HA1 of
-    each allowed algorithm (only those are offered and accepted: no MD5 HA1, no MD5 answer);
-    other methods store no password (None).
-    """
-    if method not in ("basic", "digest"):
-        return None
+def check_password_credentials(username: str, password: str) -> None:
+    """ValueError with a readable reason unless a username and password can be stored (Basic
+    and Digest: the username goes into headers and HA1, the password into a hash)."""
     check_username(username)
     if not password:
         raise ValueError("the password must not be empty")
     if any(ord(char) < 32 or ord(char) == 127 for char in password):
         raise ValueError("the password must not contain control characters")
-    if method == "basic":
-        return hash_secret(password)
-    chosen = check_digest_algorithms(digest_algorithms)
+
+
+def digest_secret(username: str, password: str, algorithms: Sequence[str]) -> str:
+    """Digest's `auth_secret`: JSON with the realm and the HA1 of each allowed algorithm (only
+    those are offered and accepted: no MD5 HA1, no MD5 answer)."""
+    chosen = check_digest_algorithms(algorithms)
     values = {name: digest_ha1(name, username, REALM, password) for name in chosen}
     return json.dumps({"realm": REALM, "ha1": values}, sort_keys=True)
 

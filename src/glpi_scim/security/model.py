@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.servers.models import AuthMethod
 
 # The protection space announced in every challenge. It names the product, not a server, so
@@ -48,7 +49,7 @@ class Principal:
 
 
 @dataclass
-class AuthenticationFailed(Exception):
+class AuthenticationFailed(GlpiScimError):
     """One method refused a request.
 
     `reason` goes to the server log (never a secret); `detail` to the client. `counts` says

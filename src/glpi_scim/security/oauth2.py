@@ -37,15 +37,14 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
     AuthorizationCodeGrant,
     code_challenge_method_s256,
 )
-from sqlalchemy import and_, delete, insert, literal, or_, select, update
+from sqlalchemy import delete, insert, literal, or_, select, update
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
-from glpi_scim.security.basic import parse_basic
-from glpi_scim.security.bearer import bearer_challenge, presented_token
 from glpi_scim.security.credentials import token_digest, verify_secret
 from glpi_scim.security.glpi_login import grantor_may_grant
-from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
+from glpi_scim.security.methods.basic import parse_basic
+from glpi_scim.security.methods.oauth2 import access_token_row
 from glpi_scim.security.oauth_clients import (
     AUTHORIZATION_CODE,
     OAuthClient,
@@ -504,60 +503,3 @@ def oauth_server(
 ) -> OAuthServer:
     chosen = policy or OAuthPolicy()
     return OAuthServer(ScimRequestValidator(database, server, chosen, clock), chosen)
-
-
-# -- access tokens on the SCIM endpoints ------------------------------------------------------
-
-
-def access_token_row(
-    database: Database, server: IdentityServer, token: str, now: datetime
-) -> Any | None:
-    """The live token row for this server (client still registered, grantor still allowed to
-    grant), or None."""
-    clients = tables.oauth_clients
-    query = (
-        select(TOKENS.c.client_id, TOKENS.c.users_id)
-        .join(
-            clients,
-            and_(clients.c.client_id == TOKENS.c.client_id, clients.c.servers_id == server.id),
-        )
-        .where(
-            TOKENS.c.access_hash == token_digest(token),
-            TOKENS.c.servers_id == server.id,
-            TOKENS.c.is_revoked == 0,
-            TOKENS.c.access_expiration > to_db(now),
-            or_(TOKENS.c.users_id == 0, grantor_may_grant(TOKENS.c.users_id, server, now=now)),
-        )
-    )
-    with database.begin() as connection:
-        return connection.execute(query).first()
-
-
-class OAuthAccessMethod:
-    """SCIM requests of an oauth2 server carry an access token its token endpoint issued."""
-
-    scheme = "Bearer"
-
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.database = database
-        self.clock = clock
-
-    def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
-        return bearer_challenge(failure)
-
-    def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
-        row = access_token_row(self.database, server, presented_token(request), self.clock())
-        if row is None:
-            raise AuthenticationFailed(
-                "unknown, expired or revoked OAuth2 access token",
-                "The access token is invalid, expired or revoked; get a new one from the "
-                "token endpoint.",
-                error="invalid_token",
-            )
-        return Principal(
-            server_id=server.id,
-            method="oauth2",
-            subject=row.client_id,
-            client_id=row.client_id,
-            users_id=int(row.users_id) or None,
-        )

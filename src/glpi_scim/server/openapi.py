@@ -30,6 +30,7 @@ from glpi_scim.scim.schemas import (
     GROUP_CORE,
     USER_CORE,
 )
+from glpi_scim.security.methods.registry import openapi_security
 
 SCIM_JSON = "application/scim+json"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -369,16 +370,7 @@ def _components(settings: Settings) -> dict[str, Any]:
             "ETag": {"description": "Version of the resource", "schema": {"type": "string"}},
             "Location": {"description": "URL of the new resource", "schema": {"type": "string"}},
         },
-        "securitySchemes": {
-            "bearer": {
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "A token from `glpi-scim token create` (or OAuth 2.0).",
-            },
-            "basic": {"type": "http", "scheme": "basic"},
-            "digest": {"type": "http", "scheme": "digest"},
-        },
+        "securitySchemes": openapi_security()[0],
     }
 
 
@@ -663,7 +655,7 @@ def build_openapi(settings: Settings | None = None) -> dict[str, Any]:
                 },
             }
         ],
-        "security": [{"bearer": []}, {"basic": []}, {"digest": []}, {}],
+        "security": openapi_security()[1],
         "tags": [
             {"name": name}
             for name in ("Users", "Groups", "Search", "Bulk", "Discovery", "Operations")

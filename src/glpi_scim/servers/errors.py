@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from glpi_scim.errors import GlpiScimError
 
-class ServerError(Exception):
+
+class ServerError(GlpiScimError):
     """Base of every error the servers package reports; `str(error)` is meant for a person."""
 
 

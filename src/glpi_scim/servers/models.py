@@ -12,8 +12,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-AuthMethod = Literal["none", "basic", "digest", "bearer", "oauth2"]
-AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "basic", "digest", "bearer", "oauth2")
+# The name of a security method registered in security/methods/registry.py ("bearer", ...).
+AuthMethod = str
 
 DeletePolicy = Literal["trash", "deactivate", "purge"]
 DELETE_POLICIES: tuple[DeletePolicy, ...] = ("trash", "deactivate", "purge")

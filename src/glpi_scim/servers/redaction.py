@@ -11,34 +11,44 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from glpi_scim.security.methods import registry
+from glpi_scim.security.methods.base import Redaction
+
 REDACTED = "[REDACTED]"
 
+# What is secret whatever the security methods: each method adds what its own credentials
+# travel in (security/methods/*.py, `redaction`), and the registry gives the union.
+#
 # A name (JSON key, form field, query parameter, PATCH path) is secret when its last segment
-# contains one of these words, or is one of the exact names.
-_SECRET_WORDS = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "api_key",
-    "api-key",
-    "code_verifier",
-    "assertion",
-    "authorization",
-    "cookie",
+# contains one of the words, or is one of the exact names. Headers: their whole value is a
+# credential. Authorization keeps its scheme word when it is a known one ("Bearer [REDACTED]")
+# so that the log still tells which method a client used.
+_ALWAYS = Redaction.of(
+    headers=[
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+    ],
+    schemes=["negotiate", "ntlm"],
+    words=[
+        "password",
+        "passwd",
+        "secret",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+        "cookie",
+    ],
+    names=["pwd", "pass"],
 )
-_SECRET_NAMES = frozenset({"code", "pwd", "pass"})
-
-# Headers whose whole value is a credential. Authorization keeps its scheme word when it is a
-# known one ("Bearer [REDACTED]") so that the log still tells which method a client used.
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
-)
-_KNOWN_SCHEMES = frozenset({"basic", "bearer", "digest", "negotiate", "ntlm"})
 
 # -- free text, in linear time ------------------------------------------------------------------
 #
@@ -52,21 +62,15 @@ _IC = re.IGNORECASE
 # A name is a run of these (":" and "." separate segments of URNs and dotted paths).
 _NAME_RUN = re.compile(r"[a-z0-9_-]*", _IC)
 _NAME_CHAR = re.compile(r"[a-z0-9_]", _IC)
-# A name is secret when its last segment contains one of these words...
-_CONTAINED_WORDS = r"password|passwd|secret|token|api[_-]?key|code_verifier|assertion"
-_CONTAINED = re.compile(_CONTAINED_WORDS, _IC)
-# ... or ends with one of these, as a whole word.
-_EXACT_WORDS = ("code", "pwd", "pass")
-_EXACT = re.compile("|".join(_EXACT_WORDS), _IC)
 # Anchors are searched for in lower case in the text folded by _FOLD (same length, so the same
 # positions), which finds what a case-insensitive search would, several times faster.
 _FOLD = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ\u0130\u0131\u017f\u212a", "abcdefghijklmnopqrstuvwxyziisk"
 )
-_KEY_ANCHOR = re.compile(rf"{_CONTAINED_WORDS}|{'|'.join(_EXACT_WORDS)}")
 # Credentials after a header-like name run to the end of the line (`Authorization: Bearer x`).
-_HEADER_ANCHOR = re.compile(r"authorization|cookie")
-_HEADER_NAMES = re.compile(r"authorization|cookie", _IC)
+_HEADER_WORDS = ("authorization", "cookie")
+_HEADER_ANCHOR = re.compile("|".join(_HEADER_WORDS))
+_HEADER_NAMES = re.compile("|".join(_HEADER_WORDS), _IC)
 
 # What follows a name: `: `, `=`, `": "`, `\": \"` (JSON inside a JSON string) ...
 _ASSIGN = re.compile(r"\\?[\"']?\s*[:=]\s*\\?", _IC)
@@ -87,7 +91,6 @@ _TO_END_OF_LINE = re.compile(r"[^\r\n]*")
 _PATH_ANCHOR = re.compile("path")
 _PATH_ASSIGN = re.compile(r"[\"']?\s*:\s*\\?[\"']")
 _QUOTE = re.compile(r"[\"']")
-_SECRET_IN_PATH = re.compile(r"secret|token|api[_-]?key|assertion|code|pwd|pass", _IC)
 _VALUE_ANCHOR = re.compile("value")
 _VALUE_ASSIGN = re.compile(r"\\?[\"']?\s*:\s*")
 _NEXT_OPERATION_KEY = re.compile(r"(?<!\\)[\"'](?:op|path)[\"']\s*:", _IC)
@@ -95,34 +98,88 @@ _NEXT_OPERATION_KEY = re.compile(r"(?<!\\)[\"'](?:op|path)[\"']\s*:", _IC)
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-+/=]{6,}(?:\.[A-Za-z0-9_\-+/=]*){0,2}")
 
 
+def _alternatives(words: frozenset[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The secret names of `_ALWAYS` and of every registered method, and their patterns."""
+
+    words: frozenset[str]
+    names: frozenset[str]
+    headers: frozenset[str]
+    schemes: frozenset[str]
+    # Free text: a name is secret when its last segment contains one of `contained`... (the
+    # header words are left to the header pass, which redacts to the end of the line)
+    contained: re.Pattern[str]
+    # ... or ends with one of `exact_words`, as a whole word.
+    exact_words: tuple[str, ...]
+    exact: re.Pattern[str]
+    key_anchor: re.Pattern[str]
+    secret_in_path: re.Pattern[str]
+
+    @staticmethod
+    def of(redaction: Redaction) -> _Vocabulary:
+        contained_words = redaction.words - set(_HEADER_WORDS)
+        contained = _alternatives(contained_words)
+        exact = _alternatives(redaction.names)
+        return _Vocabulary(
+            words=redaction.words,
+            names=redaction.names,
+            headers=redaction.headers,
+            schemes=redaction.schemes,
+            contained=re.compile(contained, _IC),
+            exact_words=tuple(sorted(redaction.names, key=lambda w: (-len(w), w))),
+            exact=re.compile(exact, _IC),
+            key_anchor=re.compile(f"{contained}|{exact}"),
+            secret_in_path=re.compile(_alternatives(contained_words | redaction.names), _IC),
+        )
+
+    def is_secret_key(self, text: str, found: int, end: int, floor: int) -> bool:
+        """Whether the name ending at `end` is secret; `found` is its first anchor word, and the
+        name starts at `floor` at the earliest (where the search resumed)."""
+        if self.contained.search(text, found, end):
+            return True
+        for word in self.exact_words:
+            begin = end - len(word)
+            if begin >= floor and self.exact.fullmatch(text, begin, end):
+                return begin == 0 or not _NAME_CHAR.match(text, begin - 1)
+        return False
+
+
+_built: tuple[Redaction, _Vocabulary] | None = None
+
+
+def _vocabulary() -> _Vocabulary:
+    """Rebuilt only when the registry's methods change (it hands out the same object until then)."""
+    global _built
+    wanted = registry.redaction()
+    built = _built
+    if built is None or built[0] is not wanted:
+        built = _built = (wanted, _Vocabulary.of(_ALWAYS | wanted))
+    return built[1]
+
+
 def is_secret_name(name: str) -> bool:
     """`password`, `Password`, `urn:...:User:password`, `client_secret`, `code`... -> True."""
+    vocabulary = _vocabulary()
     leaf = name.strip().lower()
     leaf = leaf.split("[", 1)[0] if not leaf.startswith("[") else leaf
     leaf = leaf.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
-    return leaf in _SECRET_NAMES or any(word in leaf for word in _SECRET_WORDS)
+    return leaf in vocabulary.names or any(word in leaf for word in vocabulary.words)
 
 
 def redact_text(text: str) -> str:
     """Secrets removed from free text by pattern (last resort for what cannot be parsed)."""
-    if _aims_at_secret(text):
+    vocabulary = _vocabulary()
+    if _aims_at_secret(text, vocabulary.secret_in_path):
         text = _redact_operation_values(text)
     text = _redact_after_names(text, _HEADER_ANCHOR, _is_header_name, _HEADER_ASSIGN, _line)
-    text = _redact_after_names(text, _KEY_ANCHOR, _is_secret_key, _ASSIGN, _value)
-    text = _redact_after_names(text, _KEY_ANCHOR, _is_secret_key, _FILTER_OPERATOR, _value)
+    anchor, is_secret = vocabulary.key_anchor, vocabulary.is_secret_key
+    text = _redact_after_names(text, anchor, is_secret, _ASSIGN, _value)
+    text = _redact_after_names(text, anchor, is_secret, _FILTER_OPERATOR, _value)
     return _JWT.sub(REDACTED, text)
-
-
-def _is_secret_key(text: str, found: int, end: int, floor: int) -> bool:
-    """Whether the name ending at `end` is secret; `found` is its first anchor word, and the name
-    starts at `floor` at the earliest (where the search resumed)."""
-    if _CONTAINED.search(text, found, end):
-        return True
-    for word in _EXACT_WORDS:
-        begin = end - len(word)
-        if begin >= floor and _EXACT.fullmatch(text, begin, end):
-            return begin == 0 or not _NAME_CHAR.match(text, begin - 1)
-    return False
 
 
 def _is_header_name(text: str, found: int, end: int, floor: int) -> bool:
@@ -201,7 +258,7 @@ def _redact_after_names(
     return "".join(pieces)
 
 
-def _aims_at_secret(text: str) -> bool:
+def _aims_at_secret(text: str, secret_in_path: re.Pattern[str]) -> bool:
     """Whether some `"path": "..."` in the text names a secret."""
     pos = 0
     folded = text.translate(_FOLD)
@@ -212,7 +269,7 @@ def _aims_at_secret(text: str) -> bool:
             continue
         quote_at = _QUOTE.search(text, assign.end())
         end = len(text) if quote_at is None else quote_at.start()
-        if _SECRET_IN_PATH.search(text, assign.end(), end):
+        if secret_in_path.search(text, assign.end(), end):
             return True
         pos = assign.end()
     return False
@@ -319,19 +376,20 @@ def redact_query(query: str | None) -> str | None:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names lower-cased; credentials replaced, other values scanned for tokens."""
     result: dict[str, str] = {}
+    vocabulary = _vocabulary()
     for name, value in headers.items():
         lower = name.lower()
-        if lower in _SECRET_HEADERS or is_secret_name(lower):
-            result[lower] = _redact_credential_header(lower, value)
+        if lower in vocabulary.headers or is_secret_name(lower):
+            result[lower] = _redact_credential_header(lower, value, vocabulary.schemes)
         else:
             result[lower] = redact_text(value)
     return result
 
 
-def _redact_credential_header(name: str, value: str) -> str:
+def _redact_credential_header(name: str, value: str, schemes: frozenset[str]) -> str:
     if name.endswith("authorization"):
         scheme = value.strip().split(" ", 1)[0]
-        if scheme.lower() in _KNOWN_SCHEMES:
+        if scheme.lower() in schemes:
             return f"{scheme} {REDACTED}"
     return REDACTED
 

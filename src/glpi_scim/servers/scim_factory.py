@@ -13,7 +13,7 @@ from glpi_scim.config import Settings
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.service import ScimService, ServiceSettings
-from glpi_scim.security.schemes import authentication_schemes
+from glpi_scim.security.methods.registry import authentication_schemes
 from glpi_scim.servers.models import IdentityServer
 
 # Page size of a list without `count` (settings.max_results caps what a client may ask for).

@@ -16,16 +16,16 @@ from typing import Any
 
 from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.policy import missing_rights
-from glpi_scim.security.bearer import issue_token
 from glpi_scim.security.credentials import (
     DEFAULT_DIGEST_ALGORITHMS,
     check_digest_algorithms,
     check_username,
     digest_ha1_values,
-    make_credentials,
     new_signing_key,
     without_digest_algorithms,
 )
+from glpi_scim.security.methods import registry
+from glpi_scim.security.methods.bearer import issue_token
 from glpi_scim.security.networks import validate_cidr
 from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
@@ -34,7 +34,6 @@ from glpi_scim.servers.guard import GuardService, RemovalLimit, parse_limit
 from glpi_scim.servers.models import (
     ADOPT_OPTION,
     ADOPT_POLICIES,
-    AUTH_METHODS,
     DELETE_POLICIES,
     PROTECTED_OPTION,
     PUBLIC_URL_OPTION,
@@ -50,7 +49,6 @@ from glpi_scim.servers.tokens import TokenRecord, TokenRepository
 
 NAME_MAX = 255
 PASSWORD_MIN = 12
-PASSWORD_METHODS = ("basic", "digest")
 DEFAULT_TOKEN_LIFETIME = timedelta(days=3650)
 _OPTION_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 
@@ -198,21 +196,21 @@ class ServerService:
                 f"{name} stops being the default server: the URL without an id answers 404"
             )
         method = current.auth_method if given.security is None else given.security.lower()
-        active = self._active_tokens(current) if current.auth_method == "bearer" else 0
+        active = self._active_tokens(current) if _issues_tokens(current.auth_method) else 0
         if method != current.auth_method:
             revoked = f", its {active} active bearer token(s) are revoked" if active else ""
             breaks.append(
                 f"{name} changes from {current.auth_method} to {method} security{revoked}: "
                 "its IdP gets 401 until it is given the new credentials"
             )
-        elif method in PASSWORD_METHODS and (
+        elif method in registry.password_methods() and (
             given.password is not None
             or (given.username is not None and given.username != current.auth_username)
         ):
             breaks.append(
                 f"{name} gets new {method} credentials: its IdP gets 401 until it is given them"
             )
-        if given.new_signing_key and method == "bearer":
+        if given.new_signing_key and _issues_tokens(method):
             breaks.append(
                 f"{name} gets a new signing key: its {active} active bearer token(s) stop "
                 "working and its IdP gets 401 until it is given a new one"
@@ -296,15 +294,15 @@ class ServerService:
             )
         if not creating and current.is_default and given.default is False:
             notes.append("there is no default server any more: the URL without an id answers 404")
-        needs_first_token = method == "bearer" and (creating or current.auth_method != "bearer")
-        if not creating and current.auth_method == "bearer" and method != "bearer":
+        chosen = registry.find_method(method)  # None only for a hand-edited row left as it is
+        adopted = creating or current.auth_method != method
+        needs_first_token = adopted and _issues_tokens(method)
+        if not creating and adopted and _issues_tokens(current.auth_method):
             revoked = self.tokens.revoke_all(saved.id)
             if revoked:
                 notes.append(f"{revoked} bearer token(s) of this server revoked")
-        if method == "oauth2" and (creating or current.auth_method != "oauth2"):
-            notes.append(
-                f"register the IdP as an OAuth client: `glpi-scim oauth client add {saved.id}`"
-            )
+        if adopted and chosen is not None:
+            notes.extend(chosen.adoption_notes(saved))
         if (
             not creating
             and given.password_sync is not None
@@ -331,18 +329,20 @@ class ServerService:
             raise InvalidServerSetting(
                 f"--digest-algorithms only applies to digest security, not {method}"
             )
-        if method not in PASSWORD_METHODS:
+        password_methods = registry.password_methods()
+        chosen = registry.find_method(method)
+        if chosen is None or not chosen.takes_password:
             if given.username is not None or given.password is not None:
                 raise InvalidServerSetting(
-                    f"--username and --password only apply to basic and digest security, "
-                    f"not {method}"
+                    f"--username and --password only apply to {_either(password_methods)} "
+                    f"security, not {method}"
                 )
             if not changed:
                 return method, None, {}
             return method, None, {"auth_method": method, "auth_username": None, "auth_secret": None}
 
         username = given.username
-        if username is None and current.auth_method in PASSWORD_METHODS:
+        if username is None and current.auth_method in password_methods:
             username = current.auth_username
         username = validate_username(username if username is not None else _default_username())
         renewing = changed or username != current.auth_username or given.password is not None
@@ -369,7 +369,7 @@ class ServerService:
         else:
             validate_password(password)
         try:
-            secret = make_credentials(method, username, password, algorithms)
+            secret = chosen.make_secret(username, password, algorithms)
         except ValueError as exc:
             raise InvalidServerSetting(str(exc)) from None
         return (
@@ -416,7 +416,8 @@ class ServerService:
         Without a lifetime: DEFAULT_TOKEN_LIFETIME, shortened when it would pass the database's
         TIMESTAMP limit (2038-01-19).
         """
-        if server.auth_method != "bearer":
+        method = registry.find_method(server.auth_method)
+        if method is None or not method.issues_tokens:
             raise InvalidServerSetting(
                 f"identity server {server.name!r} uses {server.auth_method} security, not "
                 f"bearer: switch it with `glpi-scim server edit {server.id} --security bearer`"
@@ -453,17 +454,8 @@ def check_expiry(expires_at: datetime | None) -> None:
 
 
 def security_warnings(server: IdentityServer) -> list[str]:
-    if server.auth_method != "none":
-        return []
-    where = (
-        f"from {', '.join(server.allowed_networks)}"
-        if server.allowed_networks
-        else "from anywhere (no --allow-network)"
-    )
-    return [
-        f"identity server {server.name!r} uses security 'none': anyone who reaches it {where} "
-        "can create, change and delete GLPI users and groups"
-    ]
+    method = registry.find_method(server.auth_method)
+    return [] if method is None else method.warnings(server)
 
 
 # -- validation of single values -------------------------------------------------------------
@@ -486,11 +478,22 @@ def validate_name(name: str) -> str:
 
 def validate_method(method: str) -> AuthMethod:
     lowered = method.strip().lower()
-    if lowered not in AUTH_METHODS:
+    if registry.find_method(lowered) is None:
         raise InvalidServerSetting(
-            f"unknown security method {method!r}; choose one of {', '.join(AUTH_METHODS)}"
+            f"unknown security method {method!r}; choose one of "
+            f"{', '.join(registry.method_names())}"
         )
     return lowered
+
+
+def _issues_tokens(name: str) -> bool:
+    found = registry.find_method(name)
+    return found is not None and found.issues_tokens
+
+
+def _either(names: Sequence[str]) -> str:
+    """`basic and digest`, for messages about what applies to which methods."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def validate_delete_policy(policy: str) -> DeletePolicy:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Sequence
 
-from glpi_scim.security.credentials import verify_secret
+from glpi_scim.security.credentials import check_password_credentials, hash_secret, verify_secret
+from glpi_scim.security.methods.base import (
+    MethodEnvironment,
+    OpenApiScheme,
+    Redaction,
+    SecurityMethod,
+)
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.servers.models import IdentityServer
-
-SCHEME = "Basic"
 
 
 def challenge(server: IdentityServer, failure: AuthenticationFailed | None = None) -> str:
@@ -40,10 +45,8 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return user_id, password
 
 
-class BasicMethod:
+class BasicVerifier:
     """Basic authentication for one server at a time (no state: the hash is on the server)."""
-
-    scheme = SCHEME
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         return challenge(server, failure)
@@ -82,3 +85,25 @@ class BasicMethod:
 
 def _scheme(header: str) -> str:
     return header.split(" ", 1)[0][:20]
+
+
+class BasicMethod(SecurityMethod):
+    name = "basic"
+    label = "Basic"
+    authentication_scheme = {
+        "type": "httpbasic",
+        "name": "HTTP Basic",
+        "description": "Authentication with a username and password (RFC 7617).",
+        "specUri": "https://www.rfc-editor.org/rfc/rfc7617",
+    }
+    openapi_scheme = OpenApiScheme("basic", {"type": "http", "scheme": "basic"})
+    redaction = Redaction.of(headers=["authorization"], schemes=["basic"])
+    takes_password = True
+
+    def verifier(self, environment: MethodEnvironment) -> BasicVerifier:
+        return BasicVerifier()
+
+    def make_secret(self, username: str, password: str, algorithms: Sequence[str] = ()) -> str:
+        """A salted scrypt hash of the password."""
+        check_password_credentials(username, password)
+        return hash_secret(password)

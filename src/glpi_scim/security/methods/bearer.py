@@ -22,11 +22,16 @@ from sqlalchemy import or_, select, update
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.credentials import derive_key
+from glpi_scim.security.methods.base import (
+    MethodEnvironment,
+    OpenApiScheme,
+    Redaction,
+    SecurityMethod,
+)
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.servers.clock import TIMESTAMP_MAX, to_db, utcnow
 from glpi_scim.servers.models import IdentityServer
 
-SCHEME = "Bearer"
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(days=3650)
 LEEWAY = timedelta(seconds=30)  # clock differences between instances and the issuer
@@ -90,7 +95,7 @@ def decode_token(server: IdentityServer, token: str) -> dict[str, Any]:
     """The verified claims of a token for `server`; AuthenticationFailed otherwise.
 
     Checks signature (HS256 only), audience, exp, nbf and the presence of every claim. The
-    jti's status in the database is checked separately (BearerMethod).
+    jti's status in the database is checked separately (BearerVerifier).
     """
     try:
         header = jwt.get_unverified_header(token)
@@ -184,9 +189,7 @@ def presented_token(request: AuthRequest) -> str:
     return token
 
 
-class BearerMethod:
-    scheme = SCHEME
-
+class BearerVerifier:
     def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.database = database
         self.clock = clock
@@ -231,3 +234,34 @@ class BearerMethod:
             with self.database.begin() as connection:
                 connection.execute(touch)
         return True
+
+
+# One OpenAPI scheme for every method whose SCIM requests carry `Authorization: Bearer`.
+BEARER_OPENAPI = OpenApiScheme(
+    "bearer",
+    {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A token from `glpi-scim token create` (or OAuth 2.0).",
+    },
+)
+# RFC 6750 section 2.3: a token may also come as the `access_token` query parameter.
+BEARER_REDACTION = Redaction.of(headers=["authorization"], schemes=["bearer"], words=["token"])
+
+
+class BearerMethod(SecurityMethod):
+    name = "bearer"
+    label = "Bearer"
+    authentication_scheme = {
+        "type": "oauthbearertoken",
+        "name": "OAuth Bearer Token",
+        "description": "A bearer token (JWT) issued by `glpi-scim token issue` (RFC 6750).",
+        "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+    }
+    openapi_scheme = BEARER_OPENAPI
+    redaction = BEARER_REDACTION
+    issues_tokens = True
+
+    def verifier(self, environment: MethodEnvironment) -> BearerVerifier:
+        return BearerVerifier(environment.database, clock=environment.clock)

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
@@ -34,16 +34,24 @@ from sqlalchemy.exc import IntegrityError
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
 from glpi_scim.security.credentials import (
+    DEFAULT_DIGEST_ALGORITHMS,
     DIGEST_HASHES,
+    check_password_credentials,
     derive_key,
     digest_ha1_values,
+    digest_secret,
     token_digest,
+)
+from glpi_scim.security.methods.base import (
+    MethodEnvironment,
+    OpenApiScheme,
+    Redaction,
+    SecurityMethod,
 )
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.servers.clock import to_db, utcnow
 from glpi_scim.servers.models import IdentityServer
 
-SCHEME = "Digest"
 DEFAULT_NONCE_LIFE = timedelta(minutes=5)
 # Challenges in order of preference (RFC 7616 section 3.7: the client uses the first it knows).
 OFFERED_ALGORITHMS = ("SHA-256", "MD5")
@@ -120,9 +128,7 @@ class NonceSigner:
             return None
 
 
-class DigestMethod:
-    scheme = SCHEME
-
+class DigestVerifier:
     def __init__(
         self,
         database: Database,
@@ -335,3 +341,30 @@ def _response(base: str, is_session: bool, ha1: str, params: dict[str, str], met
         ha1 = h(f"{ha1}:{params['nonce']}:{params['cnonce']}")
     ha2 = h(f"{method}:{params['uri']}")
     return h(f"{ha1}:{params['nonce']}:{params['nc']}:{params['cnonce']}:{params['qop']}:{ha2}")
+
+
+class DigestMethod(SecurityMethod):
+    name = "digest"
+    label = "Digest"
+    authentication_scheme = {
+        "type": "httpdigest",
+        "name": "HTTP Digest",
+        "description": "HTTP Digest access authentication, SHA-256 or MD5, qop=auth (RFC 7616).",
+        "specUri": "https://www.rfc-editor.org/rfc/rfc7616",
+    }
+    openapi_scheme = OpenApiScheme("digest", {"type": "http", "scheme": "digest"})
+    # The response and cnonce are worthless without the HA1, but the header goes whole anyway.
+    redaction = Redaction.of(headers=["authorization"], schemes=["digest"])
+    takes_password = True
+
+    def verifier(self, environment: MethodEnvironment) -> DigestVerifier:
+        return DigestVerifier(
+            environment.database, nonce_life=environment.nonce_life, clock=environment.clock
+        )
+
+    def make_secret(
+        self, username: str, password: str, algorithms: Sequence[str] = DEFAULT_DIGEST_ALGORITHMS
+    ) -> str:
+        """The HA1 of each allowed algorithm (Digest needs it to check a response)."""
+        check_password_credentials(username, password)
+        return digest_secret(username, password, algorithms)

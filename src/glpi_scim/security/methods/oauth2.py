@@ -1,0 +1,105 @@
+"""OAuth 2.0 on the SCIM endpoints: requests carry an access token this server's token
+endpoint issued (security/oauth2.py is that endpoint: codes, grants, refresh, revocation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from glpi_scim.glpi import tables
+from glpi_scim.glpi.database import Database
+from glpi_scim.security.credentials import token_digest
+from glpi_scim.security.glpi_login import grantor_may_grant
+from glpi_scim.security.methods.base import MethodEnvironment, Redaction, SecurityMethod
+from glpi_scim.security.methods.bearer import (
+    BEARER_OPENAPI,
+    BEARER_REDACTION,
+    bearer_challenge,
+    presented_token,
+)
+from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
+from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.servers.models import IdentityServer
+
+TOKENS = tables.oauth_tokens
+
+
+def access_token_row(
+    database: Database, server: IdentityServer, token: str, now: datetime
+) -> Any | None:
+    """The live token row for this server (client still registered, grantor still allowed to
+    grant), or None."""
+    clients = tables.oauth_clients
+    query = (
+        select(TOKENS.c.client_id, TOKENS.c.users_id)
+        .join(
+            clients,
+            and_(clients.c.client_id == TOKENS.c.client_id, clients.c.servers_id == server.id),
+        )
+        .where(
+            TOKENS.c.access_hash == token_digest(token),
+            TOKENS.c.servers_id == server.id,
+            TOKENS.c.is_revoked == 0,
+            TOKENS.c.access_expiration > to_db(now),
+            or_(TOKENS.c.users_id == 0, grantor_may_grant(TOKENS.c.users_id, server, now=now)),
+        )
+    )
+    with database.begin() as connection:
+        return connection.execute(query).first()
+
+
+class OAuthAccessVerifier:
+    """SCIM requests of an oauth2 server carry an access token its token endpoint issued."""
+
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database = database
+        self.clock = clock
+
+    def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
+        return bearer_challenge(failure)
+
+    def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
+        row = access_token_row(self.database, server, presented_token(request), self.clock())
+        if row is None:
+            raise AuthenticationFailed(
+                "unknown, expired or revoked OAuth2 access token",
+                "The access token is invalid, expired or revoked; get a new one from the "
+                "token endpoint.",
+                error="invalid_token",
+            )
+        return Principal(
+            server_id=server.id,
+            method="oauth2",
+            subject=row.client_id,
+            client_id=row.client_id,
+            users_id=int(row.users_id) or None,
+        )
+
+
+class OAuth2Method(SecurityMethod):
+    name = "oauth2"
+    label = "OAuth2"
+    authentication_scheme = {
+        "type": "oauth2",
+        "name": "OAuth 2.0",
+        "description": (
+            "Access tokens from this server's OAuth 2.0 token endpoint: authorization code "
+            "with PKCE, or client credentials (RFC 6749)."
+        ),
+        "specUri": "https://www.rfc-editor.org/rfc/rfc6749",
+    }
+    openapi_scheme = BEARER_OPENAPI
+    # The token endpoint's form fields: client_secret, code, code_verifier, refresh_token,
+    # client_assertion (RFC 7523), and the resource owner's password.
+    redaction = BEARER_REDACTION | Redaction.of(
+        words=["secret", "token", "code_verifier", "assertion", "password"], names=["code"]
+    )
+
+    def verifier(self, environment: MethodEnvironment) -> OAuthAccessVerifier:
+        return OAuthAccessVerifier(environment.database, clock=environment.clock)
+
+    def adoption_notes(self, server: IdentityServer) -> list[str]:
+        return [f"register the IdP as an OAuth client: `glpi-scim oauth client add {server.id}`"]
