@@ -53,12 +53,14 @@ class Authenticator:
     ) -> None:
         self.database = database
         self.settings = settings or Settings()
-        self.throttle = Throttle(database, throttle_policy, clock=clock)
+        # How long what was read of tokens and failures may be reused (auth_cache_seconds).
+        cached = self.settings.auth_cache_seconds
+        self.throttle = Throttle(database, throttle_policy, clock=clock, cache_seconds=cached)
         self.methods: dict[str, Method] = {
             "basic": BasicMethod(),
             "digest": DigestMethod(database, nonce_life=nonce_life, clock=clock),
-            "bearer": BearerMethod(database, clock=clock),
-            "oauth2": OAuthAccessMethod(database, clock=clock),
+            "bearer": BearerMethod(database, clock=clock, cache_seconds=cached),
+            "oauth2": OAuthAccessMethod(database, clock=clock, cache_seconds=cached),
         }
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:

@@ -52,7 +52,9 @@ from glpi_scim.security.oauth_clients import (
     OAuthClientRepository,
 )
 from glpi_scim.servers.clock import from_db, to_db, utcnow
+from glpi_scim.servers.localwrites import GRANTORS, IDENTITY, local_writes
 from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.ttlcache import TtlCache
 
 logger = logging.getLogger("glpi_scim.security")
 # oauthlib logs issued tokens and codes at DEBUG level: keep them out of the log even when the
@@ -516,7 +518,7 @@ def access_token_row(
     grant), or None."""
     clients = tables.oauth_clients
     query = (
-        select(TOKENS.c.client_id, TOKENS.c.users_id)
+        select(TOKENS.c.client_id, TOKENS.c.users_id, TOKENS.c.access_expiration)
         .join(
             clients,
             and_(clients.c.client_id == TOKENS.c.client_id, clients.c.servers_id == server.id),
@@ -538,15 +540,25 @@ class OAuthAccessMethod:
 
     scheme = "Bearer"
 
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        cache_seconds: float = 0,
+    ) -> None:
         self.database = database
         self.clock = clock
+        # (server id, token digest) -> the live row or None; auth_cache_seconds bounds how
+        # long a revocation or a grantor's lost rights may go unseen (the expiry never).
+        self._rows: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
+        self._writes = local_writes(database.engine)
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         return bearer_challenge(failure)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
-        row = access_token_row(self.database, server, presented_token(request), self.clock())
+        row = self._live_row(server, presented_token(request))
         if row is None:
             raise AuthenticationFailed(
                 "unknown, expired or revoked OAuth2 access token",
@@ -561,3 +573,18 @@ class OAuthAccessMethod:
             client_id=row.client_id,
             users_id=int(row.users_id) or None,
         )
+
+    def _live_row(self, server: IdentityServer, token: str) -> Any | None:
+        now = self.clock()
+        key = (server.id, token_digest(token))
+        # Changed by this process: a token revoked or rotated, a grantor's account or rights.
+        version = self._writes.version(IDENTITY) + self._writes.version(GRANTORS)
+        hit, row = self._rows.get(key, version)
+        if not hit:
+            started = self._rows.clock()
+            row = access_token_row(self.database, server, token, now)
+            self._rows.put(key, row, version, read_at=started)
+        if row is None:
+            return None
+        expires = from_db(row.access_expiration)
+        return row if expires is not None and expires > now else None
