@@ -4,13 +4,14 @@ The authentication caches (`auth_cache_seconds`) may serve what they read for a 
 A change made through this process (`token revoke` in a console, a token rotation by the OAuth2
 endpoint, a GLPI user losing the rights of a grantor) must take effect here at once, not a few
 seconds later: every cache entry remembers the version of its group it was read under and dies
-when a committed transaction of this process wrote to one of the group's tables since.
+when a committed transaction of this process wrote to one of the group's tables since. The
+versions are per database (its URL), whatever engine of the process wrote (a CLI command run
+in the serving process opens an engine of its own): the listeners are on every Engine.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -35,47 +36,61 @@ GROUPS: Mapping[str, tuple[Table, ...]] = {
 _PENDING = "glpi_scim_local_writes"
 
 
+class _Versions:
+    def __init__(self, groups: Iterable[str]) -> None:
+        self.lock = threading.Lock()
+        self.numbers = dict.fromkeys(groups, 0)
+
+
+_GROUPS_OF: dict[str, set[str]] = {}
+for _group, _members in GROUPS.items():
+    for _table in _members:
+        _GROUPS_OF.setdefault(_table.name, set()).add(_group)
+_by_database: dict[str, _Versions] = {}
+_registry_lock = threading.Lock()
+
+
+def _versions_of(engine: Engine) -> _Versions:
+    key = str(engine.url)
+    versions = _by_database.get(key)
+    if versions is None:
+        with _registry_lock:
+            versions = _by_database.setdefault(key, _Versions(GROUPS))
+    return versions
+
+
 class LocalWrites:
-    def __init__(self, engine: Engine, groups: Mapping[str, Iterable[Table]] = GROUPS) -> None:
-        self._groups_of: dict[str, set[str]] = {}
-        for group, members in groups.items():
-            for table in members:
-                self._groups_of.setdefault(table.name, set()).add(group)
-        self._versions = dict.fromkeys(groups, 0)
-        self._lock = threading.Lock()
-        event.listen(engine, "after_execute", self._after_execute)
-        event.listen(engine, "commit", self._commit)
-        event.listen(engine, "rollback", self._rollback)
+    """The versions of one database, as this process changed it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._versions = _versions_of(engine)
 
     def version(self, group: str) -> int:
-        return self._versions[group]
-
-    def _after_execute(self, connection: Connection, statement: Any, *_args: Any) -> None:
-        if isinstance(statement, UpdateBase):
-            table = getattr(statement, "table", None)
-            groups = self._groups_of.get(getattr(table, "name", ""))
-            if groups:
-                connection.info.setdefault(_PENDING, set()).update(groups)
-
-    def _commit(self, connection: Connection) -> None:
-        written = connection.info.pop(_PENDING, None)
-        if written:
-            with self._lock:
-                for group in written:
-                    self._versions[group] += 1
-
-    def _rollback(self, connection: Connection) -> None:
-        connection.info.pop(_PENDING, None)
-
-
-_by_engine: weakref.WeakKeyDictionary[Engine, LocalWrites] = weakref.WeakKeyDictionary()
-_by_engine_lock = threading.Lock()
+        return self._versions.numbers[group]
 
 
 def local_writes(engine: Engine) -> LocalWrites:
-    """The one watcher of `engine` (every cache over one engine shares it)."""
-    with _by_engine_lock:
-        watcher = _by_engine.get(engine)
-        if watcher is None:
-            watcher = _by_engine[engine] = LocalWrites(engine)
-        return watcher
+    return LocalWrites(engine)
+
+
+@event.listens_for(Engine, "after_execute")
+def _after_execute(connection: Connection, statement: Any, *_args: Any) -> None:
+    if isinstance(statement, UpdateBase):
+        groups = _GROUPS_OF.get(getattr(getattr(statement, "table", None), "name", ""))
+        if groups:
+            connection.info.setdefault(_PENDING, set()).update(groups)
+
+
+@event.listens_for(Engine, "commit")
+def _commit(connection: Connection) -> None:
+    written = connection.info.pop(_PENDING, None)
+    if written:
+        versions = _versions_of(connection.engine)
+        with versions.lock:
+            for group in written:
+                versions.numbers[group] += 1
+
+
+@event.listens_for(Engine, "rollback")
+def _rollback(connection: Connection) -> None:
+    connection.info.pop(_PENDING, None)
