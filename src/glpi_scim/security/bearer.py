@@ -24,7 +24,7 @@ from glpi_scim.glpi.database import Database
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.servers.clock import TIMESTAMP_MAX, to_db, utcnow
-from glpi_scim.servers.localwrites import IDENTITY, local_writes
+from glpi_scim.servers.localwrites import TOKENS, local_writes
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.ttlcache import TtlCache
 
@@ -221,7 +221,7 @@ class BearerMethod:
     def _is_active(self, server_id: int, jti: str, now: datetime) -> bool:
         """The jti is recorded for this server and not revoked; notes its last use."""
         key = (server_id, jti)
-        version = self._writes.version(IDENTITY)
+        version = self._writes.version(TOKENS)
         hit, last_use = self._states.get(key, version)
         if not hit:
             started = self._states.clock()

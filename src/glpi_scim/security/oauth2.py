@@ -52,7 +52,7 @@ from glpi_scim.security.oauth_clients import (
     OAuthClientRepository,
 )
 from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.localwrites import GRANTORS, IDENTITY, local_writes
+from glpi_scim.servers.localwrites import GRANTORS, OAUTH, local_writes
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.ttlcache import TtlCache
 
@@ -578,7 +578,7 @@ class OAuthAccessMethod:
         now = self.clock()
         key = (server.id, token_digest(token))
         # Changed by this process: a token revoked or rotated, a grantor's account or rights.
-        version = self._writes.version(IDENTITY) + self._writes.version(GRANTORS)
+        version = self._writes.version(OAUTH) + self._writes.version(GRANTORS)
         hit, row = self._rows.get(key, version)
         if not hit:
             started = self._rows.clock()

@@ -10,7 +10,7 @@ forgets it at once when this process changed a server (localwrites.py); another 
 from __future__ import annotations
 
 from glpi_scim.glpi.database import Database
-from glpi_scim.servers.localwrites import IDENTITY, local_writes
+from glpi_scim.servers.localwrites import SERVERS, local_writes
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.ttlcache import TtlCache
@@ -34,7 +34,7 @@ class ServerDirectory:
         return self._lookup(_DEFAULT)
 
     def _lookup(self, key: int | str) -> IdentityServer | None:
-        version = self._writes.version(IDENTITY)
+        version = self._writes.version(SERVERS)
         hit, server = self._cache.get(key, version)
         if hit:
             return server

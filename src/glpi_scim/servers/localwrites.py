@@ -21,15 +21,14 @@ from sqlalchemy.sql.dml import UpdateBase
 from glpi_scim.glpi import tables
 
 # What each cache depends on.
-IDENTITY = "identity"  # servers, bearer tokens, OAuth2 clients and tokens
+SERVERS = "servers"  # identity servers
+TOKENS = "tokens"  # bearer token records
+OAUTH = "oauth"  # OAuth2 clients and tokens
 GRANTORS = "grantors"  # the GLPI accounts and rights behind OAuth2 grants
 GROUPS: Mapping[str, tuple[Table, ...]] = {
-    IDENTITY: (
-        tables.identity_servers,
-        tables.tokens,
-        tables.oauth_clients,
-        tables.oauth_tokens,
-    ),
+    SERVERS: (tables.identity_servers,),
+    TOKENS: (tables.tokens,),
+    OAUTH: (tables.oauth_clients, tables.oauth_tokens),
     GRANTORS: (tables.users, tables.profiles_users, tables.profilerights),
 }
 # Set in a connection's info while its transaction has written to a watched table.
