@@ -178,6 +178,14 @@ SPECS: tuple[SettingSpec, ...] = (
         "Seconds between two writes of each process's request counts (server status)",
         kind=int,
     ),
+    SettingSpec(
+        "auth_cache_seconds",
+        2,
+        "Seconds a process may reuse what it read of identity servers, tokens and failed "
+        "sign-ins; a revoked token or a disabled or edited server takes effect within it on "
+        "every instance; 0: read them on every request",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -215,6 +223,7 @@ class Settings:
     metrics_enabled: bool = False
     metrics_listen: str | None = None
     stats_flush_seconds: int = 5
+    auth_cache_seconds: int = 2
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).

@@ -43,8 +43,10 @@ class Authenticator:
     ) -> None:
         self.database = database
         self.settings = settings or Settings()
-        self.throttle = Throttle(database, throttle_policy, clock=clock)
-        self.environment = MethodEnvironment(database, clock, nonce_life)
+        # How long what was read of tokens and failures may be reused (auth_cache_seconds).
+        cached = self.settings.auth_cache_seconds
+        self.throttle = Throttle(database, throttle_policy, clock=clock, cache_seconds=cached)
+        self.environment = MethodEnvironment(database, clock, nonce_life, cache_seconds=cached)
         # Built on first use, so that a method registered after start-up is served too.
         self._verifiers: dict[SecurityMethod, Verifier | None] = {}
 

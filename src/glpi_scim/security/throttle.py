@@ -16,11 +16,13 @@ import hashlib
 import ipaddress
 import logging
 import math
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from glpi_scim.glpi import tables
@@ -62,10 +64,12 @@ class Throttle:
         policy: ThrottlePolicy | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
+        cache_seconds: float = 0,
     ) -> None:
         self.database = database
         self.policy = policy or ThrottlePolicy()
         self.clock = clock
+        self.recent = RecentFailures(self, cache_seconds)
 
     def check(self, server_id: int, client_ip: str) -> bool:
         """Raise TooManyFailures while the address is blocked; True when failures are on record
@@ -91,6 +95,8 @@ class Throttle:
         self._clear(ANY_SERVER, login_key(login))
 
     def _check(self, server_id: int, key: str, source: str) -> bool:
+        if not self.recent.may_have(server_id, key):
+            return False
         query = select(FAILURES.c.failures, FAILURES.c.blocked_until).where(
             FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key
         )
@@ -106,6 +112,7 @@ class Throttle:
         return True
 
     def _record(self, server_id: int, ip: str) -> None:
+        self.recent.add(server_id, ip)
         now = self.clock()
         window_opened_after = to_db(now - self.policy.window)
         row_filter = (FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == ip)
@@ -160,6 +167,64 @@ class Throttle:
                     FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key
                 )
             )
+        self.recent.discard(server_id, key)
+
+
+class RecentFailures:
+    """Which counters may hold failures, so that most checks need no query.
+
+    Every `seconds` (auth_cache_seconds) one query reads the counters still counting or
+    blocking (every instance's); the failures this process records are added at once. A
+    counter missing from it is not read: another instance's failures block an address here
+    within `seconds`. With `seconds` 0 every check reads its counter.
+    """
+
+    def __init__(
+        self, throttle: Throttle, seconds: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.throttle = throttle
+        self.seconds = seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._keys: set[tuple[int, str]] = set()
+        # Failures recorded here, and when: kept for a period whatever the next read says
+        # (it may have run before they were committed).
+        self._local: dict[tuple[int, str], float] = {}
+        self._read_at = -math.inf
+
+    def may_have(self, server_id: int, key: str) -> bool:
+        if self.seconds <= 0:
+            return True
+        if self.clock() - self._read_at >= self.seconds:
+            self._refresh()
+        return (server_id, key) in self._keys
+
+    def add(self, server_id: int, key: str) -> None:
+        with self._lock:
+            self._keys.add((server_id, key))
+            self._local[(server_id, key)] = self.clock()
+
+    def discard(self, server_id: int, key: str) -> None:
+        with self._lock:
+            self._keys.discard((server_id, key))
+            self._local.pop((server_id, key), None)
+
+    def _refresh(self) -> None:
+        started = self.clock()
+        now = self.throttle.clock()
+        query = select(FAILURES.c.servers_id, FAILURES.c.client_ip).where(
+            or_(
+                FAILURES.c.window_start > to_db(now - self.throttle.policy.window),
+                FAILURES.c.blocked_until > to_db(now),
+            )
+        )
+        with self.throttle.database.read() as connection:
+            keys = {(int(row.servers_id), row.client_ip) for row in connection.execute(query)}
+        with self._lock:
+            kept_after = started - self.seconds
+            self._local = {k: at for k, at in self._local.items() if at >= kept_after}
+            self._keys = keys | set(self._local)
+            self._read_at = started
 
 
 def address_key(client_ip: str) -> str:

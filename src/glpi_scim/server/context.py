@@ -1,7 +1,9 @@
 """Everything the HTTP layer shares, built once per process: settings, database, repositories.
 
 Nothing here holds per-request or per-client state: identity servers, tokens and the request
-log live in the database, so any number of processes can serve behind a load balancer.
+log live in the database, so any number of processes can serve behind a load balancer; what
+authentication read of them is reused for at most `auth_cache_seconds` (the pipeline's
+ServerDirectory, the Authenticator's token and failure caches).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from dataclasses import dataclass, field
 
 from glpi_scim.config import ConfigError, Settings
 from glpi_scim.glpi.database import Database, open_database
+from glpi_scim.pipeline import RequestPipeline
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.logwriter import BackgroundLogWriter
 from glpi_scim.server.metrics import MetricsListener
+from glpi_scim.servers.directory import ServerDirectory
 from glpi_scim.servers.refusals import RefusalLimiter
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
@@ -33,6 +37,8 @@ class AppContext:
     tokens: TokenRepository
     request_log: RequestLog
     authenticator: Authenticator
+    # Server resolution, network, throttling and body limits of SCIM and OAuth2 routes.
+    pipeline: RequestPipeline
     log_writer: BackgroundLogWriter[RequestLogEntry] = field(repr=False)
     # Request counts of every server, written every few seconds (`server status`).
     stats: RequestStats = field(repr=False)
@@ -54,13 +60,21 @@ class AppContext:
             raise ConfigError(f"log_retention: {exc}") from None
         database = database or open_database(settings)
         request_log = RequestLog(database)
+        authenticator = Authenticator(database, settings)
+        pipeline = RequestPipeline(
+            ServerDirectory(database, settings.auth_cache_seconds),
+            authenticator.throttle,
+            max_body_bytes=settings.max_body_bytes,
+            url_prefix=settings.url_prefix,
+        )
         return cls(
             settings=settings,
             database=database,
             servers=ServerRepository(database),
             tokens=TokenRepository(database),
             request_log=request_log,
-            authenticator=Authenticator(database, settings),
+            authenticator=authenticator,
+            pipeline=pipeline,
             log_writer=BackgroundLogWriter(request_log.record),
             refusals=RefusalLimiter(settings.log_refusals_per_minute),
             retention=Retention(database, keep),

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Protocol
+from typing import Any
 
-from glpi_scim.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError
+from glpi_scim.pipeline.gate import read_limited
+from glpi_scim.pipeline.request import Readable
+from glpi_scim.scim.errors import InvalidSyntax, ScimError
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 RESPONSE_CONTENT_TYPE = "application/scim+json; charset=utf-8"
@@ -23,11 +25,6 @@ MAX_INTEGER_DIGITS = 100
 
 # One encoder for every response: compact separators, UTF-8 text, no NaN (not JSON).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_CHUNK = 64 * 1024
-
-
-class Readable(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
 
 
 class UnsupportedMediaType(ScimError):
@@ -60,23 +57,7 @@ def check_content_type(content_type: str | None) -> None:
 
 def read_body(stream: Readable, content_length: int | None, limit: int) -> bytes:
     """The request body, refusing more than `limit` bytes whatever Content-Length says."""
-    if content_length is not None and content_length > limit:
-        raise body_too_large(limit)
-    chunks: list[bytes] = []
-    received = 0
-    while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
-        received += len(chunk)
-        if received > limit:
-            raise body_too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def body_too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the request body is larger than the {limit} bytes this server accepts")
+    return read_limited(stream, content_length, limit)
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:

@@ -1,19 +1,20 @@
-"""The request pipeline in front of every SCIM resource, in this order:
+"""falcon's side of the request pipeline in front of every SCIM resource, in this order:
 
 1. `RequestTracking`: request id, client address, timing; at the end one log line and, for
    servers that keep it, a request-log row (handed to a background writer).
-2. `ServerResolution`: `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server;
-   unknown 404, inactive 403.
-3. `BodyLimit`: 413 when Content-Length announces more than `max_body_bytes` (reading the body
-   enforces the same limit when there is no Content-Length); after the server is known, so
-   that the refusal is in that server's request log.
-4. `NetworkAllowList`: the server's allowed networks, before any credential is looked at.
-5. `InFlightLimit`: 429 when the server already has `max_requests_in_flight` requests in
+2. `Admission`: the framework-free pipeline (glpi_scim.pipeline, shared with the OAuth2
+   routes): `/scim/v2/{server}/...` by id, `/scim/v2/...` the default server, unknown 404;
+   then inactive 403, Content-Length above `max_body_bytes` 413 (reading the body enforces
+   the same limit when there is no Content-Length), the server's allowed networks 403, before
+   any credential is looked at. The server is known before its refusals, so that they are in
+   its request log.
+3. `InFlightLimit`: 429 when the server already has `max_requests_in_flight` requests in
    progress in this process (see inflight.py).
-6. `Authentication`: the server's method, through the Authenticator.
+4. `Authentication`: the server's method, through the Authenticator (which throttles).
 
-Steps 3-6 apply to resources that declare `scim_endpoint = True`; the logic itself lives in
-glpi_scim.servers and glpi_scim.security.
+Steps 2-4 apply to resources that declare `scim_endpoint = True`; resources that run the
+pipeline themselves (`runs_pipeline = True`, the OAuth2 routes) are left to it, and any other
+only gets the body limit.
 """
 
 from __future__ import annotations
@@ -29,16 +30,14 @@ from urllib.parse import quote
 
 import falcon
 
-from glpi_scim.scim.errors import Forbidden, NotFound
-from glpi_scim.security.authenticator import AuthRequest, check_network
+from glpi_scim.pipeline import SCIM, Incoming
+from glpi_scim.security.authenticator import AuthRequest
 from glpi_scim.security.networks import client_address
 from glpi_scim.server.context import AppContext
 from glpi_scim.server.inflight import InFlightLimit
 from glpi_scim.server.logconfig import current_request_id
-from glpi_scim.server.media import body_too_large
 from glpi_scim.server.metrics import METRICS_PATH, resource_type
 from glpi_scim.server.urls import from_trusted_proxy
-from glpi_scim.servers.errors import ServerNotFound
 from glpi_scim.servers.metrics import LATENCY, NO_SERVER, REQUESTS
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.requestlog import RequestLogEntry
@@ -49,10 +48,6 @@ access_log = logging.getLogger("glpi_scim.server.access")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 # What a proxy's X-Request-Id may look like (it goes into logs and the request log's column).
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-# A server id as the server prints it: ASCII digits, no leading zero. `str.isdigit()` and
-# `int()` also take "01" and other scripts' digits (U+0661 ARABIC-INDIC ONE), which would
-# give one server many URLs.
-_SERVER_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 def new_request_id() -> str:
@@ -260,67 +255,32 @@ def _text(body: bytes | None) -> str | None:
     return body.decode("utf-8", errors="replace")
 
 
-class BodyLimit:
+class Admission:
+    """The pipeline's server resolution and admission, for SCIM resources."""
+
     def __init__(self, context: AppContext) -> None:
-        self.limit = context.settings.max_body_bytes
+        self.pipeline = context.pipeline
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
     ) -> None:
-        length = req.content_length
-        if length is not None and length > self.limit:
-            # No Connection header here: it is hop-by-hop, which WSGI servers refuse from an
-            # application (waitress turns it into a 500); the server handles the unread body.
-            raise body_too_large(self.limit)
-
-
-class ServerResolution:
-    def __init__(self, context: AppContext) -> None:
-        self.context = context
-
-    def process_resource(
-        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
-    ) -> None:
+        if getattr(resource, "runs_pipeline", False):
+            return
         if not is_scim_endpoint(resource):
+            self.pipeline.check_length(req.content_length)
             return
         ref = params.pop("server", None)
-        server = self._find(ref)
+        server = self.pipeline.find(ref, SCIM)
         req.context.server = server
         req.context.server_in_url = ref is not None
-        if not server.is_active:
-            raise Forbidden(
-                f"identity server {server.id} is inactive; an administrator can enable it with "
-                f"`glpi-scim server enable {server.id}`"
-            )
-
-    def _find(self, ref: str | None) -> IdentityServer:
-        servers = self.context.servers
-        if ref is None:
-            server = servers.get_default()
-            if server is None:
-                raise NotFound(
-                    "no default identity server: use a server's URL "
-                    f"({self.context.settings.url_prefix}/v2/<id>/...), or mark one default "
-                    "with `glpi-scim server edit <id> --default` (or add one with "
-                    "`glpi-scim server add`)"
-                )
-            return server
-        # Ids only: a URL segment is never taken as a server name.
-        if not _SERVER_ID.fullmatch(ref):
-            raise NotFound(f"no identity server with id {ref!r}")
-        try:
-            return servers.get(int(ref))
-        except ServerNotFound:
-            raise NotFound(f"no identity server with id {ref!r}") from None
-
-
-class NetworkAllowList:
-    def process_resource(
-        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
-    ) -> None:
-        server: IdentityServer | None = getattr(req.context, "server", None)
-        if server is not None:
-            check_network(server, req.context.client_ip)
+        incoming = Incoming(
+            method=req.method,
+            params={"server": ref} if ref is not None else {},
+            headers=req.headers_lower,
+            client_ip=req.context.client_ip,
+            body=req.bounded_stream,
+        )
+        self.pipeline.admit(server, incoming, SCIM)
 
 
 class Authentication:
@@ -357,9 +317,7 @@ def request_target(req: falcon.Request) -> str:
 def middleware(context: AppContext) -> list[Any]:
     return [
         RequestTracking(context),
-        ServerResolution(context),
-        BodyLimit(context),
-        NetworkAllowList(),
+        Admission(context),
         InFlightLimit(context.settings.max_requests_in_flight),
         Authentication(context),
     ]

@@ -28,6 +28,8 @@ class MethodEnvironment:
     clock: Callable[[], datetime]
     # How long a Digest nonce lives; a setting of the Authenticator so that tests can shorten it.
     nonce_life: timedelta
+    # How long what was read of tokens may be reused (auth_cache_seconds; 0: read every time).
+    cache_seconds: float = 0
 
 
 class Verifier(Protocol):

@@ -30,7 +30,9 @@ from glpi_scim.security.methods.base import (
 )
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.servers.clock import TIMESTAMP_MAX, to_db, utcnow
+from glpi_scim.servers.localwrites import TOKENS, local_writes
 from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.ttlcache import TtlCache
 
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(days=3650)
@@ -38,6 +40,8 @@ LEEWAY = timedelta(seconds=30)  # clock differences between instances and the is
 AUDIENCE_PREFIX = "glpi-scim:server:"
 # The last-use date of a token is refreshed at most this often (one write, not one per request).
 LAST_USE_PRECISION = timedelta(minutes=5)
+# A token's cached state: its last-use date as stored, or _UNUSABLE (revoked or unknown).
+_UNUSABLE = object()
 
 
 def audience(server: IdentityServer) -> str:
@@ -190,9 +194,18 @@ def presented_token(request: AuthRequest) -> str:
 
 
 class BearerVerifier:
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        cache_seconds: float = 0,
+    ) -> None:
         self.database = database
         self.clock = clock
+        # (server id, jti) -> what _is_active read; auth_cache_seconds bounds its staleness.
+        self._states: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
+        self._writes = local_writes(database.engine)
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         return bearer_challenge(failure)
@@ -210,30 +223,42 @@ class BearerVerifier:
 
     def _is_active(self, server_id: int, jti: str, now: datetime) -> bool:
         """The jti is recorded for this server and not revoked; notes its last use."""
+        key = (server_id, jti)
+        version = self._writes.version(TOKENS)
+        hit, last_use = self._states.get(key, version)
+        if not hit:
+            started = self._states.clock()
+            last_use = self._last_use(server_id, jti)
+            self._states.put(key, last_use, version, read_at=started)
+        if last_use is _UNUSABLE:
+            return False
+        stale_before = to_db(now - LAST_USE_PRECISION)
+        assert stale_before is not None
+        # Most requests find a recent last use and write nothing (no lock, no redo log flush);
+        # the rare refresh is a transaction of its own, idempotent thanks to its condition.
+        if last_use is None or last_use < stale_before:
+            table = tables.tokens
+            touch = (
+                update(table)
+                .where(
+                    table.c.jti == jti,
+                    or_(table.c.date_last_use.is_(None), table.c.date_last_use < stale_before),
+                )
+                .values(date_last_use=to_db(now))
+            )
+            with self.database.begin() as connection:
+                connection.execute(touch)
+        return True
+
+    def _last_use(self, server_id: int, jti: str) -> Any:
+        """The stored last use of a usable token, or _UNUSABLE."""
         table = tables.tokens
         query = select(table.c.date_last_use).where(
             table.c.jti == jti, table.c.servers_id == server_id, table.c.is_revoked == 0
         )
-        stale_before = to_db(now - LAST_USE_PRECISION)
-        assert stale_before is not None
-        touch = (
-            update(table)
-            .where(
-                table.c.jti == jti,
-                or_(table.c.date_last_use.is_(None), table.c.date_last_use < stale_before),
-            )
-            .values(date_last_use=to_db(now))
-        )
         with self.database.read() as connection:
             row = connection.execute(query).first()
-        if row is None:
-            return False
-        # Most requests find a recent last use and write nothing (no lock, no redo log flush);
-        # the rare refresh is a transaction of its own, idempotent thanks to its condition.
-        if row.date_last_use is None or row.date_last_use < stale_before:
-            with self.database.begin() as connection:
-                connection.execute(touch)
-        return True
+        return _UNUSABLE if row is None else row.date_last_use
 
 
 # One OpenAPI scheme for every method whose SCIM requests carry `Authorization: Bearer`.
@@ -264,4 +289,8 @@ class BearerMethod(SecurityMethod):
     issues_tokens = True
 
     def verifier(self, environment: MethodEnvironment) -> BearerVerifier:
-        return BearerVerifier(environment.database, clock=environment.clock)
+        return BearerVerifier(
+            environment.database,
+            clock=environment.clock,
+            cache_seconds=environment.cache_seconds,
+        )

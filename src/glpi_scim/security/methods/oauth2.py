@@ -21,8 +21,10 @@ from glpi_scim.security.methods.bearer import (
     presented_token,
 )
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.servers.clock import from_db, to_db, utcnow
+from glpi_scim.servers.localwrites import GRANTORS, OAUTH, local_writes
 from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.ttlcache import TtlCache
 
 TOKENS = tables.oauth_tokens
 
@@ -34,7 +36,7 @@ def access_token_row(
     grant), or None."""
     clients = tables.oauth_clients
     query = (
-        select(TOKENS.c.client_id, TOKENS.c.users_id)
+        select(TOKENS.c.client_id, TOKENS.c.users_id, TOKENS.c.access_expiration)
         .join(
             clients,
             and_(clients.c.client_id == TOKENS.c.client_id, clients.c.servers_id == server.id),
@@ -54,15 +56,25 @@ def access_token_row(
 class OAuthAccessVerifier:
     """SCIM requests of an oauth2 server carry an access token its token endpoint issued."""
 
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        cache_seconds: float = 0,
+    ) -> None:
         self.database = database
         self.clock = clock
+        # (server id, token digest) -> the live row or None; auth_cache_seconds bounds how
+        # long a revocation or a grantor's lost rights may go unseen (the expiry never).
+        self._rows: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
+        self._writes = local_writes(database.engine)
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         return bearer_challenge(failure)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
-        row = access_token_row(self.database, server, presented_token(request), self.clock())
+        row = self._live_row(server, presented_token(request))
         if row is None:
             raise AuthenticationFailed(
                 "unknown, expired or revoked OAuth2 access token",
@@ -77,6 +89,21 @@ class OAuthAccessVerifier:
             client_id=row.client_id,
             users_id=int(row.users_id) or None,
         )
+
+    def _live_row(self, server: IdentityServer, token: str) -> Any | None:
+        now = self.clock()
+        key = (server.id, token_digest(token))
+        # Changed by this process: a token revoked or rotated, a grantor's account or rights.
+        version = self._writes.version(OAUTH) + self._writes.version(GRANTORS)
+        hit, row = self._rows.get(key, version)
+        if not hit:
+            started = self._rows.clock()
+            row = access_token_row(self.database, server, token, now)
+            self._rows.put(key, row, version, read_at=started)
+        if row is None:
+            return None
+        expires = from_db(row.access_expiration)
+        return row if expires is not None and expires > now else None
 
 
 class OAuth2Method(SecurityMethod):
@@ -99,7 +126,11 @@ class OAuth2Method(SecurityMethod):
     )
 
     def verifier(self, environment: MethodEnvironment) -> OAuthAccessVerifier:
-        return OAuthAccessVerifier(environment.database, clock=environment.clock)
+        return OAuthAccessVerifier(
+            environment.database,
+            clock=environment.clock,
+            cache_seconds=environment.cache_seconds,
+        )
 
     def adoption_notes(self, server: IdentityServer) -> list[str]:
         return [f"register the IdP as an OAuth client: `glpi-scim oauth client add {server.id}`"]
