@@ -622,7 +622,7 @@ def server_resume(server_ref: str, as_json: bool) -> None:
     """
     service = server_service()
     server = service.get(server_ref)
-    lifted = service.guard.resume(server)
+    lifted = service.resume_guard(server)
     if as_json:
         print_json({"server": server.id, "lifted": lifted.tripped, "guard": guard_json(lifted)})
         return
@@ -837,9 +837,11 @@ def _label(table_name: str) -> str:
 
 def _add_status_command() -> None:
     # Its own module (one concern); it imports the helpers above.
+    from glpi_scim.cli.server_audit import server_audit
     from glpi_scim.cli.server_status import server_status
 
     server_group.add_command(server_status)
+    server_group.add_command(server_audit)
 
 
 _add_status_command()
