@@ -240,3 +240,51 @@ def test_cli_changes_are_audited_with_the_os_user(database: Database, isolated_c
     assert {(entry["actor"], entry["origin"]) for entry in entries} == {(getpass.getuser(), "cli")}
     assert entries[1]["detail"] == "log requests: no -> yes; allowed networks: none -> 10.0.0.0/8"
     assert "server edited" in run("server", "audit", "Okta")
+
+
+def test_oauth_clients_are_registered_with_their_secret_once_and_removed_after_asking(
+    database: Database, signed_in: ConsoleClient
+) -> None:
+    server_id, _ = add_entra(signed_in)
+    signed_in.get(f"/console/servers/{server_id}")
+    registered = signed_in.post(
+        f"/console/servers/{server_id}/clients",
+        {"action": "register", "name": "Okta", "grant_client_credentials": "on"},
+    )
+    assert registered.status_code == 200
+    client_id = re.search(r'id="client-id"[^>]*value="([^"]+)"', registered.text).group(1)  # type: ignore[union-attr]
+    secret = re.search(r'id="client-secret"[^>]*value="([^"]+)"', registered.text).group(1)  # type: ignore[union-attr]
+    overview = signed_in.get(f"/console/servers/{server_id}")
+    assert f"<code>{client_id}</code>" in overview.text and secret not in overview.text
+    refused = signed_in.post(
+        f"/console/servers/{server_id}/clients",
+        {"action": "register", "redirect_uris": "http://evil.example/cb"},
+    )
+    assert refused.status_code == 400  # the repository's rule: https or loopback only
+    form = {"action": "remove", "client_id": client_id}
+    asked = signed_in.post(f"/console/servers/{server_id}/clients", form)
+    assert "Remove the OAuth client?" in asked.text
+    done = signed_in.post(
+        f"/console/servers/{server_id}/clients", {**form, "confirmed": confirmation(asked.text)}
+    )
+    assert done.status_code == 303
+    assert f"<code>{client_id}</code>" not in signed_in.get(f"/console/servers/{server_id}").text
+    actions = [e.action for e in AuditLog(database).for_server(server_id)]
+    assert actions[:2] == ["OAuth client removed", "OAuth client registered"]
+
+
+def test_removing_a_server_is_asked_and_its_audit_stays(
+    database: Database, signed_in: ConsoleClient
+) -> None:
+    server_id, _ = add_entra(signed_in)
+    signed_in.get(f"/console/servers/{server_id}")
+    asked = signed_in.post(f"/console/servers/{server_id}/remove")
+    assert asked.status_code == 200 and "its IdP gets 404" in html.unescape(asked.text)
+    assert ServerService(database).list_all()
+    done = signed_in.post(
+        f"/console/servers/{server_id}/remove", {"confirmed": confirmation(asked.text)}
+    )
+    assert done.status_code == 303 and done.headers["Location"].endswith("notice=removed")
+    assert ServerService(database).list_all() == []
+    assert signed_in.get(f"/console/servers/{server_id}").status_code == 404
+    assert AuditLog(database).for_server(server_id)[0].action == "server removed"
