@@ -20,6 +20,8 @@ FORM = "application/x-www-form-urlencoded"
 SESSION_COOKIE = "glpiscim_console"
 SELF_SERVICE_PROFILE = 1  # GLPI's fresh install: Self-Service, no config right
 TECHNICIAN_PROFILE = 6
+SIGNIN_COOKIE = "glpiscim_console_signin"
+_SIGNIN_TOKEN = re.compile(r'name="signin_token" value="([^"]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -70,11 +72,18 @@ class ConsoleClient:
             )
         )
 
-    def sign_in(self, login: str = "glpi", password: str = "glpi") -> falcon.testing.Result:
+    def sign_in(
+        self, login: str = "glpi", password: str = "glpi", *, next_url: str = "/console/servers"
+    ) -> falcon.testing.Result:
+        """Open the sign-in page (its cookie and token), then send the form, as a browser."""
+        form = self.client.simulate_get("/console/signin")
+        nonce = form.cookies[SIGNIN_COOKIE].value
+        token = _SIGNIN_TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
+        fields = {"login": login, "password": password, "next": next_url, "signin_token": token}
         result = self.client.simulate_post(
             "/console/signin",
-            body=urlencode({"login": login, "password": password, "next": "/console/servers"}),
-            headers={"Content-Type": FORM},
+            body=urlencode(fields),
+            headers={"Content-Type": FORM, "Cookie": f"{SIGNIN_COOKIE}={nonce}"},
         )
         if SESSION_COOKIE in result.cookies:
             self.cookie = result.cookies[SESSION_COOKIE].value

@@ -227,6 +227,7 @@ def test_an_administrator_runs_a_server_from_the_browser(
 
     # An account without GLPI's config right may not sign in.
     driver.delete_all_cookies()
+    driver.get(f"{live.url}/console/signin")
     add_glpi_user(sqlite_database, "self-service", "self-service-password")
     sign_in(driver, "self-service", "self-service-password")
     error = wait_for(driver, "signin-error").text
@@ -238,9 +239,11 @@ def test_an_administrator_runs_a_server_from_the_browser(
 
 def test_forms_need_the_session_csrf_token_over_real_http(live: Live) -> None:
     session = requests.Session()
+    signin = session.get(f"{live.url}/console/signin", timeout=30)
+    signin_token = re.search(r'name="signin_token" value="([^"]+)"', signin.text).group(1)  # type: ignore[union-attr]
     page = session.post(
         f"{live.url}/console/signin",
-        data={"login": "glpi", "password": "glpi", "next": "/console/servers"},
+        data={"login": "glpi", "password": "glpi", "signin_token": signin_token},
         timeout=30,
     )
     assert page.status_code == 200 and "Identity servers" in page.text

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import and_, func, select, update
 
@@ -210,17 +211,38 @@ def test_signing_out_ends_the_session(database: Database, signed_in: ConsoleClie
 
 
 def test_sign_in_sends_back_only_to_console_pages(console: ConsoleClient) -> None:
-    from urllib.parse import urlencode
-
     for target, expected in (
         ("/console/servers/1/history", "/console/servers/1/history"),
         ("//evil.example/console/", "/console/servers"),
         ("https://evil.example/", "/console/servers"),
         ("/consolex/", "/console/servers"),
     ):
-        result = console.client.simulate_post(
-            "/console/signin",
-            body=urlencode({"login": "glpi", "password": "glpi", "next": target}),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+        result = console.sign_in(next_url=target)
         assert result.headers["Location"] == expected, target
+
+
+def test_the_sign_in_form_needs_the_cookie_and_token_of_its_page(
+    database: Database, console: ConsoleClient
+) -> None:
+    """Another site can post the form, but without this page's cookie and token it signs no
+    browser in (to an account of the attacker's choosing)."""
+    page = console.client.simulate_get("/console/signin")
+    nonce = page.cookies["glpiscim_console_signin"]
+    assert nonce.http_only and nonce.same_site == "Strict"
+    token = re.search(r'name="signin_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    fields = {"login": "glpi", "password": "glpi"}
+    attempts = [
+        ({**fields, "signin_token": token}, None),  # no cookie
+        (fields, nonce.value),  # no token
+        ({**fields, "signin_token": "0" * 64}, nonce.value),  # a wrong one
+        ({**fields, "signin_token": token}, "B" * 43),  # another cookie
+    ]
+    for sent, cookie in attempts:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["Cookie"] = f"glpiscim_console_signin={cookie}"
+        result = console.client.simulate_post(
+            "/console/signin", body=urlencode(sent), headers=headers
+        )
+        assert result.status_code == 403 and SESSION_COOKIE not in result.cookies
+    assert count(database, SESSIONS) == 0

@@ -70,6 +70,20 @@ class SessionStore:
 
     # -- CSRF -------------------------------------------------------------------------------
 
+    def new_signin_nonce(self) -> str:
+        """The value of the short-lived cookie the sign-in form is bound to (no session yet)."""
+        return secrets.token_urlsafe(32)
+
+    def signin_token(self, nonce: str) -> str:
+        return hmac.new(self._csrf_key, f"signin|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+    def signin_token_valid(self, nonce: str, token: str) -> bool:
+        """Another site can make a browser post the sign-in form, but cannot read the cookie
+        this console set, so it cannot sign the browser in to an account of its choosing."""
+        if not _SESSION_ID.fullmatch(nonce):
+            return False
+        return hmac.compare_digest(token.encode(), self.signin_token(nonce).encode())
+
     def csrf_token(self, session: ConsoleSession) -> str:
         return hmac.new(self._csrf_key, session.session_id.encode(), hashlib.sha256).hexdigest()
 

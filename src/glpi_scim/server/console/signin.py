@@ -24,6 +24,8 @@ from glpi_scim.server.console.base import (
 
 logger = logging.getLogger("glpi_scim.console")
 
+SIGNIN_COOKIE = "glpiscim_console_signin"
+SIGNIN_COOKIE_LIFE = 1800  # seconds: the sign-in form must be sent within this time
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _STATIC_NAME = re.compile(r"[a-z0-9_-]+\.(css|js)")
 
@@ -64,13 +66,39 @@ class SignInPage:
         self.console = console
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self._form(resp, 200, next_url=_next(self.console, req.get_param("next") or ""))
+        self._form(req, resp, 200, next_url=_next(self.console, req.get_param("next") or ""))
 
     def _form(
-        self, resp: falcon.Response, status: int, *, next_url: str, error: str = "", login: str = ""
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        status: int,
+        *,
+        next_url: str,
+        error: str = "",
+        login: str = "",
     ) -> None:
+        # A fresh cookie with every form: one planted by someone else is never the one the
+        # form's token is bound to.
+        store = self.console.store
+        nonce = store.new_signin_nonce()
+        resp.set_cookie(
+            SIGNIN_COOKIE,
+            nonce,
+            max_age=SIGNIN_COOKIE_LIFE,
+            path=self.console.path + "/",
+            secure=self.console.secure(req),
+            http_only=True,
+            same_site="Strict",
+        )
         self.console.render(
-            resp, "signin.html", status=status, error=error, login=login, next_url=next_url
+            resp,
+            "signin.html",
+            status=status,
+            error=error,
+            login=login,
+            next_url=next_url,
+            signin_token=store.signin_token(nonce),
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -83,6 +111,20 @@ class SignInPage:
             return
         login = form.get("login", "")[:255]
         next_url = _next(console, form.get("next", ""))
+        nonces = (req.get_cookie_values(SIGNIN_COOKIE) or [])[:4]
+        token = form.get("signin_token", "")
+        if not any(console.store.signin_token_valid(nonce, token) for nonce in nonces):
+            logger.warning("console: sign-in form from %s refused: missing or wrong token", address)
+            self._form(
+                req,
+                resp,
+                403,
+                next_url=next_url,
+                error="This sign-in form has expired or was not sent from this page: sign in "
+                "again.",
+                login=login,
+            )
+            return
         throttle = console.throttle
         try:
             # As on the OAuth consent page: per address and per login.
@@ -91,7 +133,7 @@ class SignInPage:
         except TooManyFailures as blocked:
             for name, value in blocked.headers.items():
                 resp.set_header(name, value)
-            self._form(resp, 429, next_url=next_url, error=blocked.detail, login=login)
+            self._form(req, resp, 429, next_url=next_url, error=blocked.detail, login=login)
             return
         account = check_glpi_password(console.database, login, form.get("password", ""))
         if account is None:
@@ -104,6 +146,7 @@ class SignInPage:
             throttle.record_failure(ANY_SERVER, address)
             throttle.record_login_failure(login)
             self._form(
+                req,
                 resp,
                 200,
                 next_url=next_url,
@@ -119,6 +162,7 @@ class SignInPage:
                 address,
             )
             self._form(
+                req,
                 resp,
                 403,
                 next_url=next_url,
@@ -132,6 +176,7 @@ class SignInPage:
         if login_failed:
             throttle.clear_login(login)
         session = console.store.create(account.id, account.login, address)
+        resp.unset_cookie(SIGNIN_COOKIE, path=console.path + "/")
         logger.info(
             "console: GLPI user %s (%s) signed in from %s", account.id, account.login, address
         )
