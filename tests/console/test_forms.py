@@ -60,3 +60,14 @@ def test_a_new_server_gets_every_field_and_no_removal() -> None:
     assert (given.name, given.applied_user, given.security) == ("Entra", "glpi", "bearer")
     assert given.active is True and given.default is None and not given.clear_networks
     assert given.username is None and given.password is None  # bearer: no credentials
+
+
+def test_emptying_the_public_url_gives_it_back_to_the_setting() -> None:
+    server = IdentityServer(id=4, name="x", users_id_applied=2, options={"public_url": "https://a"})
+    form = dict(form_of(server).values)
+    assert form["public_url"] == "https://a"
+    assert is_empty(server_input(form, server, "50/10m"))
+    given = server_input({**form, "public_url": ""}, server, "50/10m")
+    assert given.unset_options == ("public_url",) and given.public_url is None
+    moved = server_input({**form, "public_url": "https://b"}, server, "50/10m")
+    assert moved.public_url == "https://b" and moved.unset_options == ()

@@ -131,7 +131,10 @@ def server_input(
     security = text("security")
     method = security or (current.auth_method if current else "bearer")
     public_url = form.get("public_url", "").strip()
-    changed_url = public_url != (current.public_url or "" if current else "")
+    stored_url = (current.public_url if current else None) or ""
+    changed_url = public_url != stored_url
+    if stored_url and not public_url:  # emptied: back to the public_url setting
+        unset_options = (*unset_options, PUBLIC_URL_OPTION)
     return ServerInput(
         name=text("name"),
         applied_user=text("applied_user"),
