@@ -288,3 +288,37 @@ def test_removing_a_server_is_asked_and_its_audit_stays(
     assert ServerService(database).list_all() == []
     assert signed_in.get(f"/console/servers/{server_id}").status_code == 404
     assert AuditLog(database).for_server(server_id)[0].action == "server removed"
+
+
+def test_the_historical_tab_pages_through_older_requests(
+    database: Database, signed_in: ConsoleClient
+) -> None:
+    from datetime import datetime, timezone
+
+    from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
+
+    server_id, _ = add_entra(signed_in)
+    log = RequestLog(database)
+    for number in range(1, 61):
+        log.record(
+            RequestLogEntry(
+                server_id=server_id,
+                request_id=None,
+                time=datetime.now(timezone.utc),
+                client_ip="192.0.2.1",
+                method="GET",
+                path=f"/scim/v2/{server_id}/Users/{number}",
+                query=None,
+                status=200,
+                duration_ms=1,
+            )
+        )
+    first = signed_in.get(f"/console/servers/{server_id}/history")
+    paths = re.findall(rf"/scim/v2/{server_id}/Users/(\d+)</code>", first.text)
+    assert paths == [str(n) for n in range(60, 10, -1)]  # the newest 50
+    older = re.search(r'href="([^"]+before=\d+)" id="older"', first.text)
+    assert older
+    second = signed_in.get(html.unescape(older.group(1)))
+    paths = re.findall(rf"/scim/v2/{server_id}/Users/(\d+)</code>", second.text)
+    assert paths == [str(n) for n in range(10, 0, -1)]
+    assert 'id="older"' not in second.text and ">Newest</a>" in second.text
