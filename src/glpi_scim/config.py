@@ -186,6 +186,26 @@ SPECS: tuple[SettingSpec, ...] = (
         "every instance; 0: read them on every request",
         kind=int,
     ),
+    SettingSpec(
+        "console_enabled",
+        False,
+        "Serve the web console (identity servers, tokens, request log) at console_path; off "
+        "by default",
+        kind=bool,
+    ),
+    SettingSpec("console_path", "/console", "Path of the web console"),
+    SettingSpec(
+        "console_idle_timeout",
+        1800,
+        "Seconds a console session may stay unused before it must sign in again",
+        kind=int,
+    ),
+    SettingSpec(
+        "console_session_lifetime",
+        28800,
+        "Seconds a console session lasts at most from its sign-in, used or not",
+        kind=int,
+    ),
 )
 SPECS_BY_NAME = {spec.name: spec for spec in SPECS}
 
@@ -224,6 +244,10 @@ class Settings:
     metrics_listen: str | None = None
     stats_flush_seconds: int = 5
     auth_cache_seconds: int = 2
+    console_enabled: bool = False
+    console_path: str = "/console"
+    console_idle_timeout: int = 1800
+    console_session_lifetime: int = 28800
     # Where each value came from: "default", "file", "env" or "cli".
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The TOML file read, if any (for `config show`).
@@ -408,6 +432,11 @@ def load_settings(
     prefix = values.get("url_prefix")
     if prefix is not None:
         values["url_prefix"] = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    console_path = values.get("console_path")
+    if console_path is not None:
+        if not console_path.strip("/"):
+            raise ConfigError("console_path: the console needs a path of its own, e.g. /console")
+        values["console_path"] = "/" + console_path.strip("/")
     return Settings(**values, sources=sources, config_path=str(path) if path is not None else None)
 
 

@@ -153,6 +153,25 @@ def test_a_server_with_security_none_is_warned_about(tmp_path: Path) -> None:
         assert serve.running.stop() == 0
 
 
+def test_serve_prints_the_console_url_when_the_console_is_on(tmp_path: Path) -> None:
+    sqlite = tmp_path / "glpi.sqlite"
+    env = {"GLPI_SCIM_CONSOLE_ENABLED": "true", "GLPI_SCIM_CONSOLE_PATH": "admin/scim/"}
+    serve = start_serve(tmp_path, "--sqlite-path", str(sqlite), env=env, expect_token=True)
+    try:
+        serve.running.wait_for(re.compile(r"Web console: (\S+)"))
+        assert f"Web console: {serve.base_url}/admin/scim/" in serve.running.output
+        page = requests.get(f"{serve.base_url}/admin/scim/signin", timeout=10)
+        assert page.status_code == 200 and "Sign in with your GLPI account" in page.text
+    finally:
+        assert serve.running.stop() == 0
+    off = start_serve(tmp_path, "--sqlite-path", str(sqlite))
+    try:
+        assert "Web console" not in off.running.output
+        assert requests.get(f"{off.base_url}/console/signin", timeout=10).status_code == 404
+    finally:
+        assert off.running.stop() == 0
+
+
 @pytest.mark.mysql
 def test_serve_never_creates_servers_in_glpis_database(
     tmp_path: Path, mysql_database: Database

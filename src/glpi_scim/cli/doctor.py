@@ -11,7 +11,6 @@ import click
 from glpi_scim.cli.context import console, fail, get_context, is_interactive, print_json
 from glpi_scim.config import Settings
 from glpi_scim.doctor.auth import BasicAuth, BearerAuth, ClientCredentialsAuth, DigestAuth
-from glpi_scim.doctor.checks import Doctor
 from glpi_scim.doctor.client import Auth, NoAuth, ScimClient, Transport
 from glpi_scim.doctor.render import render
 from glpi_scim.servers.models import IdentityServer
@@ -135,34 +134,12 @@ def doctor(
         client = ScimClient(target, transport=transport)
     except ValueError as error:
         fail(str(error))
-    issued = None
-    notes: list[str] = []
-    if identity.auth_method == "bearer" and not creds.token:
-        from glpi_scim.doctor.tokens import issue_doctor_token
+    auth = None
+    if identity.auth_method != "bearer" or creds.token:
+        auth = _auth_for(identity, creds, base, transport)
+    from glpi_scim.doctor.run import run_doctor
 
-        issued = issue_doctor_token(database, identity, base)
-        creds.token = issued.token
-        notes.append("bearer: a 10-minute token was issued for this run and is now revoked")
-    client.auth = _auth_for(identity, creds, base, transport)
-    from glpi_scim.doctor.cleanup import database_purge
-
-    try:
-        report = Doctor(
-            client,
-            server_label=_label(identity),
-            auth_method=identity.auth_method,
-            purge=database_purge(database, identity),
-        ).run()
-    finally:
-        if issued is not None:
-            from glpi_scim.doctor.tokens import revoke_doctor_token
-
-            revoke_doctor_token(database, identity, issued)
-    report.notes.extend(notes)
-    # What GLPI's rules will refuse this server (policy.py): a right its applied user lacks.
-    from glpi_scim.servers.service import ServerService
-
-    report.notes.extend(ServerService(database).rights_warnings(identity))
+    report = run_doctor(database, identity, client, base=base, label=_label(identity), auth=auth)
     if not identity.is_active:
         report.notes.append(
             f"the identity server is disabled: enable it with "

@@ -18,7 +18,7 @@ from glpi_scim.security.oauth_clients import (
     AUTHORIZATION_CODE,
     GRANT_TYPES,
     OAuthClient,
-    OAuthClientRepository,
+    OAuthClientService,
 )
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
@@ -37,8 +37,8 @@ def _server(ref: str) -> IdentityServer:
     return ServerRepository(get_context().database()).get(ref)
 
 
-def _repository() -> OAuthClientRepository:
-    return OAuthClientRepository(get_context().database())
+def _service() -> OAuthClientService:
+    return OAuthClientService(get_context().database())
 
 
 @click.group("oauth")
@@ -88,8 +88,8 @@ def client_add(
     server = _server(server_ref)
     settings = get_context().settings()
     try:
-        registered = _repository().register(
-            server.id, redirect_uris=redirect_uris, grant_types=grants, public=public, name=name
+        registered = _service().register(
+            server, redirect_uris=redirect_uris, grant_types=grants, public=public, name=name
         )
     except ValueError as exc:
         fail(str(exc))
@@ -126,7 +126,7 @@ def client_add(
 def client_list(server_ref: str, as_json: bool) -> None:
     """The clients registered for a server (never their secrets)."""
     server = _server(server_ref)
-    clients = _repository().list_for(server.id)
+    clients = _service().list_for(server)
     if as_json:
         print_json([client.as_dict() for client in clients])
         return
@@ -162,7 +162,7 @@ def _row(client: OAuthClient) -> list[str]:
 def client_remove(server_ref: str, client_id: str, yes: bool, as_json: bool) -> None:
     """Remove a client; its codes and tokens stop working at once."""
     server = _server(server_ref)
-    if _repository().get(server.id, client_id) is None:
+    if _service().get(server, client_id) is None:
         fail(
             f"identity server {server.name!r} has no OAuth2 client {client_id!r} "
             f"(see `glpi-scim oauth client list {server.id}`)"
@@ -174,7 +174,7 @@ def client_remove(server_ref: str, client_id: str, yes: bool, as_json: bool) -> 
         ],
         yes,
     )
-    if not _repository().remove(server.id, client_id):
+    if not _service().remove(server, client_id):
         fail(
             f"identity server {server.name!r} has no OAuth2 client {client_id!r} "
             f"(see `glpi-scim oauth client list {server.id}`)"

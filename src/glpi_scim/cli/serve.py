@@ -54,6 +54,18 @@ if TYPE_CHECKING:
     help="Reverse proxy address or network whose X-Forwarded-For/-Proto/-Host headers are "
     "believed (repeatable).",
 )
+@click.option(
+    "--console/--no-console",
+    "console_enabled",
+    default=None,
+    help="Serve the web console (the console_enabled setting; off by default).",
+)
+@click.option(
+    "--console-path",
+    default=None,
+    metavar="PATH",
+    help="Path of the web console (default /console).",
+)
 def serve_command(
     host: str | None,
     port: int | None,
@@ -61,6 +73,8 @@ def serve_command(
     url_prefix: str | None,
     public_url: str | None,
     trusted_proxies: tuple[str, ...],
+    console_enabled: bool | None,
+    console_path: str | None,
 ) -> None:
     """Serve the SCIM endpoints of every identity server until SIGTERM or Ctrl-C.
 
@@ -81,6 +95,8 @@ def serve_command(
         url_prefix=url_prefix,
         public_url=public_url,
         trusted_proxies=_valid_networks(trusted_proxies),
+        console_enabled=console_enabled,
+        console_path=console_path,
     )
     _valid_networks(settings.trusted_proxies)
     try:
@@ -122,6 +138,9 @@ def serve_command(
         first = create_first_server(context, base_url)
     _announce(settings, database, context.servers.list_all(), base_url, first)
     _announce_metrics(settings, context.metrics_listener, base_url)
+    if settings.console_enabled:
+        console().print(f"  Web console: {escape(base_url)}{escape(settings.console_path)}/")
+        sys.stdout.flush()
     server.install_signal_handlers()
     try:
         server.serve()

@@ -22,6 +22,7 @@ from glpi_scim.cli.context import console, fail, get_context, print_json, warn
 from glpi_scim.cli.errors import handles_admin_errors
 from glpi_scim.cli.options import json_option, public_url_option
 from glpi_scim.cli.render import shown_time, token_json
+from glpi_scim.cli.server_audit import server_audit
 from glpi_scim.cli.server_render import guard_json, print_server, removed_rows_label, server_json
 from glpi_scim.cli.server_status import server_status
 from glpi_scim.cli.services import server_service
@@ -486,7 +487,7 @@ def server_resume(server_ref: str, as_json: bool) -> None:
     """
     service = server_service()
     server = service.get(server_ref)
-    lifted = service.guard.resume(server)
+    lifted = service.resume_guard(server)
     if as_json:
         print_json({"server": server.id, "lifted": lifted.tripped, "guard": guard_json(lifted)})
         return
@@ -596,5 +597,6 @@ def _report(
 
 # Its own module (one concern): `server status`.
 server_group.add_command(server_status)
+server_group.add_command(server_audit)
 
 COMMANDS = [server_group]

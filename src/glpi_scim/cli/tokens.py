@@ -128,7 +128,7 @@ def token_revoke(server_ref: str, token_ref: str, yes: bool, as_json: bool) -> N
             ],
             yes,
         )
-    token = service.tokens.revoke(server.id, before.id)
+    token = service.revoke_token(server, before.id)
     if as_json:
         print_json({**token.as_json(), "already_revoked": before.revoked})
         return

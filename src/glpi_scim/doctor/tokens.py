@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from glpi_scim.glpi.database import Database
+from glpi_scim.servers.audit import Actor
 from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerService
 
@@ -23,12 +24,16 @@ class DoctorToken:
     record_id: int
 
 
-def issue_doctor_token(database: Database, server: IdentityServer, issuer: str) -> DoctorToken:
-    issued = ServerService(database).issue_token(
+def issue_doctor_token(
+    database: Database, server: IdentityServer, issuer: str, actor: Actor | None = None
+) -> DoctorToken:
+    issued = ServerService(database, actor).issue_token(
         server, issuer=issuer, lifetime=LIFETIME, comment=COMMENT
     )
     return DoctorToken(issued.token, issued.record.id)
 
 
-def revoke_doctor_token(database: Database, server: IdentityServer, token: DoctorToken) -> None:
-    ServerService(database).tokens.revoke(server.id, token.record_id)
+def revoke_doctor_token(
+    database: Database, server: IdentityServer, token: DoctorToken, actor: Actor | None = None
+) -> None:
+    ServerService(database, actor).revoke_token(server, token.record_id)

@@ -486,6 +486,16 @@ class Policy:
             owners.touch(self.connection, GROUP, group_id, self.now)
 
 
+def config_right(connection: Connection, user_id: int) -> int:
+    """GLPI's `config` right bits the user holds through any of its profiles (0: none): who may
+    look at (READ) or change (UPDATE) GLPI's setup."""
+    auth = _load_authorizations(connection, [user_id], CONFIG_RIGHT)[user_id]
+    bits = 0
+    for profile in auth.profiles.values():
+        bits |= profile.right(CONFIG_RIGHT)
+    return bits
+
+
 def protected_logins_of(raw: str | None) -> tuple[str, ...]:
     """The `protected_logins` of a server's stored options (the repository reports a bad one)."""
     return ServerOptions.read_stored(raw).protected_logins

@@ -770,6 +770,41 @@ server_stats = Table(
     **TABLE_ARGS,
 )
 
+# Signed-in sessions of the web console: only a hash of the session id is stored; idle and
+# absolute timeouts are checked against the two dates (console/sessions.py).
+console_sessions = Table(
+    f"{PREFIX}consolesessions",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("session_hash", String(64), nullable=False),
+    Column("users_id", UINT, nullable=False, server_default="0"),
+    Column("login", String(255), nullable=False),
+    Column("client_ip", String(64), nullable=True),
+    Column("date_creation", TIMESTAMP, nullable=True),
+    Column("date_last_use", TIMESTAMP, nullable=True),
+    UniqueConstraint("session_hash", name="session_hash"),
+    Index(f"{PREFIX}consolesessions_date_last_use", "date_last_use"),
+    **TABLE_ARGS,
+)
+
+# Every administrative change (console or CLI): who, when, what, from where. Kept when its
+# server is removed, so that the removal itself stays on record.
+audit = Table(
+    f"{PREFIX}audit",
+    metadata,
+    Column("id", UINT, primary_key=True, autoincrement=True),
+    Column("servers_id", UINT, nullable=False, server_default="0"),
+    Column("server_name", String(255), nullable=True),
+    Column("date_creation", TIMESTAMP, nullable=True),
+    Column("actor", String(255), nullable=False),
+    Column("origin", String(16), nullable=False),  # cli | console
+    Column("client_ip", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("detail", TEXT, nullable=True),
+    Index(f"{PREFIX}audit_server_date", "servers_id", "date_creation"),
+    **TABLE_ARGS,
+)
+
 del metadata
 
 GLPI_TABLES = tuple(GLPI_METADATA.sorted_tables)

@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.add_route("/openapi.json", OpenApiDocument(context.settings))
     add_scim_routes(app, context)
     _add_oauth_routes(app, context)
+    if context.settings.console_enabled:
+        from glpi_scim.server.console import add_console_routes
+
+        add_console_routes(app, context)
     if context.settings.metrics_enabled:
         if context.settings.metrics_listen:
             if context.metrics_listener is None:

@@ -104,6 +104,40 @@ class GlpiReferences:
         name = f"GLPI's default: {decode_text(row.name or '')}" if row else "GLPI's default"
         return GlpiRef(DEFAULT_PROFILE, name)
 
+    # -- choices for a form (the web console's dropdowns) ---------------------------------
+
+    def entity_choices(self) -> list[GlpiRef]:
+        entities = tables.entities
+        query = select(entities.c.id, entities.c.completename, entities.c.name).order_by(
+            entities.c.completename, entities.c.id
+        )
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return [
+            GlpiRef(int(row.id), decode_text(row.completename or row.name or "")) for row in rows
+        ]
+
+    def profile_choices(self) -> list[GlpiRef]:
+        """GLPI's default (0) first, then every profile."""
+        profiles = tables.profiles
+        query = select(profiles.c.id, profiles.c.name).order_by(profiles.c.name, profiles.c.id)
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return [self.default_profile()] + [
+            GlpiRef(int(row.id), decode_text(row.name or "")) for row in rows
+        ]
+
+    def user_choices(self, search: str = "", *, limit: int = 50) -> list[GlpiRef]:
+        """Users not in the trash whose login contains `search` (every one when empty)."""
+        users = tables.users
+        query = select(users.c.id, users.c.name).where(users.c.is_deleted == 0)
+        if search.strip():
+            query = query.where(users.c.name.contains(encode_text(search.strip()), autoescape=True))
+        query = query.order_by(users.c.name, users.c.id).limit(limit)
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return [GlpiRef(int(row.id), decode_text(row.name or "")) for row in rows]
+
     # -- display of stored ids (never fails: a row deleted in GLPI shows as missing) --------
 
     def describe_user(self, user_id: int) -> GlpiRef:

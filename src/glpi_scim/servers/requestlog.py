@@ -196,6 +196,7 @@ class RequestLog:
         statuses: Sequence[StatusRange] = (),
         limit: int = 20,
         after_id: int | None = None,
+        before_id: int | None = None,
         since: datetime | None = None,
         path: str | None = None,
         method: str | None = None,
@@ -218,6 +219,8 @@ class RequestLog:
             conditions.append(LOGS.c.method == method.strip().upper()[:10])
         if user is not None:
             conditions.append(_touches(user))
+        if before_id is not None:  # a page of older entries
+            conditions.append(LOGS.c.id < before_id)
         query = select(LOGS).where(*conditions)
         if after_id is not None:
             query = query.where(LOGS.c.id > after_id).order_by(LOGS.c.id).limit(limit)

@@ -7,6 +7,7 @@ administrator, and the credentials it generated (shown once, never stored in cle
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -27,10 +28,11 @@ from glpi_scim.security.credentials import (
 from glpi_scim.security.methods import registry
 from glpi_scim.security.methods.bearer import issue_token
 from glpi_scim.security.networks import validate_cidr
+from glpi_scim.servers.audit import Actor, AuditLog
 from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
 from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
-from glpi_scim.servers.guard import GuardService, RemovalLimit, parse_limit
+from glpi_scim.servers.guard import GuardService, GuardState, RemovalLimit, parse_limit
 from glpi_scim.servers.models import (
     ADOPT_OPTION,
     ADOPT_POLICIES,
@@ -128,12 +130,20 @@ class ServerView:
 
 
 class ServerService:
-    def __init__(self, database: Database) -> None:
+    """`actor` is who makes the changes: each one is written to the audit (servers/audit.py);
+    the CLI's OS user when not given."""
+
+    def __init__(self, database: Database, actor: Actor | None = None) -> None:
         self.database = database
+        self.actor = actor or Actor.cli()
         self.repository = ServerRepository(database)
         self.tokens = TokenRepository(database)
         self.glpi = GlpiReferences(database)
         self.guard = GuardService(database)
+        self.audit = AuditLog(database)
+
+    def _audit(self, server: IdentityServer, action: str, detail: str = "") -> None:
+        self.audit.record(self.actor, server.id, server.name, action, detail)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -316,6 +326,10 @@ class ServerService:
             )
         warnings.extend(security_warnings(saved))
         warnings.extend(self.rights_warnings(saved))
+        changed = describe_changes(None if creating else current, saved)
+        if limit is not None and not (creating and given.max_removals is None):
+            changed.append(f"mass-change guard {limit if limit.enabled else 'off'}")
+        self._audit(saved, "server added" if creating else "server edited", "; ".join(changed))
         return ServerOutcome(saved, notes, warnings, credentials, needs_first_token)
 
     def _credentials(
@@ -399,7 +413,16 @@ class ServerService:
     def remove(self, ref: str | int) -> tuple[IdentityServer, dict[str, int]]:
         """Delete a server and the tool's rows of it; GLPI's users and groups stay."""
         server = self.repository.get(ref)
-        return server, self.repository.delete(server.id)
+        counts = self.repository.delete(server.id)
+        self._audit(server, "server removed")
+        return server, counts
+
+    def resume_guard(self, server: IdentityServer) -> GuardState:
+        """Lift a tripped mass-change guard (recorded only when it was tripped)."""
+        lifted = self.guard.resume(server)
+        if lifted.tripped:
+            self._audit(server, "guard resumed", f"after {lifted.refused} refused removals")
+        return lifted
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -437,7 +460,64 @@ class ServerService:
         except ValueError as exc:
             raise InvalidServerSetting(str(exc)) from None
         record = self.tokens.record(server.id, issued.jti, issued.expires_at, comment)
+        expiry = f"{record.expires_at:%Y-%m-%d %H:%M} UTC" if record.expires_at else "never"
+        about = f", comment {comment!r}" if comment else ""
+        self._audit(server, "token issued", f"token {record.id}, expires {expiry}{about}")
         return IssuedServerToken(issued.token, record)
+
+    def revoke_token(self, server: IdentityServer, token_ref: str | int) -> TokenRecord:
+        """Revoke one token of the server (idempotent; recorded when it was live)."""
+        before = self.tokens.find(server.id, token_ref)
+        token = self.tokens.revoke(server.id, token_ref if before is None else before.id)
+        if before is not None and not before.revoked:
+            self._audit(server, "token revoked", f"token {token.id}")
+        return token
+
+
+# What the audit says changed, per column; secrets are named, never shown.
+_AUDITED_FIELDS = (
+    ("name", "name"),
+    ("users_id_applied", "applied user id"),
+    ("is_active", "active"),
+    ("log_requests", "log requests"),
+    ("is_default", "default"),
+    ("auth_method", "security"),
+    ("auth_username", "username"),
+    ("allowed_networks", "allowed networks"),
+    ("entities_id", "entity id"),
+    ("profiles_id", "profile id"),
+    ("is_recursive", "recursive"),
+    ("password_sync", "password sync"),
+    ("delete_policy", "delete policy"),
+    ("options", "options"),
+)
+
+
+def describe_changes(before: IdentityServer | None, after: IdentityServer) -> list[str]:
+    """`field: old -> new` for each setting that differs (every setting on creation)."""
+    changes: list[str] = []
+    for attribute, label in _AUDITED_FIELDS:
+        new = getattr(after, attribute)
+        if before is None:
+            changes.append(f"{label}: {_shown_value(new)}")
+        elif getattr(before, attribute) != new:
+            old = _shown_value(getattr(before, attribute))
+            changes.append(f"{label}: {old} -> {_shown_value(new)}")
+    if before is not None and before.auth_secret != after.auth_secret:
+        changes.append("credentials changed")
+    if before is not None and before.signing_key != after.signing_key:
+        changes.append("new signing key")
+    return changes
+
+
+def _shown_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(value) or "none"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True) if value else "{}"
+    return "-" if value is None else str(value)
 
 
 def token_subject(server: IdentityServer) -> str:
