@@ -6,7 +6,7 @@ import pytest
 
 from glpi_scim.console.forms import form_of, is_empty, server_input
 from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.models import IdentityServer, ServerOptions
 
 SERVER = IdentityServer(
     id=3,
@@ -14,7 +14,9 @@ SERVER = IdentityServer(
     users_id_applied=2,
     log_requests=True,
     allowed_networks=("10.0.0.0/8",),
-    options={"adopt": "never", "protected_logins": ["boss"], "members_patch_no_content": True},
+    options=ServerOptions.from_json(
+        {"adopt": "never", "protected_logins": ["boss"], "members_patch_no_content": True}
+    ),
 )
 
 
@@ -63,7 +65,12 @@ def test_a_new_server_gets_every_field_and_no_removal() -> None:
 
 
 def test_emptying_the_public_url_gives_it_back_to_the_setting() -> None:
-    server = IdentityServer(id=4, name="x", users_id_applied=2, options={"public_url": "https://a"})
+    server = IdentityServer(
+        id=4,
+        name="x",
+        users_id_applied=2,
+        options=ServerOptions.from_json({"public_url": "https://a"}),
+    )
     form = dict(form_of(server).values)
     assert form["public_url"] == "https://a"
     assert is_empty(server_input(form, server, "50/10m"))

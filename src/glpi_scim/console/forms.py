@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.servers.errors import InvalidServerSetting
 from glpi_scim.servers.models import (
     ADOPT_OPTION,
@@ -26,7 +27,7 @@ MAX_FIELDS = 60
 OWN_FIELD_OPTIONS = (PUBLIC_URL_OPTION, ADOPT_OPTION, PROTECTED_OPTION)
 
 
-class FormError(ValueError):
+class FormError(GlpiScimError, ValueError):
     """The form cannot be read (too many fields, not form-encoded)."""
 
 

@@ -12,6 +12,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from glpi_scim.errors import GlpiScimError
+
 # The name of a security method registered in security/methods/registry.py ("bearer", ...).
 AuthMethod = str
 
@@ -41,7 +43,7 @@ TOLERATED_EXTENSIONS_OPTION = "tolerated_extensions"
 MEMBERS_PATCH_NO_CONTENT_OPTION = "members_patch_no_content"
 
 
-class InvalidOption(ValueError):
+class InvalidOption(GlpiScimError, ValueError):
     """A known option holds a value it cannot have; the message names the option."""
 
 
