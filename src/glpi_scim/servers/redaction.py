@@ -136,6 +136,60 @@ class _Vocabulary:
             secret_in_path=re.compile(_alternatives(contained_words | redaction.names), _IC),
         )
 
+    def is_secret_name(self, name: str) -> bool:
+        leaf = name.strip().lower()
+        leaf = leaf.split("[", 1)[0] if not leaf.startswith("[") else leaf
+        leaf = leaf.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        return leaf in self.names or any(word in leaf for word in self.words)
+
+    def redact_text(self, text: str) -> str:
+        if _aims_at_secret(text, self.secret_in_path):
+            text = _redact_operation_values(text)
+        text = _redact_after_names(text, _HEADER_ANCHOR, _is_header_name, _HEADER_ASSIGN, _line)
+        text = _redact_after_names(text, self.key_anchor, self.is_secret_key, _ASSIGN, _value)
+        text = _redact_after_names(
+            text, self.key_anchor, self.is_secret_key, _FILTER_OPERATOR, _value
+        )
+        return _JWT.sub(REDACTED, text)
+
+    def redact_json(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return self._redact_object(JsonObject(value.items()), as_dict=True)
+        if isinstance(value, JsonObject):
+            return self._redact_object(value)
+        if isinstance(value, list):
+            return [self.redact_json(item) for item in value]
+        if isinstance(value, str):
+            return self.redact_text(value)
+        return value
+
+    def _redact_object(self, pairs: JsonObject, *, as_dict: bool = False) -> Any:
+        # A PATCH operation {"op", "path": "password", "value": ...}: the value is the secret,
+        # and with several "path" keys (any case) one naming a secret is enough.
+        secret_value = any(
+            key.lower() == "path" and isinstance(item, str) and self.is_secret_name(item)
+            for key, item in pairs
+        )
+        result = JsonObject(
+            (
+                self.redact_text(key),
+                REDACTED
+                if self.is_secret_name(key) or (secret_value and key.lower() == "value")
+                else self.redact_json(item),
+            )
+            for key, item in pairs
+        )
+        return dict(result) if as_dict else result
+
+    def redact_pairs(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [
+            (
+                self.redact_text(name),
+                REDACTED if self.is_secret_name(name) else self.redact_text(value),
+            )
+            for name, value in pairs
+        ]
+
     def is_secret_key(self, text: str, found: int, end: int, floor: int) -> bool:
         """Whether the name ending at `end` is secret; `found` is its first anchor word, and the
         name starts at `floor` at the earliest (where the search resumed)."""
@@ -163,23 +217,12 @@ def _vocabulary() -> _Vocabulary:
 
 def is_secret_name(name: str) -> bool:
     """`password`, `Password`, `urn:...:User:password`, `client_secret`, `code`... -> True."""
-    vocabulary = _vocabulary()
-    leaf = name.strip().lower()
-    leaf = leaf.split("[", 1)[0] if not leaf.startswith("[") else leaf
-    leaf = leaf.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
-    return leaf in vocabulary.names or any(word in leaf for word in vocabulary.words)
+    return _vocabulary().is_secret_name(name)
 
 
 def redact_text(text: str) -> str:
     """Secrets removed from free text by pattern (last resort for what cannot be parsed)."""
-    vocabulary = _vocabulary()
-    if _aims_at_secret(text, vocabulary.secret_in_path):
-        text = _redact_operation_values(text)
-    text = _redact_after_names(text, _HEADER_ANCHOR, _is_header_name, _HEADER_ASSIGN, _line)
-    anchor, is_secret = vocabulary.key_anchor, vocabulary.is_secret_key
-    text = _redact_after_names(text, anchor, is_secret, _ASSIGN, _value)
-    text = _redact_after_names(text, anchor, is_secret, _FILTER_OPERATOR, _value)
-    return _JWT.sub(REDACTED, text)
+    return _vocabulary().redact_text(text)
 
 
 def _is_header_name(text: str, found: int, end: int, floor: int) -> bool:
@@ -309,34 +352,7 @@ class JsonObject(list[tuple[str, Any]]):
 
 def redact_json(value: Any) -> Any:
     """A copy of a parsed JSON value (dicts or `JsonObject`s) with every secret replaced."""
-    if isinstance(value, dict):
-        return _redact_object(JsonObject(value.items()), as_dict=True)
-    if isinstance(value, JsonObject):
-        return _redact_object(value)
-    if isinstance(value, list):
-        return [redact_json(item) for item in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
-
-
-def _redact_object(pairs: JsonObject, *, as_dict: bool = False) -> Any:
-    # A PATCH operation {"op", "path": "password", "value": ...}: the value is the secret, and
-    # with several "path" keys (any case) one naming a secret is enough.
-    secret_value = any(
-        key.lower() == "path" and isinstance(item, str) and is_secret_name(item)
-        for key, item in pairs
-    )
-    result = JsonObject(
-        (
-            redact_text(key),
-            REDACTED
-            if is_secret_name(key) or (secret_value and key.lower() == "value")
-            else redact_json(item),
-        )
-        for key, item in pairs
-    )
-    return dict(result) if as_dict else result
+    return _vocabulary().redact_json(value)
 
 
 _SCALAR_ENCODER = json.JSONEncoder(ensure_ascii=False)
@@ -356,19 +372,17 @@ def dump_json(value: Any) -> str:
 
 def redact_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Form fields or query parameters: secret names lose their value, the rest is scanned."""
-    return [
-        (redact_text(name), REDACTED if is_secret_name(name) else redact_text(value))
-        for name, value in pairs
-    ]
+    return _vocabulary().redact_pairs(pairs)
 
 
 def redact_query(query: str | None) -> str | None:
     """A query string (without '?') with secret parameters redacted; unchanged when clean."""
     if not query:
         return query
+    vocabulary = _vocabulary()
     pairs = parse_qsl(query, keep_blank_values=True)
-    cleaned = redact_pairs(pairs)
-    if cleaned == pairs and redact_text(query) == query:
+    cleaned = vocabulary.redact_pairs(pairs)
+    if cleaned == pairs and vocabulary.redact_text(query) == query:
         return query
     return _encode_pairs(cleaned)
 
@@ -379,10 +393,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     vocabulary = _vocabulary()
     for name, value in headers.items():
         lower = name.lower()
-        if lower in vocabulary.headers or is_secret_name(lower):
+        if lower in vocabulary.headers or vocabulary.is_secret_name(lower):
             result[lower] = _redact_credential_header(lower, value, vocabulary.schemes)
         else:
-            result[lower] = redact_text(value)
+            result[lower] = vocabulary.redact_text(value)
     return result
 
 
