@@ -5,12 +5,17 @@ Thin over glpi_scim.servers.status; registered on the `server` group by cli/serv
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.markup import escape
 
 from glpi_scim.cli.context import console, get_context, print_json
 from glpi_scim.cli.servers import handles_admin_errors, json_option, server_service
-from glpi_scim.servers.status import ServerStatus, StatusService
+
+# Imported when the command runs: `server list` imports this module and no SQLAlchemy.
+if TYPE_CHECKING:
+    from glpi_scim.servers.status import ServerStatus
 
 
 @click.command("status")
@@ -24,6 +29,8 @@ def server_status(server_ref: str | None, as_json: bool) -> None:
     running process writes them every few seconds (stats_flush_seconds). Without NAME, every
     server.
     """
+    from glpi_scim.servers.status import StatusService
+
     service = server_service()
     servers = [service.get(server_ref)] if server_ref is not None else service.list_all()
     status = StatusService(get_context().database())

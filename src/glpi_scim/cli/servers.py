@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.markup import escape
@@ -30,11 +30,9 @@ from glpi_scim.cli.context import (
 )
 from glpi_scim.cli.terminal import shown
 from glpi_scim.config import Settings
-from glpi_scim.security.digest import offered
 from glpi_scim.server.urls import scim_base_url
 from glpi_scim.servers.durations import describe_duration
 from glpi_scim.servers.errors import ServerError
-from glpi_scim.servers.guard import GuardState
 from glpi_scim.servers.models import (
     ADOPT_POLICIES,
     AUTH_METHODS,
@@ -42,15 +40,18 @@ from glpi_scim.servers.models import (
     PUBLIC_URL_OPTION,
     IdentityServer,
 )
-from glpi_scim.servers.repository import OWNED_TABLES
-from glpi_scim.servers.service import (
-    IssuedServerToken,
-    ServerInput,
-    ServerOutcome,
-    ServerService,
-    ServerView,
-    validate_public_url,
-)
+
+# SQLAlchemy (under the service, the guard and the Digest nonces) is imported by the commands
+# that use it: `server list` reads through the driver directly and starts without it.
+if TYPE_CHECKING:
+    from glpi_scim.servers.guard import GuardState
+    from glpi_scim.servers.server_rows import GlpiRef
+    from glpi_scim.servers.service import (
+        IssuedServerToken,
+        ServerOutcome,
+        ServerService,
+        ServerView,
+    )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,21 +61,35 @@ F = TypeVar("F", bound=Callable[..., Any])
 @contextmanager
 def admin_errors() -> Iterator[None]:
     """Known failures as one readable line: exit 1 for bad input, 3 for an unusable database."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
     try:
         yield
     except ServerError as exc:
         raise CliError(str(exc)) from None
-    except SQLAlchemyError as exc:
-        if get_context().debug:
+    except Exception as exc:
+        reason = _database_failure(exc)
+        if reason is None or get_context().debug:
             raise
-        reason = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig else type(exc).__name__
         hint = ""
         if "no such table" in reason or "doesn't exist" in reason:
             hint = "; create the tool's tables with `glpi-scim db init`"
         database = get_context().database().url_display
         raise CliError(f"database error on {database}: {reason}{hint}", EXIT_UNUSABLE) from None
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """What the driver said, for a failure of the database (through SQLAlchemy or the direct
+    read path); None for any other exception."""
+    from glpi_scim.glpi.dbapi import DirectReadError
+
+    if isinstance(exc, DirectReadError):
+        return str(exc.driver_error)
+    if "sqlalchemy" not in sys.modules:  # then no SQLAlchemy error can have been raised
+        return None
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    return str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig else type(exc).__name__
 
 
 def handles_admin_errors(func: F) -> F:
@@ -104,11 +119,15 @@ def public_url_option(func: F) -> F:
 
 
 def server_service() -> ServerService:
+    from glpi_scim.servers.service import ServerService
+
     return ServerService(get_context().database())
 
 
 def url_settings(public_url: str | None) -> Settings:
     if public_url is not None:
+        from glpi_scim.servers.service import validate_public_url
+
         try:
             public_url = validate_public_url(public_url)
         except ServerError as exc:
@@ -151,6 +170,8 @@ def shown_date(moment: datetime | None) -> str:
 
 def server_json(view: ServerView, settings: Settings) -> dict[str, Any]:
     """Everything an administrator may see about a server: never its secrets or signing key."""
+    from glpi_scim.security.digest import offered
+
     server = view.server
     return {
         "id": server.id,
@@ -345,6 +366,8 @@ def server_add(
     if applied_user is None:
         raise click.UsageError("Missing option '--applied-user' (a GLPI login or id).")
     settings = url_settings(public_url)
+    from glpi_scim.servers.service import ServerInput
+
     given = ServerInput(
         name=name,
         applied_user=applied_user,
@@ -460,6 +483,8 @@ def server_edit(
     Changing the security method, the username or the password prints the new credentials
     once. Switching to bearer issues a first token; leaving bearer revokes its tokens.
     """
+    from glpi_scim.servers.service import ServerInput
+
     given = ServerInput(
         name=name,
         applied_user=applied_user,
@@ -507,14 +532,19 @@ def _algorithm_list(text: str | None) -> list[str] | None:
 @handles_admin_errors
 def server_list(as_json: bool) -> None:
     """List the identity servers."""
-    service = server_service()
-    servers = service.list_all()
-    settings = get_context().settings()
-    if as_json:
-        print_json([server_json(service.view(server), settings) for server in servers])
-        return
+    listed = None if as_json else _listed_directly()
+    if listed is None:
+        service = server_service()
+        servers = service.list_all()
+        if as_json:
+            settings = get_context().settings()
+            print_json([server_json(service.view(server), settings) for server in servers])
+            return
+        listed = [
+            (server, service.glpi.describe_user(server.users_id_applied)) for server in servers
+        ]
     out = console()
-    if not servers:
+    if not listed:
         out.print(
             "No identity server yet: add one with `glpi-scim server add NAME --applied-user LOGIN`."
         )
@@ -522,8 +552,7 @@ def server_list(as_json: bool) -> None:
     table = Table(title="Identity servers")
     for column in ("ID", "Name", "State", "Default", "Security", "Log", "Applied user", "Networks"):
         table.add_column(column, justify="right" if column == "ID" else "left")
-    for server in servers:
-        view = service.view(server)
+    for server, applied_user in listed:
         table.add_row(
             str(server.id),
             shown(server.name),
@@ -531,10 +560,22 @@ def server_list(as_json: bool) -> None:
             "yes" if server.is_default else "",
             "[red]none[/]" if server.auth_method == "none" else server.auth_method,
             "yes" if server.log_requests else "",
-            shown(str(view.applied_user)),
+            shown(str(applied_user)),
             shown(", ".join(server.allowed_networks) or "anywhere"),
         )
     out.print(table)
+
+
+def _listed_directly() -> list[tuple[IdentityServer, GlpiRef]] | None:
+    """The servers read without SQLAlchemy (servers/listing.py); None when only its path can
+    open the database, or cannot: that path then says why, as for every other command."""
+    from glpi_scim.glpi.database_errors import DatabaseError
+    from glpi_scim.servers.listing import list_servers_directly
+
+    try:
+        return list_servers_directly(get_context().settings())
+    except DatabaseError:
+        return None
 
 
 @server_group.command("show")
@@ -583,6 +624,8 @@ def server_remove(server_ref: str, yes: bool, as_json: bool) -> None:
             }
         )
         return
+    from glpi_scim.servers.repository import OWNED_TABLES
+
     labels = {table.name: _label(table.name) for table in OWNED_TABLES}
     details = ", ".join(f"{count} {labels[name]}" for name, count in counts.items() if count)
     console().print(
@@ -769,6 +812,8 @@ def guard_lines(state: GuardState, server: IdentityServer) -> list[tuple[str, st
 
 
 def print_server(view: ServerView, settings: Settings, guard: GuardState | None = None) -> None:
+    from glpi_scim.security.digest import offered
+
     server = view.server
     urls = server_urls(server, settings)
     table = Table(show_header=False, title=f"Identity server {shown(server.name)}")
