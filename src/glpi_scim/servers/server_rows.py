@@ -8,7 +8,6 @@ Free of SQLAlchemy: the repositories read rows through it, and so does the direc
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +16,6 @@ from typing import Any, cast
 from glpi_scim.glpi.text import decode as decode_text
 from glpi_scim.servers.clock import from_db
 from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ def _networks(row: Mapping[Any, Any]) -> tuple[str, ...]:
         return tuple(value)
     # Fail closed: an unreadable list must never become "anywhere"; the raw text matches no
     # address and shows up as is in `server show`.
-    logger.warning("identity server %s: allowed_networks is not a JSON list of CIDRs", row["id"])
+    _warn("identity server %s: allowed_networks is not a JSON list of CIDRs", row["id"])
     return (str(raw),)
 
 
@@ -117,7 +114,7 @@ def _json_value(row: Mapping[Any, Any], column: str, kind: type[Any]) -> Any:
         value = None
     if not isinstance(value, kind):
         # A hand-edited row: keep serving with the safe empty value, and say so.
-        logger.warning("identity server %s: column %s is not a JSON %s", row["id"], column, kind)
+        _warn("identity server %s: column %s is not a JSON %s", row["id"], column, kind)
         return kind()
     return value
 
@@ -126,3 +123,10 @@ def _moment(value: datetime | str | None) -> datetime | None:
     """A TIMESTAMP as the driver gives it: SQLAlchemy and PyMySQL give a datetime, sqlite3
     the text SQLAlchemy stored (`2026-01-31 12:00:00.000000`)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _warn(message: str, *args: object) -> None:
+    # logging is imported only for a hand-edited row: `server list` starts without it.
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
