@@ -9,7 +9,7 @@ repeated runs of each command line, wall-clock and CPU time of the child process
 Each run is a fresh process (`glpi-scim` from the same virtualenv as this Python) in a
 temporary directory. Commands that read a database run twice: on an embedded SQLite database
 made by `db init`, and on a MariaDB database loaded with GLPI's schema (`--mysql`, the server's
-URL; the database `glpiscim_startup` is rebuilt and dropped). Each holds one identity server, so
+URL; the database `--mysql-name` is rebuilt and dropped). Each holds one identity server, so
 `server list` prints its table. The child processes may write bytecode (an installed package has
 it compiled at install): the warm-up runs write what a checkout lacks. The floor,
 `python -c pass`, is printed alongside: what no change to glpi-scim can remove.
@@ -33,7 +33,6 @@ from pathlib import Path
 PLAIN_COMMANDS = ("--version", "--help")
 DATABASE_COMMANDS = ("server list",)
 DEFAULT_MYSQL = os.environ.get("GLPI_SCIM_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
-MYSQL_DATABASE = "glpiscim_startup"
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,11 @@ def prepare(program: list[str], database: list[str], workdir: str) -> None:
     )
 
 
-def mariadb_url(server_url: str) -> str:
+def mariadb_url(server_url: str, name: str) -> str:
     """A fresh MariaDB database with GLPI's schema and the tool's tables (benchmarks.databases)."""
     from benchmarks.databases import fresh_mariadb
 
-    database = fresh_mariadb(server_url, MYSQL_DATABASE)
+    database = fresh_mariadb(server_url, name)
     database.dispose()
     return database.url
 
@@ -124,11 +123,14 @@ def main(argv: list[str] | None = None) -> None:
         "checkout's `env PYTHONPATH=.../src python -m glpi_scim` to compare",
     )
     parser.add_argument("--mysql", default=DEFAULT_MYSQL, help="MariaDB server URL")
+    parser.add_argument(
+        "--mysql-name", default="glpiscim_startup", help="the MariaDB database to rebuild"
+    )
     parser.add_argument("--no-mysql", action="store_true", help="the SQLite database only")
     args = parser.parse_args(argv)
     program = shlex.split(args.program)
     commands = args.command or list(DATABASE_COMMANDS)
-    mysql_url = None if args.no_mysql else mariadb_url(args.mysql)
+    mysql_url = None if args.no_mysql else mariadb_url(args.mysql, args.mysql_name)
     try:
         with tempfile.TemporaryDirectory(prefix="glpi-scim-startup-") as workdir:
             subprocess.run([*program, "db", "init"], cwd=workdir, check=True, capture_output=True)
@@ -152,9 +154,9 @@ def main(argv: list[str] | None = None) -> None:
                     timings.append(measure(label, argv_, args.runs, args.warmup, workdir, name))
     finally:
         if mysql_url:
-            from benchmarks.databases import drop_mariadb, open_url
+            from benchmarks.databases import ADMIN_TIMEOUT, drop_mariadb, open_url
 
-            drop_mariadb(open_url(mysql_url))
+            drop_mariadb(open_url(mysql_url, ADMIN_TIMEOUT))
     print(f"{args.runs} runs each, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print("| command | median s | min s | max s | CPU s (median) |")
     print("|---|---|---|---|---|")
