@@ -26,8 +26,13 @@ def glpi_sql_path() -> Path:
     )
 
 
-def open_url(url: str) -> Database:
-    return Database(engine_for_url(url), url, mask_url_password(url))
+# Creating, loading and dropping a 390-table database can take longer than a request may wait
+# on a busy machine: the administrative connections wait longer.
+ADMIN_TIMEOUT = 120
+
+
+def open_url(url: str, timeout: int = 10) -> Database:
+    return Database(engine_for_url(url, timeout=timeout), url, mask_url_password(url))
 
 
 def fresh_sqlite(path: Path) -> Database:
@@ -46,7 +51,7 @@ def fresh_mariadb(server_url: str, name: str, glpi_sql: Path | None = None) -> D
     if not sql_file.is_file():
         raise FileNotFoundError(f"GLPI's schema {sql_file} is missing; set {GLPI_SQL_VAR}")
     parsed = make_url(server_url)
-    admin = open_url(parsed.set(database="").render_as_string(hide_password=False))
+    admin = open_url(parsed.set(database="").render_as_string(hide_password=False), ADMIN_TIMEOUT)
     try:
         with admin.begin() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
@@ -71,7 +76,8 @@ def fresh_mariadb(server_url: str, name: str, glpi_sql: Path | None = None) -> D
 def drop_mariadb(database: Database) -> None:
     name = database.engine.url.database
     database.dispose()
-    admin = open_url(database.engine.url.set(database="").render_as_string(hide_password=False))
+    server_url = database.engine.url.set(database="").render_as_string(hide_password=False)
+    admin = open_url(server_url, ADMIN_TIMEOUT)
     try:
         with admin.begin() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))

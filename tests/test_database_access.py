@@ -94,6 +94,10 @@ def test_a_non_ascii_password_in_a_url(
     assert result.exit_code == 0, result.output
     assert "Usable." in result.output
     assert password not in result.output
+    # `server list` connects through the driver itself (servers/listing.py): the same bytes.
+    listed = run("--database", written, "server", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "No identity server yet" in listed.output
 
 
 @PASSWORDS
@@ -115,6 +119,9 @@ def test_a_non_ascii_password_in_config_db_php(
     assert result.exit_code == 0, result.output
     assert "Usable." in result.output
     assert password not in result.output
+    listed = run("--glpi-config", str(tmp_path), "server", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "No identity server yet" in listed.output
 
 
 # -- db init and privileges -------------------------------------------------------------------

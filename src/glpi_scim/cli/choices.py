@@ -6,8 +6,6 @@ from collections.abc import Sequence
 
 import click
 
-from glpi_scim.security.methods import registry
-
 
 class SecurityMethodChoice(click.Choice[str]):
     """`--security`: the registered security methods (a method registered later is offered
@@ -18,6 +16,9 @@ class SecurityMethodChoice(click.Choice[str]):
 
     @property  # type: ignore[override]
     def choices(self) -> Sequence[str]:
+        # Imported when an option is parsed: the methods stand on SQLAlchemy.
+        from glpi_scim.security.methods import registry
+
         return registry.method_names()
 
     @choices.setter

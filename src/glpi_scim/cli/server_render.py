@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
@@ -13,15 +13,20 @@ from glpi_scim.cli.render import iso, shown_time
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls
 from glpi_scim.config import Settings
-from glpi_scim.security.methods.digest import offered
 from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.guard import GuardState
 from glpi_scim.servers.models import PUBLIC_URL_OPTION, IdentityServer
-from glpi_scim.servers.service import ServerView
+
+# The service, the guard and the Digest helpers stand on SQLAlchemy: imported where printed,
+# so that `server list` (which imports this module) starts without it.
+if TYPE_CHECKING:
+    from glpi_scim.servers.guard import GuardState
+    from glpi_scim.servers.service import ServerView
 
 
 def server_json(view: ServerView, settings: Settings) -> dict[str, Any]:
     """Everything an administrator may see about a server: never its secrets or signing key."""
+    from glpi_scim.security.methods.digest import offered
+
     server = view.server
     return {
         "id": server.id,
@@ -87,6 +92,8 @@ def guard_lines(state: GuardState, server: IdentityServer) -> list[tuple[str, st
 
 
 def print_server(view: ServerView, settings: Settings, guard: GuardState | None = None) -> None:
+    from glpi_scim.security.methods.digest import offered
+
     server = view.server
     urls = server_urls(server, settings)
     table = Table(show_header=False, title=f"Identity server {shown(server.name)}")

@@ -6,6 +6,8 @@ module does not import it).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.markup import escape
 
@@ -13,7 +15,10 @@ from glpi_scim.cli.context import console, get_context, print_json
 from glpi_scim.cli.errors import handles_admin_errors
 from glpi_scim.cli.options import json_option
 from glpi_scim.cli.services import server_service
-from glpi_scim.servers.status import ServerStatus, StatusService
+
+# Imported when the command runs: `server list` imports this module and no SQLAlchemy.
+if TYPE_CHECKING:
+    from glpi_scim.servers.status import ServerStatus
 
 
 @click.command("status")
@@ -27,6 +32,8 @@ def server_status(server_ref: str | None, as_json: bool) -> None:
     running process writes them every few seconds (stats_flush_seconds). Without NAME, every
     server.
     """
+    from glpi_scim.servers.status import StatusService
+
     service = server_service()
     servers = [service.get(server_ref)] if server_ref is not None else service.list_all()
     status = StatusService(get_context().database())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.markup import escape
@@ -29,20 +29,24 @@ from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls, token_issuer, url_settings
 from glpi_scim.config import Settings
-from glpi_scim.security.methods.registry import DEFAULT_METHOD, find_method
 from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.models import ADOPT_POLICIES, DELETE_POLICIES
-from glpi_scim.servers.repository import OWNED_TABLES
-from glpi_scim.servers.service import (
-    IssuedServerToken,
-    ServerInput,
-    ServerOutcome,
-    ServerService,
-)
+from glpi_scim.servers.models import ADOPT_POLICIES, DELETE_POLICIES, IdentityServer
+
+# SQLAlchemy (under the service, the guard, the security methods) is imported by the commands
+# that use it: `server list` reads through the driver directly and starts without it.
+if TYPE_CHECKING:
+    from glpi_scim.servers.server_rows import GlpiRef
+    from glpi_scim.servers.service import IssuedServerToken, ServerOutcome, ServerService
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # -- reading what the administrator typed ------------------------------------------------------
+
+
+def _default_method() -> str:
+    from glpi_scim.security.methods.registry import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
 
 
 def read_secret_from_stdin(what: str) -> str:
@@ -210,13 +214,15 @@ def server_add(
     if applied_user is None:
         raise click.UsageError("Missing option '--applied-user' (a GLPI login or id).")
     settings = url_settings(public_url)
+    from glpi_scim.servers.service import ServerInput
+
     given = ServerInput(
         name=name,
         applied_user=applied_user,
         active=not inactive,
         log_requests=log_requests,
         default=default or None,
-        security=security or DEFAULT_METHOD,
+        security=security or _default_method(),
         username=username,
         password=_password_value(password),
         digest_algorithms=_algorithm_list(digest_algorithms),
@@ -325,6 +331,8 @@ def server_edit(
     Changing the security method, the username or the password prints the new credentials
     once. Switching to bearer issues a first token; leaving bearer revokes its tokens.
     """
+    from glpi_scim.servers.service import ServerInput
+
     given = ServerInput(
         name=name,
         applied_user=applied_user,
@@ -372,14 +380,19 @@ def _algorithm_list(text: str | None) -> list[str] | None:
 @handles_admin_errors
 def server_list(as_json: bool) -> None:
     """List the identity servers."""
-    service = server_service()
-    servers = service.list_all()
-    settings = get_context().settings()
-    if as_json:
-        print_json([server_json(service.view(server), settings) for server in servers])
-        return
+    listed = None if as_json else _listed_directly()
+    if listed is None:
+        service = server_service()
+        servers = service.list_all()
+        if as_json:
+            settings = get_context().settings()
+            print_json([server_json(service.view(server), settings) for server in servers])
+            return
+        listed = [
+            (server, service.glpi.describe_user(server.users_id_applied)) for server in servers
+        ]
     out = console()
-    if not servers:
+    if not listed:
         out.print(
             "No identity server yet: add one with `glpi-scim server add NAME --applied-user LOGIN`."
         )
@@ -387,8 +400,7 @@ def server_list(as_json: bool) -> None:
     table = Table(title="Identity servers")
     for column in ("ID", "Name", "State", "Default", "Security", "Log", "Applied user", "Networks"):
         table.add_column(column, justify="right" if column == "ID" else "left")
-    for server in servers:
-        view = service.view(server)
+    for server, applied_user in listed:
         table.add_row(
             str(server.id),
             shown(server.name),
@@ -396,10 +408,22 @@ def server_list(as_json: bool) -> None:
             "yes" if server.is_default else "",
             "[red]none[/]" if server.auth_method == "none" else server.auth_method,
             "yes" if server.log_requests else "",
-            shown(str(view.applied_user)),
+            shown(str(applied_user)),
             shown(", ".join(server.allowed_networks) or "anywhere"),
         )
     out.print(table)
+
+
+def _listed_directly() -> list[tuple[IdentityServer, GlpiRef]] | None:
+    """The servers read without SQLAlchemy (servers/listing.py); None when only its path can
+    open the database, or cannot: that path then says why, as for every other command."""
+    from glpi_scim.glpi.database_errors import DatabaseError
+    from glpi_scim.servers.listing import list_servers_directly
+
+    try:
+        return list_servers_directly(get_context().settings())
+    except DatabaseError:
+        return None
 
 
 @server_group.command("show")
@@ -448,6 +472,8 @@ def server_remove(server_ref: str, yes: bool, as_json: bool) -> None:
             }
         )
         return
+    from glpi_scim.servers.repository import OWNED_TABLES
+
     labels = {table.name: removed_rows_label(table.name) for table in OWNED_TABLES}
     details = ", ".join(f"{count} {labels[name]}" for name, count in counts.items() if count)
     console().print(
@@ -587,6 +613,8 @@ def _report(
         out.print(f"  token id {issued.record.id}, expires {shown_time(issued.record.expires_at)}")
     elif outcome.credentials is not None:
         kind = "generated " if outcome.credentials.generated else ""
+        from glpi_scim.security.methods.registry import find_method
+
         label = method.label if (method := find_method(server.auth_method)) else server.auth_method
         out.print(f"{label} credentials ({kind}password shown once):")
         out.print(f"  username: {escape(outcome.credentials.username)}")

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy import URL
-
-from glpi_scim.glpi.database import DatabaseConfigError
+from glpi_scim.glpi.database_errors import DatabaseConfigError
 
 CONFIG_FILE = "config_db.php"
 
@@ -63,6 +61,9 @@ class GlpiDbConfig:
 
     def url(self) -> str:
         """A mysql+pymysql URL with the password escaped and utf8mb4 as GLPI 10 uses."""
+        # Imported here: reading the file (dbapi.direct_target) needs no SQLAlchemy.
+        from sqlalchemy import URL
+
         query: dict[str, str] = {"charset": "utf8mb4"}
         if self.socket:
             query["unix_socket"] = self.socket

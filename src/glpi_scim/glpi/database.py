@@ -15,27 +15,15 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from glpi_scim.config import Settings, mask_url_password
 from glpi_scim.errors import GlpiScimError
 from glpi_scim.glpi.collation import register_sqlite_functions
+from glpi_scim.glpi.database_errors import DatabaseAuthError as DatabaseAuthError
+from glpi_scim.glpi.database_errors import DatabaseConfigError as DatabaseConfigError
+from glpi_scim.glpi.database_errors import DatabaseError as DatabaseError
+from glpi_scim.glpi.database_errors import DatabaseUnreachable as DatabaseUnreachable
+from glpi_scim.glpi.database_errors import UnknownDatabase as UnknownDatabase
+from glpi_scim.glpi.dbapi import embedded_path as embedded_path
+from glpi_scim.glpi.dbapi import mysql_connect_args, prepare_sqlite, sqlite_connect_args
+from glpi_scim.glpi.dbapi import sqlite_url as sqlite_url
 from glpi_scim.glpi.statement_limit import limit_statements
-
-
-class DatabaseError(GlpiScimError):
-    """The database cannot be used; the message says what to fix."""
-
-
-class DatabaseUnreachable(DatabaseError):
-    """No server answers at the given address (or the SQLite file cannot be opened)."""
-
-
-class DatabaseAuthError(DatabaseError):
-    """The server refused the user name or password."""
-
-
-class UnknownDatabase(DatabaseError):
-    """The server answers but has no database of that name."""
-
-
-class DatabaseConfigError(DatabaseError):
-    """The URL or GLPI's config_db.php cannot be turned into a connection."""
 
 
 class _RequestConnection:
@@ -208,15 +196,7 @@ def explain_connection_error(exc: DBAPIError, url_display: str) -> DatabaseError
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy, not the sqlite3 module, decides where transactions start (see _sqlite_begin).
-    dbapi_connection.isolation_level = None
-    # WAL lets readers run while one writer writes; writers queue for the lock for up to
-    # db_timeout (sqlite3's `timeout`, set in engine_for_url) instead of failing at once;
-    # foreign keys stay off as in GLPI (no FKs at all).
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    prepare_sqlite(dbapi_connection)
     # The key indexes on glpi_users and glpi_useremails call glpi_key() (see collation.py).
     register_sqlite_functions(dbapi_connection)
 
@@ -273,9 +253,7 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
         ) from None
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(
-                parsed, connect_args={"check_same_thread": False, "timeout": timeout}
-            )
+            engine = create_engine(parsed, connect_args=sqlite_connect_args(timeout))
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
@@ -284,55 +262,20 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 f"{mask_url_password(url)}: GLPI runs on MySQL or MariaDB; use a "
                 "mysql+pymysql:// URL (or sqlite:/// for the embedded database)"
             )
-        connect_args: dict[str, Any] = {}
-        if parsed.password:
-            # PyMySQL encodes a text password as Latin-1 (é is sent as one byte, € fails);
-            # MySQL and MariaDB hash the bytes the client sent when the password was set,
-            # which for GLPI (PHP) and the mysql client are UTF-8. Send those bytes.
-            connect_args["password"] = str(parsed.password).encode("utf-8")
         return create_engine(
             parsed,
             pool_pre_ping=True,
             pool_recycle=3600,
             # Waiting for a pooled connection is bounded by the same timeout.
             pool_timeout=timeout,
-            # Every round trip is bounded, not only connecting: a server that stops answering
-            # (network partition, frozen host) must end in an error, never in a hung request.
-            connect_args={
-                **connect_args,
-                "charset": "utf8mb4",
-                "connect_timeout": timeout,
-                # Longer than the server's statement limit (server_statement_limit), so that
-                # MariaDB stops a long statement (and says so) before the client gives up.
-                "read_timeout": timeout,
-                "write_timeout": timeout,
-                # The tool writes UTC; TIMESTAMP columns convert from the session time zone,
-                # so the session must be UTC whatever the server's default zone is. GLPI then
-                # shows the right local time through its own session zone.
-                "init_command": "SET time_zone = '+00:00'",
-            },
+            connect_args=mysql_connect_args(
+                str(parsed.password) if parsed.password else None, timeout
+            ),
         )
     except NoSuchModuleError:
         raise DatabaseConfigError(
             f"{mask_url_password(url)}: unknown database driver; use mysql+pymysql://"
         ) from None
-
-
-def sqlite_url(path: str | Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def embedded_path(settings: Settings) -> Path:
-    """The embedded SQLite file, its parent directory created so that first use succeeds."""
-    path = Path(settings.sqlite_path).expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatabaseUnreachable(
-            f"cannot create the directory {path.parent} for the embedded database: "
-            f"{exc.strerror}; set sqlite_path (GLPI_SCIM_SQLITE_PATH) to a writable place"
-        ) from None
-    return path
 
 
 def database_url(settings: Settings) -> str:

@@ -6,7 +6,6 @@ tables and refuse what GLPI would not accept (a deleted user, a missing entity o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, or_, select
@@ -16,22 +15,10 @@ from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.text import decode as decode_text
 from glpi_scim.glpi.text import encode as encode_text
 from glpi_scim.servers.errors import InvalidServerSetting
+from glpi_scim.servers.server_rows import GlpiRef as GlpiRef
+from glpi_scim.servers.server_rows import user_ref
 
 DEFAULT_PROFILE = 0  # the server has no profile of its own: GLPI's default profile applies
-
-
-@dataclass(frozen=True)
-class GlpiRef:
-    """A GLPI row shown to an administrator: its id and a readable name."""
-
-    id: int
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.id})"
-
-    def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "name": self.name}
 
 
 class GlpiReferences:
@@ -143,13 +130,14 @@ class GlpiReferences:
     def describe_user(self, user_id: int) -> GlpiRef:
         users = tables.users
         with self.database.begin() as connection:
-            row = connection.execute(
-                select(users.c.name, users.c.is_deleted).where(users.c.id == user_id)
-            ).first()
-        if row is None:
-            return GlpiRef(user_id, "(missing GLPI user)")
-        suffix = " (in GLPI's trash)" if row.is_deleted else ""
-        return GlpiRef(user_id, decode_text(row.name or "") + suffix)
+            row = (
+                connection.execute(
+                    select(users.c.name, users.c.is_deleted).where(users.c.id == user_id)
+                )
+                .mappings()
+                .first()
+            )
+        return user_ref(user_id, row)
 
     def describe_entity(self, entity_id: int) -> GlpiRef:
         try:

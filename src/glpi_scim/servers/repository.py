@@ -1,4 +1,4 @@
-"""Identity servers in glpi_plugin_glpiscim_servers: rows <-> IdentityServer, nothing more.
+"""Identity servers in glpi_plugin_glpiscim_servers: stored and read back, nothing more.
 
 Validation lives in service.py; this module trusts the IdentityServer it is given.
 """
@@ -6,22 +6,17 @@ Validation lives in service.py; this module trusts the IdentityServer it is give
 from __future__ import annotations
 
 import difflib
-import json
-import logging
 from dataclasses import replace
-from typing import Any, cast
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from glpi_scim.glpi import tables
 from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import from_db, to_db, utcnow
+from glpi_scim.servers.clock import to_db, utcnow
 from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
-from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer, ServerOptions
-
-logger = logging.getLogger(__name__)
+from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.server_rows import decode_server, encode_server
 
 SERVERS = tables.identity_servers
 
@@ -81,12 +76,12 @@ class ServerRepository:
         query = select(SERVERS).where(SERVERS.c.is_default == 1).order_by(SERVERS.c.id).limit(1)
         with self.database.read() as connection:
             row = connection.execute(query).mappings().first()
-        return None if row is None else _decode(row)
+        return None if row is None else decode_server(row)
 
     def list_all(self) -> list[IdentityServer]:
         with self.database.begin() as connection:
             rows = connection.execute(select(SERVERS).order_by(SERVERS.c.id)).mappings().all()
-        return [_decode(row) for row in rows]
+        return [decode_server(row) for row in rows]
 
     def name_taken(self, name: str, *, except_id: int | None = None) -> bool:
         """Names are unique whatever their case (MySQL's collation ignores it too)."""
@@ -101,7 +96,7 @@ class ServerRepository:
     def create(self, server: IdentityServer) -> IdentityServer:
         """Insert `server` (its id is ignored); when it is default, others stop being default."""
         now = utcnow()
-        values = _encode(server)
+        values = encode_server(server)
         values.update(date_creation=to_db(now), date_mod=to_db(now))
         try:
             with self.database.begin() as connection:
@@ -118,7 +113,7 @@ class ServerRepository:
     def update(self, server: IdentityServer) -> IdentityServer:
         """Write every setting of `server` to its row; ServerNotFound when the row is gone."""
         now = utcnow()
-        values = _encode(server)
+        values = encode_server(server)
         values["date_mod"] = to_db(now)
         try:
             with self.database.begin() as connection:
@@ -159,7 +154,7 @@ class ServerRepository:
                 .limit(1)
             )
         row = connection.execute(query).mappings().first()
-        return None if row is None else _decode(row)
+        return None if row is None else decode_server(row)
 
 
 def _clear_other_defaults(connection: Connection, keep_id: int) -> None:
@@ -168,75 +163,3 @@ def _clear_other_defaults(connection: Connection, keep_id: int) -> None:
         .where(SERVERS.c.is_default == 1, SERVERS.c.id != keep_id)
         .values(is_default=0)
     )
-
-
-def _encode(server: IdentityServer) -> dict[str, Any]:
-    return {
-        "name": server.name,
-        "users_id_applied": server.users_id_applied,
-        "is_active": int(server.is_active),
-        "log_requests": int(server.log_requests),
-        "is_default": int(server.is_default),
-        "auth_method": server.auth_method,
-        "auth_username": server.auth_username,
-        "auth_secret": server.auth_secret,
-        "signing_key": server.signing_key,
-        "allowed_networks": (
-            json.dumps(list(server.allowed_networks)) if server.allowed_networks else None
-        ),
-        "entities_id": server.entities_id,
-        "profiles_id": server.profiles_id,
-        "is_recursive": int(server.is_recursive),
-        "password_sync": int(server.password_sync),
-        "delete_policy": server.delete_policy,
-        "options": _encoded_options(server.options),
-    }
-
-
-def _encoded_options(options: ServerOptions) -> str | None:
-    stored = options.as_json()
-    return json.dumps(stored, sort_keys=True) if stored else None
-
-
-def _decode(row: RowMapping) -> IdentityServer:
-    return IdentityServer(
-        id=int(row["id"]),
-        name=row["name"],
-        users_id_applied=int(row["users_id_applied"]),
-        is_active=bool(row["is_active"]),
-        log_requests=bool(row["log_requests"]),
-        is_default=bool(row["is_default"]),
-        auth_method=cast(AuthMethod, row["auth_method"]),
-        auth_username=row["auth_username"],
-        auth_secret=row["auth_secret"],
-        signing_key=row["signing_key"],
-        allowed_networks=_networks(row),
-        entities_id=int(row["entities_id"]),
-        profiles_id=int(row["profiles_id"]),
-        is_recursive=bool(row["is_recursive"]),
-        password_sync=bool(row["password_sync"]),
-        delete_policy=cast(DeletePolicy, row["delete_policy"]),
-        options=ServerOptions.read_stored(
-            row["options"],
-            # A hand-edited row: keep serving with that option's default, and say so.
-            lambda problem: logger.warning("identity server %s: %s", row["id"], problem),
-        ),
-        date_creation=from_db(row["date_creation"]),
-        date_mod=from_db(row["date_mod"]),
-    )
-
-
-def _networks(row: RowMapping) -> tuple[str, ...]:
-    raw = row["allowed_networks"]
-    if not raw:
-        return ()
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    # Fail closed: an unreadable list must never become "anywhere"; the raw text matches no
-    # address and shows up as is in `server show`.
-    logger.warning("identity server %s: allowed_networks is not a JSON list of CIDRs", row["id"])
-    return (str(raw),)
