@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, unquote
 
+from glpi_scim.errors import GlpiScimError
 from glpi_scim.glpi.database_errors import DatabaseUnreachable
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ def direct_target(settings: Settings) -> DirectTarget | None:
     return DirectTarget("sqlite", os.path.abspath(embedded_path(settings)))
 
 
-class DirectReadError(Exception):
+class DirectReadError(GlpiScimError):
     """The driver refused a direct read; `driver_error` is its own exception."""
 
     def __init__(self, driver_error: Exception) -> None:
