@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import make_url, text
 
 from glpi_scim.config import mask_url_password
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.glpi.schema import bootstrap_glpi, ensure_tool_schema, initialise_embedded
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.schema import bootstrap_glpi, ensure_tool_schema, initialise_embedded
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GLPI_SQL_VAR = "GLPI_SCIM_TEST_GLPI_SQL"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 
 from benchmarks.rss import cpu_seconds, find_process
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 Counter = Callable[[], float]
 

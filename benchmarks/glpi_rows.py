@@ -18,8 +18,8 @@ from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.mapping import LANGUAGE, UserValues, split_group, split_user
 from glpi_scim.glpi.users import TEXT_COLUMNS
 from glpi_scim.glpi.verbatim import dump_attributes
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import GROUP, USER
-from glpi_scim.servers.models import IdentityServer
 
 
 class UserRows:

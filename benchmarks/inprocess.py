@@ -33,7 +33,7 @@ from sqlalchemy import event
 from benchmarks.databases import drop_mariadb, fresh_mariadb, fresh_sqlite
 from benchmarks.seed import add_identity_server
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -171,8 +171,8 @@ def round_trip_counter(database: Database) -> Callable[[], int]:
 
 
 def glpi_scim_target(name: str, database: Database) -> Target:
+    from glpi_scim.glpi.guard import GuardService, RemovalLimit
     from glpi_scim.server.app import create_app
-    from glpi_scim.servers.guard import GuardService, RemovalLimit
 
     server, headers = add_identity_server(database)
     # The DELETE phase removes hundreds of users: past the mass-change guard's default limit.

@@ -39,7 +39,7 @@ from benchmarks.preload import preload
 from benchmarks.report import comparison_table, console, phase_table, scaling_table
 from benchmarks.seed import SeedPlan, seed
 from benchmarks.targets import Launch, ceiling, glpi_scim_gunicorn, glpi_scim_waitress, scim2_server
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = ("sqlite", "mariadb", "scim2-server", "ceiling")

@@ -37,11 +37,11 @@ from benchmarks import dataset as ds
 from benchmarks import glpi_rows as rows
 from benchmarks.databases import fresh_mariadb, fresh_sqlite, glpi_sql_path
 from benchmarks.dataset import NO_CONTENT_VARIANT, Manifest
+from glpi_scim.db import tables
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.glpi import ids as scim_ids
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.models import IdentityServer, ServerOptions
+from glpi_scim.identity.models import IdentityServer, ServerOptions
 
 APPLIED_USER_ID = 2  # GLPI's "glpi" administrator in a fresh install
 SERVER_NAME = "benchmark"
@@ -88,7 +88,7 @@ def add_identity_server(
             options=ServerOptions.from_json(options or {}),
         )
     )
-    from glpi_scim.servers.guard import GuardService, parse_limit
+    from glpi_scim.glpi.guard import GuardService, parse_limit
 
     # The benchmark deletes hundreds of users on purpose: the mass-change guard is off.
     GuardService(database).set_limit(server.id, parse_limit("0"))

@@ -30,10 +30,10 @@ import pytest
 from sqlalchemy import make_url, text
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url, mask_url_password, sqlite_url
-from glpi_scim.glpi.schema import bootstrap_glpi, ensure_tool_schema, initialise_embedded
-from glpi_scim.migrations import VERSION_TABLE, current_revision, head_revision
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database, engine_for_url, mask_url_password, sqlite_url
+from glpi_scim.db.migrations import VERSION_TABLE, current_revision, head_revision
+from glpi_scim.db.schema import bootstrap_glpi, ensure_tool_schema, initialise_embedded
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MYSQL_URL_VAR = "GLPI_SCIM_TEST_MYSQL_URL"

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event, make_url, select, text
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import (
+from glpi_scim.db import tables
+from glpi_scim.db.database import (
     Database,
     DatabaseAuthError,
     DatabaseConfigError,
@@ -22,7 +22,7 @@ from glpi_scim.glpi.database import (
     UnknownDatabase,
     open_database,
 )
-from glpi_scim.glpi.schema import check_schema, initialise_embedded
+from glpi_scim.db.schema import check_schema, initialise_embedded
 
 
 def free_port() -> int:

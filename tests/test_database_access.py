@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import inspect, make_url, text
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url
-from glpi_scim.migrations import VERSION_TABLE, upgrade_to_head
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database, engine_for_url
+from glpi_scim.db.migrations import VERSION_TABLE, upgrade_to_head
 
 pytestmark = pytest.mark.mysql
 

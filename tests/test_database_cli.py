@@ -10,10 +10,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import inspect, text
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES
-from glpi_scim.migrations import VERSION_TABLE, head_revision
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.db.migrations import VERSION_TABLE, head_revision
+from glpi_scim.db.privileges import REQUIRED_PRIVILEGES
 
 
 def run(*args: str) -> Result:

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import make_url
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.configdb import (
+from glpi_scim.db.configdb import (
     DEFAULT_SOCKETS,
     config_from_source,
     parse_properties,
     read_glpi_config,
 )
-from glpi_scim.glpi.database import Database, DatabaseConfigError, open_database
-from glpi_scim.glpi.schema import check_schema
+from glpi_scim.db.database import Database, DatabaseConfigError, open_database
+from glpi_scim.db.schema import check_schema
 
 # As GLPI 10.0's installer writes it (Toolbox::writeConfig / DBConnection::createMainConfig).
 GLPI_WRITTEN = """<?php

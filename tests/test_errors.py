@@ -20,7 +20,7 @@ def defined_exceptions() -> dict[str, type[BaseException]]:
     found: dict[str, type[BaseException]] = {}
     for info in pkgutil.walk_packages(glpi_scim.__path__, "glpi_scim."):
         # Alembic revision scripts run only inside Alembic; __main__ runs the CLI.
-        if info.name.startswith("glpi_scim.migrations.") or info.name.endswith("__main__"):
+        if info.name.startswith("glpi_scim.db.migrations.") or info.name.endswith("__main__"):
             continue
         module = importlib.import_module(info.name)
         for name, value in inspect.getmembers(module, inspect.isclass):

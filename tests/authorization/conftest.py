@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from falcon import testing
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 from idp.support import Glpi, Idp
 

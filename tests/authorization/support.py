@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.scim.store import Resource
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"

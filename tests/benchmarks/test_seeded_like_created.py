@@ -16,8 +16,8 @@ from benchmarks.seed import SeedPlan, seed
 from sqlalchemy import select
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import create_app
 
 SAMPLE = (

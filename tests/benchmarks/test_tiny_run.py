@@ -18,7 +18,7 @@ from benchmarks.run import ceiling_manifest, fill_over_http
 from benchmarks.seed import SeedPlan, seed
 from benchmarks.targets import Launch, ceiling, glpi_scim_waitress, scim2_server
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 TINY = SeedPlan(users=40, groups=4)
 LIMITS = Limits(concurrency=2, requests=10, seconds=20)

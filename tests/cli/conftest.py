@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 Run = Callable[..., Result]
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import make_url
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Run
 from .support import one_line_error

@@ -20,8 +20,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import make_url
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = sorted((ROOT / "docs" / "providers").glob("*.md"))

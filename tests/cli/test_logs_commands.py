@@ -15,9 +15,9 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import utcnow
+from glpi_scim.db import tables
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
 
 from .conftest import Run

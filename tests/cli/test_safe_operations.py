@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.tokens import TokenRepository
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.security.credentials import verify_secret
 from glpi_scim.security.methods.bearer import decode_token
 from glpi_scim.servers.repository import ServerRepository

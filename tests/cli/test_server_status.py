@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from e2e.process import start_serve
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Run
 from .support import one_line_error
@@ -92,7 +92,7 @@ COUNT_IN_A_PROCESS = textwrap.dedent(
     from datetime import datetime, timezone
 
     from glpi_scim.config import Settings
-    from glpi_scim.glpi.database import open_database
+    from glpi_scim.db.database import open_database
     from glpi_scim.servers.stats import RequestStats, StatsRepository
 
     database = open_database(Settings(database_url=sys.argv[1]))

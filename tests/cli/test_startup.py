@@ -15,7 +15,7 @@ import pytest
 
 from glpi_scim import __version__
 from glpi_scim.cli.commands import LAZY_COMMANDS, all_commands
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.servers.service import ServerInput, ServerService
 
 # Libraries a command that only prints or reads the servers table has no use for.

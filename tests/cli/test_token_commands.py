@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.security.methods.bearer import decode_token
-from glpi_scim.servers.clock import utcnow
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.tokens import TokenRepository
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.servers.repository import ServerRepository
 

@@ -9,8 +9,8 @@ from typing import Any
 import falcon.testing
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.server.app import create_app
 from glpi_scim.server.context import AppContext

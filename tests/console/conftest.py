@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import ScimApp, create_app
 from glpi_scim.server.context import AppContext
 

@@ -12,8 +12,8 @@ import bcrypt
 import falcon.testing
 from sqlalchemy import insert
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import ScimApp
 
 FORM = "application/x-www-form-urlencoded"

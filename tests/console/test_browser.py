@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import ScimApp, create_app
 from glpi_scim.server.context import AppContext
 from glpi_scim.server.runner import GracefulServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from glpi_scim.console.forms import form_of, is_empty, server_input
-from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import IdentityServer, ServerOptions
+from glpi_scim.identity.errors import InvalidServerSetting
+from glpi_scim.identity.models import IdentityServer, ServerOptions
 
 SERVER = IdentityServer(
     id=3,

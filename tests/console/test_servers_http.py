@@ -11,8 +11,8 @@ import falcon.testing
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.servers.audit import AuditLog
 from glpi_scim.servers.service import ServerInput, ServerService
 

@@ -13,9 +13,9 @@ from sqlalchemy import and_, func, select, update
 
 from glpi_scim.console.keys import console_key
 from glpi_scim.console.sessions import SessionStore
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
 
 from .support import SESSION_COOKIE, TECHNICIAN_PROFILE, ConsoleClient, add_glpi_user, errors_of
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from glpi_scim.glpi.database import Database, engine_for_url, mask_url_password, sqlite_url
-from glpi_scim.glpi.schema import initialise_embedded
+from glpi_scim.db.database import Database, engine_for_url, mask_url_password, sqlite_url
+from glpi_scim.db.schema import initialise_embedded
 
 STARTUP_SECONDS = 30
 

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from glpi_scim.cli.main import cli
+from glpi_scim.db import tables
 from glpi_scim.doctor.checks import NAME_PREFIX, Doctor
 from glpi_scim.doctor.client import ScimClient
-from glpi_scim.glpi import tables
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.oauth_clients import OAuthClientRepository
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 from glpi_scim.servers.tokens import TokenRepository
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 from scim2_tester import Status, check_server
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.servers.service import ServerInput, ServerService
 
 from .process import Serve, child_environment, start_serve

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.glpi.schema import initialise_embedded
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.schema import initialise_embedded
 from glpi_scim.servers.service import ServerInput, ServerService
 
 from .process import RunningProcess, free_port, start, wait_until_answers

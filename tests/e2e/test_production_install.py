@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from glpi_scim import __version__
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .process import child_environment, free_port, start
 
@@ -103,9 +103,9 @@ def test_the_wheel_holds_what_is_read_at_run_time(installed: Install) -> None:
     site = next(installed.venv.glob("lib/python*/site-packages/glpi_scim"))
     for relative in (
         "py.typed",
-        "migrations/env.py",
-        "migrations/script.py.mako",
-        "migrations/versions/0001_tool_tables.py",
+        "db/migrations/env.py",
+        "db/migrations/script.py.mako",
+        "db/migrations/versions/0001_tool_tables.py",
         "server/templates/authorize.html",
         "server/templates/message.html",
     ):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.requestlog import RequestLog
 from glpi_scim.servers.service import ServerInput, ServerService

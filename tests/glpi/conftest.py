@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.identity.models import IdentityServer
 
 from .support import APPLIED, Clock, Rows
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.scim.resources import validate_resource
 from glpi_scim.scim.store import Resource
 

@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 
-from glpi_scim.glpi import history, tables
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.glpi import history
 from glpi_scim.glpi.attributes.base import WriteContext
 from glpi_scim.glpi.attributes.dropdown import Dropdown
 from glpi_scim.glpi.attributes.registry import BY_KEY, DROPDOWNS
-from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.store import ListQuery
-from glpi_scim.servers.models import IdentityServer
 
 from .support import APPLIED, ENTERPRISE, Rows, glpi_id, user
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import make_url
 
 from glpi_scim.config import load_settings
-from glpi_scim.glpi.configdb import read_glpi_config
-from glpi_scim.glpi.dbapi import DirectTarget, direct_target, target_from_url
+from glpi_scim.db.configdb import read_glpi_config
+from glpi_scim.db.dbapi import DirectTarget, direct_target, target_from_url
 
 PLAIN_MYSQL_URLS = [
     "mysql+pymysql://glpi:secret@db.example.org/glpi",

@@ -7,10 +7,10 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.migrations import alembic_config, upgrade_to_head
-from glpi_scim.servers.guard import GuardService
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.migrations import alembic_config, upgrade_to_head
+from glpi_scim.glpi.guard import GuardService
 from glpi_scim.servers.repository import ServerRepository
 
 

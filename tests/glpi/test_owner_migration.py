@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.schema import ensure_tool_schema
-from glpi_scim.migrations import alembic_config, head_revision
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.db.migrations import alembic_config, head_revision
+from glpi_scim.db.schema import ensure_tool_schema
 
 RESOURCES = tables.scim_resources
 

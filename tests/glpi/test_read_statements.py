@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.ast import AttrPath
 from glpi_scim.scim.filter import parse_filter

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.glpi.schema import (
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.migrations import VERSION_TABLE, head_revision
+from glpi_scim.db.schema import (
     GlpiSchemaIncomplete,
     NotAGlpiDatabase,
     SchemaError,
@@ -21,7 +22,6 @@ from glpi_scim.glpi.schema import (
     create_glpi_schema,
     require_usable_schema,
 )
-from glpi_scim.migrations import VERSION_TABLE, head_revision
 
 
 def sqlite_database_at(path: Path) -> Database:
@@ -154,7 +154,7 @@ def test_create_glpi_schema_refuses_an_existing_glpi(database: Database) -> None
 
 
 def test_schema_errors_are_database_errors() -> None:
-    from glpi_scim.glpi.database import DatabaseError
+    from glpi_scim.db.database import DatabaseError
 
     for error in (NotAGlpiDatabase, UnsupportedGlpiVersion, ToolSchemaMissing, ToolSchemaOutdated):
         assert issubclass(error, DatabaseError)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import String, UniqueConstraint, inspect
 from sqlalchemy.dialects import mysql
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 
 pytestmark = pytest.mark.mysql
 MYSQL = mysql.dialect()

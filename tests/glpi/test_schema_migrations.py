@@ -12,17 +12,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, make_url, select, text
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.glpi.privileges import MissingPrivileges
-from glpi_scim.glpi.schema import (
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.migrations import VERSION_TABLE, current_revision, head_revision
+from glpi_scim.db.privileges import MissingPrivileges
+from glpi_scim.db.schema import (
     ToolSchemaOutdated,
     check_schema,
     create_glpi_schema,
     ensure_tool_schema,
     initialise_embedded,
 )
-from glpi_scim.migrations import VERSION_TABLE, current_revision, head_revision
 
 
 def snapshot(database: Database) -> dict[str, Any]:

@@ -16,17 +16,17 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.dialects import mysql
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.collation import KEY_INDEXES, collation_key, sqlite_equal
-from glpi_scim.glpi.database import Database, engine_for_url, sqlite_url
-from glpi_scim.glpi.schema import ensure_tool_schema, initialise_embedded
+from glpi_scim.db import tables
+from glpi_scim.db.collation import KEY_INDEXES, collation_key, sqlite_equal
+from glpi_scim.db.database import Database, engine_for_url, sqlite_url
+from glpi_scim.db.schema import ensure_tool_schema, initialise_embedded
 from glpi_scim.glpi.sqlfilter import SqlFilter
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.glpi.users import frame
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Uniqueness
 from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.store import ListQuery
-from glpi_scim.servers.models import IdentityServer
 
 from .support import APPLIED, Clock, user
 

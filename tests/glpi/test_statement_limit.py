@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database, open_database
-from glpi_scim.glpi.schema import ensure_tool_schema
-from glpi_scim.glpi.statement_limit import is_statement_timeout, unlimited_statements
+from glpi_scim.db.database import Database, open_database
+from glpi_scim.db.schema import ensure_tool_schema
+from glpi_scim.db.statement_limit import is_statement_timeout, unlimited_statements
 
 # About two seconds of work on either database.
 SLOW = {

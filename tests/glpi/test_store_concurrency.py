@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
-from glpi_scim.glpi.database import Database, engine_for_url
+from glpi_scim.db.database import Database, engine_for_url
+from glpi_scim.db.transaction import Transactions
 from glpi_scim.glpi.store import GlpiStore
-from glpi_scim.glpi.transaction import Transactions
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import PreconditionFailed, ScimError, ServiceUnavailable, Uniqueness
 from glpi_scim.scim.store import MemberChange
-from glpi_scim.servers.models import IdentityServer
 
 from .support import Clock, Rows, group, replace_with, user
 

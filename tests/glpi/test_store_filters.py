@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.ast import Compare
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue

@@ -8,14 +8,14 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Connection, select, text
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.groups import GroupReader
 from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.store import ListQuery, MemberChange
-from glpi_scim.servers.models import IdentityServer
 
 from .support import APPLIED, Clock, Rows, glpi_id, group, replace_with, user
 

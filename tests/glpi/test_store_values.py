@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from glpi_scim.db.collation import collation_key
 from glpi_scim.glpi import languages, passwords, text
-from glpi_scim.glpi.collation import collation_key
 from glpi_scim.glpi.validation import is_valid_login
 
 PHP = shutil.which("php")

@@ -19,9 +19,10 @@ import pytest
 from falcon import testing
 from sqlalchemy import select
 
-from glpi_scim.glpi import history, tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.glpi import history
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 from .support import APPLIED_USER, Glpi, Idp, basic_header

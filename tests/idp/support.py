@@ -12,9 +12,9 @@ from falcon import testing
 from sqlalchemy import func, select
 from sqlalchemy.engine import RowMapping
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 
 SCIM_JSON = "application/scim+json"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 
 from .support import Client, LiveServer, add_server, consistency_problems, live_server
 

@@ -16,11 +16,11 @@ import requests
 from sqlalchemy import make_url, text
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database, open_database
+from glpi_scim.db.database import Database, open_database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.app import ScimApp, create_app
 from glpi_scim.server.context import AppContext
 from glpi_scim.server.runner import GracefulServer
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 SCIM = "application/scim+json"

@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import event, make_url
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Served
 from .support import (

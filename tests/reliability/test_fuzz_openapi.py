@@ -31,7 +31,7 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.server.openapi import build_openapi, openapi_json
 
 from .conftest import Served

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scim2_models import Context, EnterpriseUser, Group, ListResponse, User
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Served
 from .support import ENTERPRISE, PATCH_SCHEMA, USER_SCHEMA, consistency_problems, group, user

@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 
 import requests
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Served
 from .support import SCIM, Client, add_server, assert_scim_error, scalar, user, wait_for

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import Served
 from .support import (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.guard import GuardService, RemovalLimit
+from glpi_scim.db.database import Database
+from glpi_scim.glpi.guard import GuardService, RemovalLimit
 
 from .conftest import Served
 from .support import assert_scim_error, patch, user

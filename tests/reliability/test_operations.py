@@ -19,8 +19,8 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.schema import bootstrap_glpi
+from glpi_scim.db.database import Database
+from glpi_scim.db.schema import bootstrap_glpi
 from glpi_scim.server.logconfig import JsonFormatter, RequestIdFilter, configure_logging
 
 from .conftest import Served

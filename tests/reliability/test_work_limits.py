@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 
 from .conftest import Served
 from .support import Client, add_server, assert_scim_error, patch, scalar, user

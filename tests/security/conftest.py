@@ -14,7 +14,7 @@ import pytest
 from waitress.server import create_server
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.app import create_app
 from glpi_scim.server.context import AppContext

@@ -17,11 +17,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.authenticator import AuthRequest
 from glpi_scim.security.credentials import DEFAULT_DIGEST_ALGORITHMS, new_signing_key
 from glpi_scim.security.methods.registry import make_credentials
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
 
 APPLIED_USER_ID = 2  # "glpi", Super-Admin of a fresh GLPI install

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Forbidden, ScimError, Unauthorized
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.security.methods.none import insecure_warning
 from glpi_scim.security.methods.registry import authentication_schemes
 from glpi_scim.security.throttle import ThrottlePolicy, TooManyFailures
-from glpi_scim.servers.models import IdentityServer
 
 from .support import Clock, auth_request, create_server
 

@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Unauthorized
 from glpi_scim.security.authenticator import Authenticator
-from glpi_scim.servers.models import IdentityServer
 
 from .support import auth_request, create_server
 

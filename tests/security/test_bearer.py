@@ -10,13 +10,13 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Unauthorized
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.methods.bearer import audience, issue_token
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.tokens import TokenRepository
 
 from .support import RsaKey, auth_request, create_server, hs256_token, unsigned_token

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner, Result
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.security.credentials import verify_secret
 from glpi_scim.security.oauth_clients import OAuthClientRepository
 

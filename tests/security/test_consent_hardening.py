@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.oauth import CSRF_COOKIE
-from glpi_scim.servers.models import IdentityServer
 
 from .conftest import LiveServer
 from .support import create_server

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Unauthorized
 from glpi_scim.security.authenticator import Authenticator
-from glpi_scim.servers.clock import to_db
-from glpi_scim.servers.models import IdentityServer
 
 from .support import Clock, auth_request, create_server, digest_authorization, parse_challenges
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from requests.auth import HTTPDigestAuth
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .conftest import LiveServer
 from .support import digest_authorization, parse_challenges

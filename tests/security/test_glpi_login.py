@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import bcrypt
 from sqlalchemy import and_, select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db
+from glpi_scim.db.database import Database
 from glpi_scim.security.glpi_login import GlpiAccount, check_glpi_password, may_grant_access
-from glpi_scim.servers.clock import to_db
 
 from .support import create_server
 

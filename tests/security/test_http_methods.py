@@ -10,7 +10,7 @@ import pytest
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.security.methods.bearer import issue_token
 from glpi_scim.servers.tokens import TokenRepository
 

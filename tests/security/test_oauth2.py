@@ -16,11 +16,11 @@ from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
 from sqlalchemy import update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.oauth_clients import OAuthClientRepository, RegisteredClient
-from glpi_scim.servers.clock import to_db, utcnow
-from glpi_scim.servers.models import IdentityServer
 
 from .conftest import LiveServer
 from .support import create_server

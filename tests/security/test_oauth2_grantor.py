@@ -12,10 +12,10 @@ import requests
 from requests_oauthlib import OAuth2Session
 from sqlalchemy import delete, select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 
 from .conftest import LiveServer
 from .support import create_server

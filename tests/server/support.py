@@ -9,9 +9,9 @@ from typing import Any
 import falcon.testing
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.app import ScimApp
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 SCIM = "application/scim+json"

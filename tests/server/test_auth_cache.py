@@ -15,9 +15,9 @@ import jwt
 import pytest
 from sqlalchemy import insert
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url
-from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database, engine_for_url
 from glpi_scim.servers.tokens import TokenRepository
 
 from .support import Api, assert_scim_error

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .support import Api, assert_scim_error
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 
 from .support import PATCH_SCHEMA, USER_SCHEMA, Api, assert_scim_error
 

@@ -9,8 +9,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from glpi_scim.cli.main import cli
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.guard import GuardService
+from glpi_scim.db.database import Database
+from glpi_scim.glpi.guard import GuardService
 
 from .support import GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Api, assert_scim_error
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .support import USER_SCHEMA, Api, assert_scim_error
 

@@ -9,7 +9,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import ScimApp, create_app
 from glpi_scim.server.context import AppContext
 

@@ -11,7 +11,9 @@ import falcon.testing
 import pytest
 from click.testing import CliRunner
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import InvalidServerSetting
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.methods import registry
 from glpi_scim.security.methods.base import (
     MethodEnvironment,
@@ -22,8 +24,6 @@ from glpi_scim.security.methods.base import (
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.server.app import ScimApp
 from glpi_scim.server.openapi import build_openapi
-from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.redaction import REDACTED, redact_body, redact_headers, redact_query
 from glpi_scim.servers.requestlog import RequestLog
 from glpi_scim.servers.service import ServerInput, ServerService

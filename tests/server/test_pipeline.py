@@ -9,10 +9,10 @@ from typing import Any
 import falcon.testing
 import pytest
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import new_signing_key
 from glpi_scim.server.app import ScimApp
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
 
 from .support import Api, assert_scim_error

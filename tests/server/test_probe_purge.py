@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.cleanup import purge_probe
-from glpi_scim.glpi.database import Database
 
 from .support import GROUP_SCHEMA, USER_SCHEMA, Api
 

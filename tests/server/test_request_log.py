@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import to_db, utcnow
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.servers.requestlog import RequestLog, RequestLogEntry
 
 from .support import PATCH_SCHEMA, USER_SCHEMA, Api

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 
 from .support import GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Api, assert_scim_error
 
@@ -261,7 +261,7 @@ def test_bulk_limited_by_the_body_size(make_api: Callable[..., Api]) -> None:
 def test_glpi_rows_are_written_through_http(database: Database, api: Api) -> None:
     from sqlalchemy import select
 
-    from glpi_scim.glpi import tables
+    from glpi_scim.db import tables
 
     user = new_user(api, "row.check", name={"givenName": "Row", "familyName": "Check"})
     with database.begin() as connection:

@@ -8,7 +8,7 @@ import falcon.testing
 import pytest
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.server.app import create_app
 
 from .support import SCIM, Api, assert_scim_error

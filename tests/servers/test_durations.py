@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from glpi_scim.servers.durations import describe_duration, parse_duration
+from glpi_scim.identity.durations import describe_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import make_url, update
 
 from glpi_scim.config import Settings, load_settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.dbapi import DirectReadError, direct_target
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.db.dbapi import DirectReadError, direct_target
 from glpi_scim.servers import listing
 from glpi_scim.servers.glpirefs import GlpiReferences
 from glpi_scim.servers.listing import list_servers_directly

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, update
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import InvalidOption, ServerOptions
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import InvalidServerSetting
+from glpi_scim.identity.models import InvalidOption, ServerOptions
 from glpi_scim.servers.scim_factory import ALWAYS_TOLERATED_EXTENSIONS, ScimServiceFactory
 from glpi_scim.servers.service import ServerInput, ServerService
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, insert, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
-from glpi_scim.servers.models import IdentityServer, ServerOptions
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import DuplicateServerName, ServerNotFound
+from glpi_scim.identity.models import IdentityServer, ServerOptions
 from glpi_scim.servers.repository import OWNED_TABLES, ServerRepository
 
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database, engine_for_url
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.errors import LogEntryNotFound
+from glpi_scim.db import tables
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database, engine_for_url
+from glpi_scim.identity.errors import LogEntryNotFound
 from glpi_scim.servers.redaction import REDACTED
 from glpi_scim.servers.requestlog import (
     MAX_BODY_CHARS,

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import DuplicateServerName, InvalidServerSetting, ServerNotFound
 from glpi_scim.security.credentials import digest_ha1, verify_secret
 from glpi_scim.security.methods.bearer import decode_token
 from glpi_scim.security.model import REALM, AuthenticationFailed
-from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting, ServerNotFound
 from glpi_scim.servers.service import ServerInput, ServerOutcome, ServerService
 from glpi_scim.servers.tokens import TokenRepository
 

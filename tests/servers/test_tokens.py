@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.errors import TokenNotFound
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import TokenNotFound
 from glpi_scim.servers.service import ServerInput, ServerService
 from glpi_scim.servers.tokens import TokenRepository
 

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from glpi_scim.cli.context import console, get_context, print_json
 from glpi_scim.config import Settings, mask_url_password
-from glpi_scim.glpi.database import DatabaseError, database_url
+from glpi_scim.db.database import DatabaseError, database_url
 
 
 @click.group("config")

@@ -21,7 +21,7 @@ from glpi_scim.errors import GlpiScimError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from glpi_scim.glpi.database import Database
+    from glpi_scim.db.database import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,7 +122,7 @@ class CliContext:
     def database(self, settings: Settings | None = None) -> Database:
         if self._database is None:
             chosen = settings or self.settings()
-            from glpi_scim.glpi.database import open_database
+            from glpi_scim.db.database import open_database
 
             try:
                 self._database = open_database(chosen)
@@ -232,7 +232,7 @@ def _misspelt_variables() -> list[str]:
 
 def database_notice(settings: Settings, database: Database) -> str:
     """One line naming the database a command writes to, and why that one."""
-    from glpi_scim.glpi.database import describe_target
+    from glpi_scim.db.database import describe_target
 
     target = describe_target(database.url)
     origin = database_origin(settings)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from glpi_scim.cli.context import EXIT_UNUSABLE, console, fail, get_context, print_json
-from glpi_scim.glpi import schema, tables
-from glpi_scim.glpi.database import Database, DatabaseError
-from glpi_scim.glpi.schema import (
+from glpi_scim.db import schema, tables
+from glpi_scim.db.database import Database, DatabaseError
+from glpi_scim.db.migrations import current_revision
+from glpi_scim.db.schema import (
     GlpiSchemaIncomplete,
     NotAGlpiDatabase,
     SchemaReport,
@@ -17,7 +18,6 @@ from glpi_scim.glpi.schema import (
     has_glpi_tables,
     interrupted_tables,
 )
-from glpi_scim.migrations import current_revision
 
 # Problems that forbid writing the tool's tables at all: the database is not a GLPI 10.0 one.
 _NOT_GLPI = (NotAGlpiDatabase, UnsupportedGlpiVersion, GlpiSchemaIncomplete)

@@ -13,7 +13,7 @@ from glpi_scim.config import Settings
 from glpi_scim.doctor.auth import BasicAuth, BearerAuth, ClientCredentialsAuth, DigestAuth
 from glpi_scim.doctor.client import Auth, NoAuth, ScimClient, Transport
 from glpi_scim.doctor.render import render
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.identity.models import IdentityServer
 
 SCIM_VERSION_PATH = "/v2"
 
@@ -116,7 +116,7 @@ def doctor(
     Exit status 0 only when every check passes; the first failure is explained.
     """
     # Imported here: `glpi-scim --help` and other commands need none of this.
-    from glpi_scim.servers.errors import ServerNotFound
+    from glpi_scim.identity.errors import ServerNotFound
     from glpi_scim.servers.repository import ServerRepository
 
     context = get_context()

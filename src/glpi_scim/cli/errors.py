@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from glpi_scim.cli.context import EXIT_UNUSABLE, CliError, get_context
-from glpi_scim.servers.errors import ServerError
+from glpi_scim.identity.errors import ServerError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +35,7 @@ def admin_errors() -> Iterator[None]:
 def _database_failure(exc: Exception) -> str | None:
     """What the driver said, for a failure of the database (through SQLAlchemy or the direct
     read path); None for any other exception."""
-    from glpi_scim.glpi.dbapi import DirectReadError
+    from glpi_scim.db.dbapi import DirectReadError
 
     if isinstance(exc, DirectReadError):
         return str(exc.driver_error)

@@ -20,8 +20,8 @@ from glpi_scim.cli.options import json_option
 from glpi_scim.cli.render import shown_time
 from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import json_escaped, printable
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.durations import parse_duration
+from glpi_scim.db.clock import utcnow
+from glpi_scim.identity.durations import parse_duration
 from glpi_scim.servers.requestlog import RequestLog, StatusRange, StoredRequest, parse_status_filter
 
 FOLLOW_BATCH = 200

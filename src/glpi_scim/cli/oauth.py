@@ -14,13 +14,13 @@ from glpi_scim.cli.errors import handles_admin_errors
 from glpi_scim.cli.options import json_option
 from glpi_scim.cli.render import shown_time
 from glpi_scim.config import Settings
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.oauth_clients import (
     AUTHORIZATION_CODE,
     GRANT_TYPES,
     OAuthClient,
-    OAuthClientService,
 )
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.oauth_clients import OAuthClientService
 from glpi_scim.servers.repository import ServerRepository
 
 

@@ -11,12 +11,12 @@ from rich.markup import escape
 from glpi_scim import __version__
 from glpi_scim.cli.context import EXIT_UNUSABLE, CliError, console, get_context, warn
 from glpi_scim.config import ConfigError, Settings
-from glpi_scim.glpi.database import Database, DatabaseError
-from glpi_scim.glpi.schema import SchemaError, check_schema, initialise_embedded
+from glpi_scim.db.database import Database, DatabaseError
+from glpi_scim.db.schema import SchemaError, check_schema, initialise_embedded
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.networks import validate_cidr
 from glpi_scim.server.firstrun import FirstRunServer, create_first_server
 from glpi_scim.server.urls import scim_base_url
-from glpi_scim.servers.models import IdentityServer
 
 if TYPE_CHECKING:
     from glpi_scim.server.metrics import MetricsListener

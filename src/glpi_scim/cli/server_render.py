@@ -13,13 +13,13 @@ from glpi_scim.cli.render import iso, shown_time
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls
 from glpi_scim.config import Settings
-from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.models import PUBLIC_URL_OPTION, IdentityServer
+from glpi_scim.identity.durations import describe_duration
+from glpi_scim.identity.models import PUBLIC_URL_OPTION, IdentityServer
 
 # The service, the guard and the Digest helpers stand on SQLAlchemy: imported where printed,
 # so that `server list` (which imports this module) starts without it.
 if TYPE_CHECKING:
-    from glpi_scim.servers.guard import GuardState
+    from glpi_scim.glpi.guard import GuardState
     from glpi_scim.servers.service import ServerView
 
 

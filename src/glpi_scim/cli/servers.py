@@ -29,8 +29,8 @@ from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls, token_issuer, url_settings
 from glpi_scim.config import Settings
-from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.models import ADOPT_POLICIES, DELETE_POLICIES, IdentityServer
+from glpi_scim.identity.durations import describe_duration
+from glpi_scim.identity.models import ADOPT_POLICIES, DELETE_POLICIES, IdentityServer
 
 # SQLAlchemy (under the service, the guard, the security methods) is imported by the commands
 # that use it: `server list` reads through the driver directly and starts without it.
@@ -417,7 +417,7 @@ def server_list(as_json: bool) -> None:
 def _listed_directly() -> list[tuple[IdentityServer, GlpiRef]] | None:
     """The servers read without SQLAlchemy (servers/listing.py); None when only its path can
     open the database, or cannot: that path then says why, as for every other command."""
-    from glpi_scim.glpi.database_errors import DatabaseError
+    from glpi_scim.db.errors import DatabaseError
     from glpi_scim.servers.listing import list_servers_directly
 
     try:

@@ -172,7 +172,7 @@ def print_unit(
 
     Redirect it into /etc/systemd/system/UNIT, then `systemctl daemon-reload`.
     """
-    from glpi_scim.servers.durations import parse_duration
+    from glpi_scim.identity.durations import parse_duration
 
     try:
         parse_duration(keep)

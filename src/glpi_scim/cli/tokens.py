@@ -14,8 +14,8 @@ from glpi_scim.cli.render import shown_date, shown_time, token_json
 from glpi_scim.cli.services import server_service
 from glpi_scim.cli.terminal import shown
 from glpi_scim.cli.urls import server_urls, token_issuer
-from glpi_scim.servers.durations import describe_duration, parse_duration
-from glpi_scim.servers.errors import TokenNotFound
+from glpi_scim.identity.durations import describe_duration, parse_duration
+from glpi_scim.identity.errors import TokenNotFound
 from glpi_scim.servers.service import DEFAULT_TOKEN_LIFETIME
 
 

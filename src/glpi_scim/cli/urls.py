@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from glpi_scim.cli.context import fail, get_context
 from glpi_scim.config import Settings
+from glpi_scim.identity.errors import ServerError
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.urls import scim_base_url
-from glpi_scim.servers.errors import ServerError
-from glpi_scim.servers.models import IdentityServer
 
 
 def url_settings(public_url: str | None) -> Settings:

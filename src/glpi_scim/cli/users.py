@@ -20,7 +20,7 @@ from glpi_scim.glpi.accounts import Account, AccountNotFound, AccountService
 from glpi_scim.servers.repository import ServerRepository
 
 if TYPE_CHECKING:
-    from glpi_scim.servers.models import IdentityServer
+    from glpi_scim.identity.models import IdentityServer
 
 
 @click.group("users")

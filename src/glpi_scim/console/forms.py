@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from glpi_scim.errors import GlpiScimError
-from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import (
+from glpi_scim.identity.errors import InvalidServerSetting
+from glpi_scim.identity.models import (
     ADOPT_OPTION,
     PROTECTED_OPTION,
     PUBLIC_URL_OPTION,

@@ -12,8 +12,8 @@ import secrets
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 
 CONFIG_CONTEXT = "plugin:glpiscim"
 KEY_NAME = "console_signing_key"

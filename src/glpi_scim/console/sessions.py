@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.security.credentials import derive_key, token_digest
-from glpi_scim.servers.clock import from_db, to_db, utcnow
 
 SESSIONS = tables.console_sessions
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")

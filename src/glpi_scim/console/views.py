@@ -7,15 +7,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.accounts import Account, AccountService
-from glpi_scim.glpi.database import Database
+from glpi_scim.glpi.guard import GuardState
+from glpi_scim.identity.durations import describe_duration
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import GROUP
-from glpi_scim.servers.clock import from_db, utcnow
-from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.guard import GuardState
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerService
 from glpi_scim.servers.stats import StatsRepository
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from glpi_scim.db.database import Database
 from glpi_scim.doctor.checks import Purge
 from glpi_scim.glpi.cleanup import purge_probe
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.identity.models import IdentityServer
 
 
 def database_purge(database: Database, server: IdentityServer) -> Purge:

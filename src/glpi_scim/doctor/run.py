@@ -7,15 +7,15 @@ service (and so in the audit, as `actor`) and revoked after the run.
 
 from __future__ import annotations
 
+from glpi_scim.db.database import Database
 from glpi_scim.doctor.auth import BearerAuth
 from glpi_scim.doctor.checks import Doctor
 from glpi_scim.doctor.cleanup import database_purge
 from glpi_scim.doctor.client import Auth, ScimClient
 from glpi_scim.doctor.report import DoctorReport
 from glpi_scim.doctor.tokens import issue_doctor_token, revoke_doctor_token
-from glpi_scim.glpi.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.audit import Actor
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerService
 
 TOKEN_NOTE = "bearer: a 10-minute token was issued for this run and is now revoked"  # noqa: S105

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.audit import Actor
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerService
 
 LIFETIME = timedelta(minutes=10)

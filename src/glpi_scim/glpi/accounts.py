@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from glpi_scim.db import tables
+from glpi_scim.db.collation import collation_key, sqlite_equal
+from glpi_scim.db.database import Database
 from glpi_scim.errors import GlpiScimError
-from glpi_scim.glpi import tables
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key, sqlite_equal
-from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.policy import CONFIG_RIGHT, protected_logins_of
 from glpi_scim.scim.store import USER
 

@@ -19,14 +19,15 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, delete, select
 
-from glpi_scim.glpi import history, ids, tables
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
+from glpi_scim.glpi import history, ids
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.groups import GroupWriter
-from glpi_scim.glpi.transaction import Transactions
 from glpi_scim.glpi.users import UserWriter
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import GROUP, USER
-from glpi_scim.servers.models import IdentityServer
 
 
 @dataclass

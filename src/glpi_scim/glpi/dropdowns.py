@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Table, select
 
+from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import sqlite_equal
-from glpi_scim.glpi.transaction import inserted_id
 
 
 def find_or_create(

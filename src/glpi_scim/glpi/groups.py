@@ -15,22 +15,23 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, u
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.glpi import history, memberships, owners, tables, verbatim
+from glpi_scim.db import tables
+from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.db.transaction import inserted_id
+from glpi_scim.glpi import history, memberships, owners, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
-from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.glpi.writer import Writer
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import NotFound, Uniqueness
 from glpi_scim.scim.store import GROUP, MemberChange, Resource
-from glpi_scim.servers.models import IdentityServer
 
 G = tables.groups.alias("scim_g")
 R = tables.scim_resources.alias("scim_r")

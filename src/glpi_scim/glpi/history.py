@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
 
 # Log::HISTORY_* (linked_action)
 FIELD_UPDATE = 0

@@ -24,7 +24,8 @@ from sqlalchemy import (
     select,
 )
 
-from glpi_scim.glpi import history, tables
+from glpi_scim.db import tables
+from glpi_scim.glpi import history
 from glpi_scim.glpi.scope import Scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import formatted_user_name
 from glpi_scim.scim.errors import InvalidValue

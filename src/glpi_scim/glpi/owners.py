@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, select, update
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
 
 Origin = Literal["created", "adopted", "migrated"]
 OWNERS = tables.owners

@@ -30,13 +30,14 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, func, select
 
-from glpi_scim.glpi import history, owners, tables
+from glpi_scim.db import tables
+from glpi_scim.db.collation import collation_key
+from glpi_scim.glpi import history, owners
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import collation_key
 from glpi_scim.glpi.scope import ROOT_ENTITY, below, entity_children
+from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer, ServerOptions
 from glpi_scim.scim.errors import Forbidden
 from glpi_scim.scim.store import GROUP, USER
-from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, IdentityServer, ServerOptions
 
 # GLPI's rights bits (inc/define.php).
 READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select, true
 
-from glpi_scim.glpi import tables
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.identity.models import IdentityServer
 
 ROOT_ENTITY = 0
 Scope = frozenset[int] | None  # None: every entity

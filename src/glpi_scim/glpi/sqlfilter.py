@@ -42,7 +42,8 @@ from sqlalchemy import (
     true,
 )
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
+from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.registry import BY_KEY, PHONES
 from glpi_scim.glpi.attributes.targets import (
@@ -61,7 +62,6 @@ from glpi_scim.glpi.attributes.targets import (
     json_path,
     like_pattern,
 )
-from glpi_scim.glpi.collation import sqlite_equal
 from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE, ENTERPRISE
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute

@@ -12,13 +12,16 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
-from glpi_scim.glpi import history, ids, mapping, tables
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
+from glpi_scim.glpi import guard, history, ids, mapping
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.database import Database
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
 from glpi_scim.glpi.policy import Action, Policy
-from glpi_scim.glpi.transaction import Transactions
 from glpi_scim.glpi.users import UserReader, UserWriter
+from glpi_scim.identity.models import IdentityServer
+from glpi_scim.metrics import GUARD_TRIPS
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
 from glpi_scim.scim.store import (
     GROUP,
@@ -30,9 +33,6 @@ from glpi_scim.scim.store import (
     Resource,
 )
 from glpi_scim.scim.values import etag_matches
-from glpi_scim.servers import guard
-from glpi_scim.servers.metrics import GUARD_TRIPS
-from glpi_scim.servers.models import IdentityServer
 
 T = TypeVar("T")
 

@@ -19,12 +19,14 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, literal, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.glpi import history, memberships, owners, passwords, tables, verbatim
+from glpi_scim.db import tables
+from glpi_scim.db.collation import collation_key, sqlite_equal
+from glpi_scim.db.transaction import inserted_id
+from glpi_scim.glpi import history, memberships, owners, passwords, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import WriteContext
 from glpi_scim.glpi.attributes.registry import DROPDOWNS
-from glpi_scim.glpi.collation import collation_key, sqlite_equal
 from glpi_scim.glpi.mapping import (
     ACTIVE,
     ACTIVE_UNASSIGNED,
@@ -40,13 +42,12 @@ from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
-from glpi_scim.glpi.transaction import inserted_id
 from glpi_scim.glpi.validation import check_glpi_email
 from glpi_scim.glpi.writer import Writer
+from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
 from glpi_scim.scim.errors import InvalidValue, NotFound, Uniqueness
 from glpi_scim.scim.store import USER, Resource
-from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, IdentityServer
 
 U = tables.users.alias("scim_u")
 R = tables.scim_resources.alias("scim_r")

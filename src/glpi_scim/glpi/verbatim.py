@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select, update
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
 from glpi_scim.scim.errors import Uniqueness
 
 ROWS = tables.scim_resources

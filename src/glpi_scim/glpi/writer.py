@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete
 
-from glpi_scim.glpi import history, tables
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.glpi import history
+from glpi_scim.identity.models import IdentityServer
 
 
 class Writer:

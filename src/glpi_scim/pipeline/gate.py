@@ -18,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.pipeline.refusals import (
     BodyTooLarge,
     InactiveServer,
@@ -29,7 +30,6 @@ from glpi_scim.pipeline.request import Incoming, Readable
 from glpi_scim.security.networks import is_allowed
 from glpi_scim.security.throttle import Throttle
 from glpi_scim.servers.directory import ServerDirectory
-from glpi_scim.servers.models import IdentityServer
 
 logger = logging.getLogger("glpi_scim.security")
 

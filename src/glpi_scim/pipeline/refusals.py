@@ -3,8 +3,8 @@ carry what another route family needs to word them its own way (OAuth2 JSON, an 
 
 from __future__ import annotations
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Forbidden, NotFound, PayloadTooLarge
-from glpi_scim.servers.models import IdentityServer
 
 
 class UnknownServer(NotFound):

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import Forbidden, Unauthorized
 from glpi_scim.security.methods import registry
 from glpi_scim.security.methods.base import MethodEnvironment, SecurityMethod, Verifier
@@ -21,8 +23,6 @@ from glpi_scim.security.methods.digest import DEFAULT_NONCE_LIFE
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
 from glpi_scim.security.networks import is_allowed
 from glpi_scim.security.throttle import Throttle, ThrottlePolicy
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.models import IdentityServer
 
 __all__ = ["AuthRequest", "Authenticator", "Principal"]
 

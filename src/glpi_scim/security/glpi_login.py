@@ -17,10 +17,10 @@ from typing import Any
 import bcrypt
 from sqlalchemy import ColumnElement, and_, exists, literal, or_, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import to_db, utcnow
-from glpi_scim.servers.models import AUTHTYPE_DB_GLPI, IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 
 BCRYPT_PREFIXES = ("$2y$", "$2a$", "$2b$")
 # GLPI's "config" right and its UPDATE bit: who may change GLPI's setup may connect an IdP.

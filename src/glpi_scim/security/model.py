@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from glpi_scim.errors import GlpiScimError
-from glpi_scim.servers.models import AuthMethod
+from glpi_scim.identity.models import AuthMethod
 
 # The protection space announced in every challenge. It names the product, not a server, so
 # that renaming a server never invalidates stored Digest HA1 values (which include the realm).

@@ -39,8 +39,10 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
 )
 from sqlalchemy import delete, insert, literal, or_, select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import token_digest, verify_secret
 from glpi_scim.security.glpi_login import grantor_may_grant
 from glpi_scim.security.methods.basic import parse_basic
@@ -50,8 +52,6 @@ from glpi_scim.security.oauth_clients import (
     OAuthClient,
     OAuthClientRepository,
 )
-from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.models import IdentityServer
 
 logger = logging.getLogger("glpi_scim.security")
 # oauthlib logs issued tokens and codes at DEBUG level: keep them out of the log even when the

@@ -27,13 +27,13 @@ from urllib.parse import parse_qs
 
 from oauthlib.oauth2 import AccessDeniedError, FatalClientError, OAuth2Error
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.glpi_login import check_glpi_password, may_grant_access
 from glpi_scim.security.oauth2 import OAuthPolicy, OAuthServer, oauth_server
 from glpi_scim.security.throttle import Throttle, TooManyFailures
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.models import IdentityServer
 
 logger = logging.getLogger("glpi_scim.security")
 

@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
 from glpi_scim.scim.errors import ScimError
-from glpi_scim.servers.clock import from_db, to_db, utcnow
 
 logger = logging.getLogger("glpi_scim.security")
 

@@ -108,7 +108,7 @@ class LazyApp:
 
     @staticmethod
     def _from_environment() -> ScimApp:
-        from glpi_scim.glpi.schema import require_usable_schema
+        from glpi_scim.db.schema import require_usable_schema
         from glpi_scim.server.logconfig import configure_logging
 
         settings = load_settings()

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from glpi_scim.config import ConfigError, Settings
-from glpi_scim.glpi.database import Database, open_database
+from glpi_scim.db.database import Database, open_database
 from glpi_scim.pipeline import RequestPipeline
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.server.logwriter import BackgroundLogWriter

@@ -14,11 +14,11 @@ import falcon
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from glpi_scim.glpi.statement_limit import is_statement_timeout
-from glpi_scim.glpi.transaction import statement_timed_out
+from glpi_scim.db.statement_limit import is_statement_timeout
+from glpi_scim.db.transaction import statement_timed_out
+from glpi_scim.metrics import DATABASE_ERRORS, NO_SERVER
 from glpi_scim.scim.errors import ERROR_SCHEMA, NotModified, ScimError
 from glpi_scim.server.media import RESPONSE_CONTENT_TYPE, dump_json
-from glpi_scim.servers.metrics import DATABASE_ERRORS, NO_SERVER
 
 log = logging.getLogger("glpi_scim.server")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.context import AppContext
 from glpi_scim.server.urls import scim_base_url
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.service import ServerInput, ServerService
 
 FIRST_SERVER_NAME = "default"

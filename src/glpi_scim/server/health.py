@@ -7,8 +7,8 @@ import logging
 import falcon
 from sqlalchemy import select
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.tables import identity_servers
+from glpi_scim.db.database import Database
+from glpi_scim.db.tables import identity_servers
 from glpi_scim.server.media import dump_json
 
 log = logging.getLogger("glpi_scim.server")

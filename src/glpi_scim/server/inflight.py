@@ -16,8 +16,8 @@ from typing import Any
 
 import falcon
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import ScimError
-from glpi_scim.servers.models import IdentityServer
 
 RETRY_AFTER_SECONDS = 1
 

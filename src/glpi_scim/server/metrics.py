@@ -14,7 +14,7 @@ from typing import Any
 import falcon
 
 from glpi_scim.config import ConfigError, Settings
-from glpi_scim.servers.metrics import exported_registry, exposition
+from glpi_scim.metrics import exported_registry, exposition
 
 log = logging.getLogger("glpi_scim.server")
 

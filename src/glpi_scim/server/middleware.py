@@ -30,6 +30,8 @@ from urllib.parse import quote
 
 import falcon
 
+from glpi_scim.identity.models import IdentityServer
+from glpi_scim.metrics import LATENCY, NO_SERVER, REQUESTS
 from glpi_scim.pipeline import SCIM, Incoming
 from glpi_scim.security.authenticator import AuthRequest
 from glpi_scim.security.networks import client_address
@@ -38,8 +40,6 @@ from glpi_scim.server.inflight import InFlightLimit
 from glpi_scim.server.logconfig import current_request_id
 from glpi_scim.server.metrics import METRICS_PATH, resource_type
 from glpi_scim.server.urls import from_trusted_proxy
-from glpi_scim.servers.metrics import LATENCY, NO_SERVER, REQUESTS
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.requestlog import RequestLogEntry
 from glpi_scim.servers.stats import ERROR_STATUS
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import falcon
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import NotImplementedByServer
 from glpi_scim.scim.service import ScimResponse, ScimService
 from glpi_scim.scim.store import GROUP, USER
@@ -25,7 +26,6 @@ from glpi_scim.server.media import (
     read_body,
 )
 from glpi_scim.server.urls import request_base_url, scim_base_url
-from glpi_scim.servers.models import IdentityServer
 
 IGNORED_PASSWORD_NOTE = (
     "the request carries a password, which was ignored: password sync is off for this server"  # noqa: S105

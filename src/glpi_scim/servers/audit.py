@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import from_db, to_db, utcnow
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
 
 AUDIT = tables.audit
 CLI_ORIGIN = "cli"

@@ -9,11 +9,11 @@ forgets it at once when this process changed a server (localwrites.py); another 
 
 from __future__ import annotations
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.localwrites import SERVERS, local_writes
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db.database import Database
+from glpi_scim.db.localwrites import SERVERS, local_writes
+from glpi_scim.db.ttlcache import TtlCache
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.repository import ServerRepository
-from glpi_scim.servers.ttlcache import TtlCache
 
 # The key of the default server's entry.
 _DEFAULT = "default"

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, func, or_, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.text import decode as decode_text
 from glpi_scim.glpi.text import encode as encode_text
-from glpi_scim.servers.errors import InvalidServerSetting
+from glpi_scim.identity.errors import InvalidServerSetting
 from glpi_scim.servers.server_rows import GlpiRef as GlpiRef
 from glpi_scim.servers.server_rows import user_ref
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from glpi_scim.glpi.dbapi import direct_reader, direct_target
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db.dbapi import direct_reader, direct_target
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.server_rows import GlpiRef, decode_server, user_ref
 
 if TYPE_CHECKING:
     from glpi_scim.config import Settings
 
-# The tables of glpi/tables.py's identity_servers and users (tests/servers/test_listing.py
+# The tables of db/tables.py's identity_servers and users (tests/servers/test_listing.py
 # checks the names); every column of a server, as the repository reads it.
 SERVERS_QUERY = "SELECT * FROM glpi_plugin_glpiscim_servers ORDER BY id"
 APPLIED_USER_QUERY = "SELECT name, is_deleted FROM glpi_users WHERE id = ?"

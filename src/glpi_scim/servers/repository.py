@@ -11,11 +11,11 @@ from dataclasses import replace
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import to_db, utcnow
-from glpi_scim.servers.errors import DuplicateServerName, ServerNotFound
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import DuplicateServerName, ServerNotFound
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.server_rows import decode_server, encode_server
 
 SERVERS = tables.identity_servers

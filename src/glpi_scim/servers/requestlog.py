@@ -20,12 +20,12 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.text import decode as decode_text
 from glpi_scim.glpi.text import encode as encode_text
-from glpi_scim.servers.clock import from_db, to_db
-from glpi_scim.servers.errors import LogEntryNotFound
+from glpi_scim.identity.errors import LogEntryNotFound
 from glpi_scim.servers.redaction import redact_body, redact_headers, redact_query, redact_text
 
 logger = logging.getLogger(__name__)

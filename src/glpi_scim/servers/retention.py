@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Table, delete, or_, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import to_db, utcnow
-from glpi_scim.servers.durations import parse_duration
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.durations import parse_duration
 
 log = logging.getLogger("glpi_scim.server.retention")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glpi_scim.config import Settings
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.service import ScimService, ServiceSettings
 from glpi_scim.security.methods.registry import authentication_schemes
-from glpi_scim.servers.models import IdentityServer
 
 # Page size of a list without `count` (settings.max_results caps what a client may ask for).
 DEFAULT_PAGE_SIZE = 100

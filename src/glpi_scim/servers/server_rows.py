@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from glpi_scim.db.clock import from_db
 from glpi_scim.glpi.text import decode as decode_text
-from glpi_scim.servers.clock import from_db
-from glpi_scim.servers.models import AuthMethod, DeletePolicy, IdentityServer, ServerOptions
+from glpi_scim.identity.models import AuthMethod, DeletePolicy, IdentityServer, ServerOptions
 
 
 @dataclass(frozen=True)

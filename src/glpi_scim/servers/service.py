@@ -15,25 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.clock import TIMESTAMP_MAX, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.glpi.guard import GuardService, GuardState, RemovalLimit, parse_limit
 from glpi_scim.glpi.policy import missing_rights
-from glpi_scim.security.credentials import (
-    DEFAULT_DIGEST_ALGORITHMS,
-    check_digest_algorithms,
-    check_username,
-    digest_ha1_values,
-    new_signing_key,
-    without_digest_algorithms,
-)
-from glpi_scim.security.methods import registry
-from glpi_scim.security.methods.bearer import issue_token
-from glpi_scim.security.networks import validate_cidr
-from glpi_scim.servers.audit import Actor, AuditLog
-from glpi_scim.servers.clock import TIMESTAMP_MAX, utcnow
-from glpi_scim.servers.errors import DuplicateServerName, InvalidServerSetting
-from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
-from glpi_scim.servers.guard import GuardService, GuardState, RemovalLimit, parse_limit
-from glpi_scim.servers.models import (
+from glpi_scim.identity.errors import DuplicateServerName, InvalidServerSetting
+from glpi_scim.identity.models import (
     ADOPT_OPTION,
     ADOPT_POLICIES,
     DELETE_POLICIES,
@@ -46,6 +33,19 @@ from glpi_scim.servers.models import (
     ServerOptions,
     check_public_url,
 )
+from glpi_scim.security.credentials import (
+    DEFAULT_DIGEST_ALGORITHMS,
+    check_digest_algorithms,
+    check_username,
+    digest_ha1_values,
+    new_signing_key,
+    without_digest_algorithms,
+)
+from glpi_scim.security.methods import registry
+from glpi_scim.security.methods.bearer import issue_token
+from glpi_scim.security.networks import validate_cidr
+from glpi_scim.servers.audit import Actor, AuditLog
+from glpi_scim.servers.glpirefs import GlpiRef, GlpiReferences
 from glpi_scim.servers.repository import ServerRepository
 from glpi_scim.servers.tokens import TokenRecord, TokenRepository
 

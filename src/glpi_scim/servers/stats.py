@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import from_db, to_db
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db
+from glpi_scim.db.database import Database
 
 log = logging.getLogger("glpi_scim.server.stats")
 

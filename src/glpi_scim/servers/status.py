@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import utcnow
-from glpi_scim.servers.durations import describe_duration
-from glpi_scim.servers.guard import GuardService
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.db import tables
+from glpi_scim.db.clock import utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.glpi.guard import GuardService
+from glpi_scim.identity.durations import describe_duration
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.servers.stats import StatsRepository
 from glpi_scim.servers.tokens import TokenRepository
 

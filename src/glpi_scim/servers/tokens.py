@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
-from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.errors import InvalidServerSetting, TokenNotFound
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.errors import InvalidServerSetting, TokenNotFound
 
 TOKENS = tables.tokens
 COMMENT_MAX = 255

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Row, Table, select
 
+from glpi_scim.db.collation import collation_key
 from glpi_scim.glpi import dropdowns, history
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.base import AttrKey, WriteContext
 from glpi_scim.glpi.attributes.column import sub_value
 from glpi_scim.glpi.attributes.targets import SubqueryTarget, Target, TextTarget
-from glpi_scim.glpi.collation import collation_key
 from glpi_scim.glpi.validation import check_length
 from glpi_scim.scim.errors import InvalidValue
 

@@ -13,7 +13,8 @@ uniqueness, the unassigned marker, GLPI's e-mail rows, a reference, a code table
 
 from __future__ import annotations
 
-from glpi_scim.glpi import history, tables
+from glpi_scim.db import tables
+from glpi_scim.glpi import history
 from glpi_scim.glpi.attributes.base import AttrKey
 from glpi_scim.glpi.attributes.column import TextColumn
 from glpi_scim.glpi.attributes.dropdown import Dropdown

@@ -26,9 +26,9 @@ from sqlalchemy import (
     true,
 )
 
+from glpi_scim.db.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
 from glpi_scim.scim.ast import Literal_
 from glpi_scim.scim.errors import InvalidFilter
 from glpi_scim.scim.store import USER

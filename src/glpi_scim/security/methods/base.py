@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
-from glpi_scim.glpi.database import Database
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.models import IdentityServer
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import binascii
 import hmac
 from collections.abc import Sequence
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import check_password_credentials, hash_secret, verify_secret
 from glpi_scim.security.methods.base import (
     MethodEnvironment,
@@ -15,7 +16,6 @@ from glpi_scim.security.methods.base import (
     SecurityMethod,
 )
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.models import IdentityServer
 
 
 def challenge(server: IdentityServer, failure: AuthenticationFailed | None = None) -> str:

@@ -19,8 +19,12 @@ from typing import Any
 import jwt
 from sqlalchemy import or_, select, update
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import TIMESTAMP_MAX, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.db.localwrites import TOKENS, local_writes
+from glpi_scim.db.ttlcache import TtlCache
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.methods.base import (
     MethodEnvironment,
@@ -29,10 +33,6 @@ from glpi_scim.security.methods.base import (
     SecurityMethod,
 )
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.clock import TIMESTAMP_MAX, to_db, utcnow
-from glpi_scim.servers.localwrites import TOKENS, local_writes
-from glpi_scim.servers.models import IdentityServer
-from glpi_scim.servers.ttlcache import TtlCache
 
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(days=3650)

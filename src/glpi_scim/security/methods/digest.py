@@ -31,8 +31,10 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import (
     DEFAULT_DIGEST_ALGORITHMS,
     DIGEST_HASHES,
@@ -49,8 +51,6 @@ from glpi_scim.security.methods.base import (
     SecurityMethod,
 )
 from glpi_scim.security.model import REALM, AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.clock import to_db, utcnow
-from glpi_scim.servers.models import IdentityServer
 
 DEFAULT_NONCE_LIFE = timedelta(minutes=5)
 # Challenges in order of preference (RFC 7616 section 3.7: the client uses the first it knows).

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.methods.base import MethodEnvironment, SecurityMethod, Verifier
-from glpi_scim.servers.models import IdentityServer
 
 
 class NoneMethod(SecurityMethod):

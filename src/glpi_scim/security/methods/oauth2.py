@@ -9,8 +9,12 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.db.localwrites import GRANTORS, OAUTH, local_writes
+from glpi_scim.db.ttlcache import TtlCache
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import token_digest
 from glpi_scim.security.glpi_login import grantor_may_grant
 from glpi_scim.security.methods.base import MethodEnvironment, Redaction, SecurityMethod
@@ -21,10 +25,6 @@ from glpi_scim.security.methods.bearer import (
     presented_token,
 )
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
-from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.localwrites import GRANTORS, OAUTH, local_writes
-from glpi_scim.servers.models import IdentityServer
-from glpi_scim.servers.ttlcache import TtlCache
 
 TOKENS = tables.oauth_tokens
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import DEFAULT_DIGEST_ALGORITHMS
 from glpi_scim.security.methods.base import Redaction, SecurityMethod
 from glpi_scim.security.methods.basic import BasicMethod
@@ -18,7 +19,6 @@ from glpi_scim.security.methods.bearer import BearerMethod
 from glpi_scim.security.methods.digest import DigestMethod
 from glpi_scim.security.methods.none import NoneMethod
 from glpi_scim.security.methods.oauth2 import OAuth2Method
-from glpi_scim.servers.models import IdentityServer
 
 # What `server add` uses when no --security is given.
 DEFAULT_METHOD = "bearer"

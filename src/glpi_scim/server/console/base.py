@@ -18,11 +18,11 @@ from glpi_scim.console.access import Access, console_access
 from glpi_scim.console.forms import FormError, parse_form
 from glpi_scim.console.keys import console_key
 from glpi_scim.console.sessions import ConsoleSession, SessionStore
-from glpi_scim.security.oauth_clients import OAuthClientService
+from glpi_scim.identity.errors import ServerNotFound
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.urls import request_base_url, scim_base_url
 from glpi_scim.servers.audit import Actor
-from glpi_scim.servers.errors import ServerNotFound
-from glpi_scim.servers.models import IdentityServer
+from glpi_scim.servers.oauth_clients import OAuthClientService
 from glpi_scim.servers.service import ServerService
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from glpi_scim.console.views import owned_groups, owned_users
 from glpi_scim.doctor.auth import BasicAuth, ClientCredentialsAuth, DigestAuth
 from glpi_scim.doctor.client import Auth, NoAuth, ScimClient, Transport
 from glpi_scim.doctor.run import run_doctor
+from glpi_scim.identity.errors import LogEntryNotFound
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.server.console.base import ConsoleResource, PageContext
-from glpi_scim.servers.errors import LogEntryNotFound
-from glpi_scim.servers.models import IdentityServer
 from glpi_scim.servers.requestlog import RequestLog, StoredRequest, parse_status_filter
 
 PAGE_SIZE = 50

@@ -8,14 +8,14 @@ from typing import Any
 
 from glpi_scim.console.forms import form_of, is_empty, server_input
 from glpi_scim.console.views import guard_text, server_rows
+from glpi_scim.identity.durations import parse_duration
+from glpi_scim.identity.errors import ServerError
+from glpi_scim.identity.models import ADOPT_POLICIES, DELETE_POLICIES, IdentityServer
 from glpi_scim.security.methods.digest import offered
 from glpi_scim.security.methods.registry import method_names
 from glpi_scim.security.oauth_clients import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, GRANT_TYPES
 from glpi_scim.server.console.base import ConsoleResource, PageContext
 from glpi_scim.servers.audit import AuditLog
-from glpi_scim.servers.durations import parse_duration
-from glpi_scim.servers.errors import ServerError
-from glpi_scim.servers.models import ADOPT_POLICIES, DELETE_POLICIES, IdentityServer
 from glpi_scim.servers.service import IssuedServerToken, ServerService
 from glpi_scim.servers.status import StatusService
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from glpi_scim.glpi.database import DatabaseError
+from glpi_scim.db.database import DatabaseError
 
 # What `db init` needs on GLPI's database, and why: CREATE and INDEX make the tool's tables and
 # their indexes, ALTER upgrades them in later versions; SELECT, INSERT, UPDATE, DELETE record

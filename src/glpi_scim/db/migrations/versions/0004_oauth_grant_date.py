@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import TIMESTAMP
+from glpi_scim.db.tables import TIMESTAMP
 
 revision = "0004"
 down_revision: str | None = "0003"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from glpi_scim.glpi.database_errors import DatabaseConfigError
+from glpi_scim.db.errors import DatabaseConfigError
 
 CONFIG_FILE = "config_db.php"
 

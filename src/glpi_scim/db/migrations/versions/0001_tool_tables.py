@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import (
+from glpi_scim.db.migrations.resumable import create_index, create_table
+from glpi_scim.db.tables import (
     BIGINT,
     EXACT_TEXT_255,
     INT,
@@ -20,7 +21,6 @@ from glpi_scim.glpi.tables import (
     TINYINT,
     UINT,
 )
-from glpi_scim.migrations.resumable import create_index, create_table
 
 revision = "0001"
 down_revision: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import TABLE_ARGS, TIMESTAMP, UINT
+from glpi_scim.db.tables import TABLE_ARGS, TIMESTAMP, UINT
 
 revision = "0002"
 down_revision: str | None = "0001"

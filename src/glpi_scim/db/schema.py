@@ -17,19 +17,19 @@ from typing import Any
 from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.collation import KEY_INDEXES
-from glpi_scim.glpi.database import Database, DatabaseError
-from glpi_scim.glpi.fresh_rights import fresh_profile_rights
-from glpi_scim.glpi.privileges import REQUIRED_PRIVILEGES, require_privileges
-from glpi_scim.glpi.statement_limit import unlimited_statements
-from glpi_scim.migrations import (
+from glpi_scim.db import tables
+from glpi_scim.db.collation import KEY_INDEXES
+from glpi_scim.db.database import Database, DatabaseError
+from glpi_scim.db.fresh_rights import fresh_profile_rights
+from glpi_scim.db.migrations import (
     VERSION_TABLE,
     current_revision,
     head_revision,
     known_revisions,
     upgrade_to_head,
 )
+from glpi_scim.db.privileges import REQUIRED_PRIVILEGES, require_privileges
+from glpi_scim.db.statement_limit import unlimited_statements
 
 GLPI_VERSION = "10.0.19"  # the version the embedded schema mirrors
 SUPPORTED_SERIES = "10.0"

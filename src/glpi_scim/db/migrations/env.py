@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from glpi_scim.glpi.tables import TOOL_METADATA
-from glpi_scim.migrations import VERSION_TABLE
+from glpi_scim.db.migrations import VERSION_TABLE
+from glpi_scim.db.tables import TOOL_METADATA
 
 TOOL_PREFIX = "glpi_plugin_glpiscim_"
 

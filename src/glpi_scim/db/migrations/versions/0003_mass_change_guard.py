@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import INT, TABLE_ARGS, TIMESTAMP, TINYINT, UINT
+from glpi_scim.db.tables import INT, TABLE_ARGS, TIMESTAMP, TINYINT, UINT
 
 revision = "0003"
 down_revision: str | None = "0002"

@@ -13,17 +13,16 @@ from sqlalchemy import Connection, Engine, Transaction, create_engine, event, ma
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from glpi_scim.config import Settings, mask_url_password
-from glpi_scim.errors import GlpiScimError
-from glpi_scim.glpi.collation import register_sqlite_functions
-from glpi_scim.glpi.database_errors import DatabaseAuthError as DatabaseAuthError
-from glpi_scim.glpi.database_errors import DatabaseConfigError as DatabaseConfigError
-from glpi_scim.glpi.database_errors import DatabaseError as DatabaseError
-from glpi_scim.glpi.database_errors import DatabaseUnreachable as DatabaseUnreachable
-from glpi_scim.glpi.database_errors import UnknownDatabase as UnknownDatabase
-from glpi_scim.glpi.dbapi import embedded_path as embedded_path
-from glpi_scim.glpi.dbapi import mysql_connect_args, prepare_sqlite, sqlite_connect_args
-from glpi_scim.glpi.dbapi import sqlite_url as sqlite_url
-from glpi_scim.glpi.statement_limit import limit_statements
+from glpi_scim.db.collation import register_sqlite_functions
+from glpi_scim.db.dbapi import embedded_path as embedded_path
+from glpi_scim.db.dbapi import mysql_connect_args, prepare_sqlite, sqlite_connect_args
+from glpi_scim.db.dbapi import sqlite_url as sqlite_url
+from glpi_scim.db.errors import DatabaseAuthError as DatabaseAuthError
+from glpi_scim.db.errors import DatabaseConfigError as DatabaseConfigError
+from glpi_scim.db.errors import DatabaseError as DatabaseError
+from glpi_scim.db.errors import DatabaseUnreachable as DatabaseUnreachable
+from glpi_scim.db.errors import UnknownDatabase as UnknownDatabase
+from glpi_scim.db.statement_limit import limit_statements
 
 
 class _RequestConnection:
@@ -283,7 +282,7 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     if settings.glpi_config:
-        from glpi_scim.glpi.configdb import read_glpi_config
+        from glpi_scim.db.configdb import read_glpi_config
 
         return read_glpi_config(settings.glpi_config).url()
     return sqlite_url(embedded_path(settings))

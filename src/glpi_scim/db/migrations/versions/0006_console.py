@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from glpi_scim.glpi.tables import TABLE_ARGS, TEXT, TIMESTAMP, UINT
+from glpi_scim.db.tables import TABLE_ARGS, TEXT, TIMESTAMP, UINT
 
 revision = "0006"
 down_revision: str | None = "0005"

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, unquote
 
+from glpi_scim.db.errors import DatabaseUnreachable
 from glpi_scim.errors import GlpiScimError
-from glpi_scim.glpi.database_errors import DatabaseUnreachable
 
 if TYPE_CHECKING:
     from glpi_scim.config import Settings
@@ -154,7 +154,7 @@ def direct_target(settings: Settings) -> DirectTarget | None:
     if settings.database_url:
         return target_from_url(settings.database_url)
     if settings.glpi_config:
-        from glpi_scim.glpi.configdb import read_glpi_config
+        from glpi_scim.db.configdb import read_glpi_config
 
         config = read_glpi_config(settings.glpi_config)
         if config.ssl:

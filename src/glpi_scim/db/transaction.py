@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from glpi_scim.glpi.database import Database
-from glpi_scim.glpi.statement_limit import is_statement_timeout
+from glpi_scim.db.database import Database
+from glpi_scim.db.statement_limit import is_statement_timeout
 from glpi_scim.scim.errors import ScimError, ServiceUnavailable, Uniqueness
 
 T = TypeVar("T")

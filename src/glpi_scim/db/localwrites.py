@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.sql.dml import UpdateBase
 
-from glpi_scim.glpi import tables
+from glpi_scim.db import tables
 
 # What each cache depends on.
 SERVERS = "servers"  # identity servers

@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from glpi_scim.glpi import tables
-from glpi_scim.glpi.database import Database
+from glpi_scim.db import tables
+from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.database import Database
+from glpi_scim.identity.durations import describe_duration, parse_duration
+from glpi_scim.identity.errors import InvalidServerSetting
+from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import ServiceUnavailable
-from glpi_scim.servers.clock import from_db, to_db, utcnow
-from glpi_scim.servers.durations import describe_duration, parse_duration
-from glpi_scim.servers.errors import InvalidServerSetting
-from glpi_scim.servers.models import IdentityServer
 
 LOG = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The database under everything: engine, GLPI's tables, transactions, schema, migrations."""
