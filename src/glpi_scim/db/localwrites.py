@@ -92,4 +92,8 @@ def _commit(connection: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rollback(connection: Connection) -> None:
+    # A connection lost mid-transaction is invalidated: its info dictionary goes with the
+    # DBAPI connection, and reading it would try to reconnect inside the rollback.
+    if connection.invalidated:
+        return
     connection.info.pop(_PENDING, None)
