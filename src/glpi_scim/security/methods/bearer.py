@@ -193,7 +193,13 @@ def presented_token(request: AuthRequest) -> str:
     return token
 
 
-class BearerVerifier:
+class CachedTokenVerifier:
+    """Base of the verifiers whose SCIM requests carry `Authorization: Bearer`: what was read of
+    a token is reused for at most `cache_seconds` (auth_cache_seconds), and read again at once
+    after this process committed a write to one of `groups` (db/localwrites.py)."""
+
+    groups: tuple[str, ...] = ()
+
     def __init__(
         self,
         database: Database,
@@ -203,12 +209,25 @@ class BearerVerifier:
     ) -> None:
         self.database = database
         self.clock = clock
-        # (server id, jti) -> what _is_active read; auth_cache_seconds bounds its staleness.
-        self._states: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
+        # (server id, token key) -> what was read of the token.
+        self._cache: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
         self._writes = local_writes(database.engine)
 
     def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
         return bearer_challenge(failure)
+
+    def _cached(self, key: tuple[int, str], read: Callable[[], Any]) -> Any:
+        version = sum(self._writes.version(group) for group in self.groups)
+        hit, value = self._cache.get(key, version)
+        if not hit:
+            started = self._cache.clock()
+            value = read()
+            self._cache.put(key, value, version, read_at=started)
+        return value
+
+
+class BearerVerifier(CachedTokenVerifier):
+    groups = (TOKENS,)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
         claims = decode_token(server, presented_token(request))
@@ -223,13 +242,7 @@ class BearerVerifier:
 
     def _is_active(self, server_id: int, jti: str, now: datetime) -> bool:
         """The jti is recorded for this server and not revoked; notes its last use."""
-        key = (server_id, jti)
-        version = self._writes.version(TOKENS)
-        hit, last_use = self._states.get(key, version)
-        if not hit:
-            started = self._states.clock()
-            last_use = self._last_use(server_id, jti)
-            self._states.put(key, last_use, version, read_at=started)
+        last_use = self._cached((server_id, jti), lambda: self._last_use(server_id, jti))
         if last_use is _UNUSABLE:
             return False
         stale_before = to_db(now - LAST_USE_PRECISION)

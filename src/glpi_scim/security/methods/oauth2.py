@@ -3,17 +3,15 @@ endpoint issued (security/oauth2.py is that endpoint: codes, grants, refresh, re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 
 from glpi_scim.db import tables
-from glpi_scim.db.clock import from_db, to_db, utcnow
+from glpi_scim.db.clock import from_db, to_db
 from glpi_scim.db.database import Database
-from glpi_scim.db.localwrites import GRANTORS, OAUTH, local_writes
-from glpi_scim.db.ttlcache import TtlCache
+from glpi_scim.db.localwrites import GRANTORS, OAUTH
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import token_digest
 from glpi_scim.security.glpi_login import grantor_may_grant
@@ -21,7 +19,7 @@ from glpi_scim.security.methods.base import MethodEnvironment, Redaction, Securi
 from glpi_scim.security.methods.bearer import (
     BEARER_OPENAPI,
     BEARER_REDACTION,
-    bearer_challenge,
+    CachedTokenVerifier,
     presented_token,
 )
 from glpi_scim.security.model import AuthenticationFailed, AuthRequest, Principal
@@ -53,25 +51,11 @@ def access_token_row(
         return connection.execute(query).first()
 
 
-class OAuthAccessVerifier:
+class OAuthAccessVerifier(CachedTokenVerifier):
     """SCIM requests of an oauth2 server carry an access token its token endpoint issued."""
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-        cache_seconds: float = 0,
-    ) -> None:
-        self.database = database
-        self.clock = clock
-        # (server id, token digest) -> the live row or None; auth_cache_seconds bounds how
-        # long a revocation or a grantor's lost rights may go unseen (the expiry never).
-        self._rows: TtlCache[tuple[int, str], Any] = TtlCache(cache_seconds)
-        self._writes = local_writes(database.engine)
-
-    def challenge(self, server: IdentityServer, failure: AuthenticationFailed | None) -> str:
-        return bearer_challenge(failure)
+    # A token revoked or rotated, a grantor's account or rights changed by this process.
+    groups = (OAUTH, GRANTORS)
 
     def authenticate(self, server: IdentityServer, request: AuthRequest) -> Principal:
         row = self._live_row(server, presented_token(request))
@@ -92,14 +76,10 @@ class OAuthAccessVerifier:
 
     def _live_row(self, server: IdentityServer, token: str) -> Any | None:
         now = self.clock()
-        key = (server.id, token_digest(token))
-        # Changed by this process: a token revoked or rotated, a grantor's account or rights.
-        version = self._writes.version(OAUTH) + self._writes.version(GRANTORS)
-        hit, row = self._rows.get(key, version)
-        if not hit:
-            started = self._rows.clock()
-            row = access_token_row(self.database, server, token, now)
-            self._rows.put(key, row, version, read_at=started)
+        row = self._cached(
+            (server.id, token_digest(token)),
+            lambda: access_token_row(self.database, server, token, now),
+        )
         if row is None:
             return None
         expires = from_db(row.access_expiration)
