@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from glpi_scim.cli.main import cli
 from glpi_scim.db.database import Database
 from glpi_scim.security.credentials import verify_secret
-from glpi_scim.security.oauth_clients import OAuthClientRepository
+from glpi_scim.security.oauth_clients import OAuthClientRepository, new_client_id
 
 from .support import create_server
 
@@ -86,3 +86,8 @@ def test_adding_a_client_to_a_non_oauth2_server_warns(database: Database) -> Non
     )
     assert result.exit_code == 0
     assert "only once its security is oauth2" in result.stderr
+
+
+def test_client_ids_never_start_with_a_dash() -> None:
+    # `glpi-scim oauth client remove SERVER ID` must not read an id as an option.
+    assert not any(new_client_id().startswith("-") for _ in range(2000))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,12 @@ class RegisteredClient:
     client_secret: str | None = field(repr=False)
 
 
+def new_client_id() -> str:
+    """A random client id that never starts with `-`, so that it can be given on a command line
+    (`oauth client remove SERVER ID`) without being read as an option."""
+    return secrets.choice(string.ascii_letters + string.digits) + secrets.token_urlsafe(24)
+
+
 def validate_redirect_uri(uri: str) -> str:
     """The URI when it can safely receive codes; ValueError with the reason otherwise.
 
@@ -132,7 +139,7 @@ class OAuthClientRepository:
             raise ValueError("redirect URIs are only used by the authorization_code grant")
         if public and CLIENT_CREDENTIALS in grants:
             raise ValueError("a public client has no secret, so it cannot use client_credentials")
-        client_id = secrets.token_urlsafe(24)
+        client_id = new_client_id()
         client_secret = None if public else secrets.token_urlsafe(32)
         now = utcnow()
         display_name = (name or "").strip() or None
