@@ -6,6 +6,8 @@
   often on the login index's gap locks, so a few quick retries are not enough); duplicate keys
   hit by a concurrent writer are retried `attempts` times. The work function must therefore be
   safe to run again (it is: nothing is kept between attempts).
+- A read whose connection turns out dead (pooled connections are pinged only after sitting
+  idle, liveness.py) runs once more on a fresh one: it changed nothing.
 - A lost or refused connection, or the retries running out, is a 503 ServiceUnavailable with
   Retry-After: the request can be repeated; nothing was written.
 - Each transaction runs with the session in UTC (MariaDB) and GLPI's collation functions
@@ -88,6 +90,8 @@ class Transactions:
                     continue  # a concurrent writer got there first: the checks run again
                 raise self._uniqueness(exc) from None
             except OperationalError as exc:
+                if read_only and exc.connection_invalidated and attempt == 1:
+                    continue  # a dead pooled connection (not pinged, liveness.py): read again
                 if _error_code(exc) not in _LOCK_CONFLICTS:
                     raise self._unavailable(exc) from None
                 conflicts += 1
