@@ -92,4 +92,6 @@ def _commit(connection: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rollback(connection: Connection) -> None:
+    if connection.invalidated:
+        return  # its DBAPI connection is gone, and with it the info the writes were noted in
     connection.info.pop(_PENDING, None)
