@@ -30,6 +30,7 @@ from .support import (
     assert_scim_error,
     consistency_problems,
     live_server,
+    patch,
     scalar,
     user,
     wait_for,
@@ -245,6 +246,14 @@ def test_reads_on_a_dead_pooled_connection_recover_without_a_failed_request(
             listed = client.get('/Users?filter=userName eq "dead.pool@example.org"')
             assert listed.status_code == 200, listed.text
             assert listed.json()["totalResults"] == 1
+        # A write on a dead connection, before its COMMIT: run again on a fresh one, once.
+        for title in ("Engineer", "Architect"):
+            _pooled_connections_die(live, proxy)
+            changed = client.patch(
+                path, json=patch({"op": "replace", "path": "title", "value": title})
+            )
+            assert changed.status_code == 200, changed.text
+            assert client.get(path).json()["title"] == title
         client.close()
 
 
