@@ -246,6 +246,8 @@ def test_reads_on_a_dead_pooled_connection_recover_without_a_failed_request(
             listed = client.get('/Users?filter=userName eq "dead.pool@example.org"')
             assert listed.status_code == 200, listed.text
             assert listed.json()["totalResults"] == 1
+            _pooled_connections_die(live, proxy)
+            assert health(live) == 200
         # A write on a dead connection, before its COMMIT: run again on a fresh one, once.
         for title in ("Engineer", "Architect"):
             _pooled_connections_die(live, proxy)
