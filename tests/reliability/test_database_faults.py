@@ -30,6 +30,7 @@ from .support import (
     assert_scim_error,
     consistency_problems,
     live_server,
+    patch,
     scalar,
     user,
     wait_for,
@@ -202,6 +203,60 @@ def test_requests_while_the_database_is_down_get_503_then_recover(
     proxy.restore()
     assert wait_for(lambda: health(live) == 200, 30)
     assert client.get("/Users").status_code == 200
+
+
+def _pooled_connections_die(live: LiveServer, proxy: TcpProxy) -> None:
+    """Every pooled connection is dropped (a restarted server or a failed-over node) while
+    the database takes new ones at once: the pool still holds the dead ones, used a moment
+    ago, so no checkout pings them."""
+    pool = live.app.context.database.engine.pool
+    assert pool.checkedin() >= 1  # type: ignore[attr-defined]
+    proxy.cut()
+    proxy.restore()
+
+
+@pytest.mark.parametrize("auth_cache_seconds", [2, 0], ids=["store-reads-first", "lookup-first"])
+def test_reads_on_a_dead_pooled_connection_recover_without_a_failed_request(
+    mysql_database: Database,
+    proxy: TcpProxy,
+    settings_for: Callable[..., Settings],
+    auth_cache_seconds: int,
+) -> None:
+    # With the caches warm the store's read is a request's first statement; with no cache it
+    # is the identity server's lookup. Either way the request is answered, not a 503.
+    server, token = add_server(mysql_database)
+    settings = settings_for(
+        mysql_database,
+        threads=1,
+        db_timeout=DB_TIMEOUT,
+        auth_cache_seconds=auth_cache_seconds,
+        database_url=proxy.url_for(mysql_database.url),
+    )
+    with live_server(settings) as live:
+        client = Client(live.base_url, server.id, token)
+        created = client.post("/Users", json=user("dead.pool@example.org"))
+        assert created.status_code == 201, created.text
+        path = f"/Users/{created.json()['id']}"
+        assert client.get(path).status_code == 200
+        for _ in range(3):
+            _pooled_connections_die(live, proxy)
+            answered = client.get(path)
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["userName"] == "dead.pool@example.org"
+            listed = client.get('/Users?filter=userName eq "dead.pool@example.org"')
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["totalResults"] == 1
+            _pooled_connections_die(live, proxy)
+            assert health(live) == 200
+        # A write on a dead connection, before its COMMIT: run again on a fresh one, once.
+        for title in ("Engineer", "Architect"):
+            _pooled_connections_die(live, proxy)
+            changed = client.patch(
+                path, json=patch({"op": "replace", "path": "title", "value": title})
+            )
+            assert changed.status_code == 200, changed.text
+            assert client.get(path).json()["title"] == title
+        client.close()
 
 
 def _logins(database: Database) -> set[str]:

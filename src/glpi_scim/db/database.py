@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Transaction, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -22,7 +22,10 @@ from glpi_scim.db.errors import DatabaseConfigError as DatabaseConfigError
 from glpi_scim.db.errors import DatabaseError as DatabaseError
 from glpi_scim.db.errors import DatabaseUnreachable as DatabaseUnreachable
 from glpi_scim.db.errors import UnknownDatabase as UnknownDatabase
+from glpi_scim.db.liveness import ping_when_idle
 from glpi_scim.db.statement_limit import limit_statements
+
+T = TypeVar("T")
 
 
 class _RequestConnection:
@@ -36,6 +39,11 @@ class _RequestConnection:
 
     def shared(self) -> Connection:
         """The request's connection, checked out now if it is not yet."""
+        if self.connection is not None and self.connection.invalidated:
+            # Its DBAPI connection died (the pool is invalidated too): start on a fresh one.
+            with suppress(DBAPIError):
+                self.connection.close()
+            self.connection = None
         if self.connection is None or self.connection.closed:
             self.connection = self.database.engine.connect()
         return self.connection
@@ -80,10 +88,11 @@ class Database:
     @contextmanager
     def request_scope(self) -> Iterator[None]:
         """Let every transaction of one request (server lookup, throttle, credentials, the
-        store) run on one pooled connection: one checkout, one liveness ping, instead of one
-        of each per transaction. Its reads (`read()`) share one transaction, committed before
-        anything writes or when the scope ends; writing transactions stay separate. The
-        connection goes back to the pool when the scope ends."""
+        store) run on one pooled connection: one checkout (pinged only after it sat idle,
+        liveness.py) instead of one per transaction. Its reads (`read()`) share one
+        transaction, committed before anything writes or when the scope ends; writing
+        transactions stay separate. The connection goes back to the pool when the scope
+        ends."""
         scope = _RequestConnection(self)
         token = _request_connection.set(scope)
         try:
@@ -149,6 +158,20 @@ class Database:
         except BaseException:
             scope.abandon_reading()
             raise
+
+    def reading(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in `read()`, run once more if the connection turned out dead
+        (its pooled connection is no longer pinged before use, liveness.py): it changed
+        nothing, and SQLAlchemy has invalidated the dead connection, so the second run gets a
+        fresh one. A second failure goes up (a 503)."""
+        try:
+            with self.read() as connection:
+                return work(connection)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.read() as connection:
+            return work(connection)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -261,9 +284,8 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 f"{mask_url_password(url)}: GLPI runs on MySQL or MariaDB; use a "
                 "mysql+pymysql:// URL (or sqlite:/// for the embedded database)"
             )
-        return create_engine(
+        engine = create_engine(
             parsed,
-            pool_pre_ping=True,
             pool_recycle=3600,
             # Waiting for a pooled connection is bounded by the same timeout.
             pool_timeout=timeout,
@@ -271,6 +293,8 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 str(parsed.password) if parsed.password else None, timeout
             ),
         )
+        ping_when_idle(engine)  # not pool_pre_ping: no round trip per request under load
+        return engine
     except NoSuchModuleError:
         raise DatabaseConfigError(
             f"{mask_url_password(url)}: unknown database driver; use mysql+pymysql://"

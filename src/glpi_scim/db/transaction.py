@@ -6,6 +6,9 @@
   often on the login index's gap locks, so a few quick retries are not enough); duplicate keys
   hit by a concurrent writer are retried `attempts` times. The work function must therefore be
   safe to run again (it is: nothing is kept between attempts).
+- A transaction whose connection turns out dead before its COMMIT (pooled connections are
+  pinged only after sitting idle, liveness.py) runs once more on a fresh one: the database
+  kept nothing of it. A connection lost during the COMMIT is a 503: the outcome is unknown.
 - A lost or refused connection, or the retries running out, is a 503 ServiceUnavailable with
   Retry-After: the request can be repeated; nothing was written.
 - Each transaction runs with the session in UTC (MariaDB) and GLPI's collation functions
@@ -79,8 +82,9 @@ class Transactions:
         attempt = conflicts = 0
         while True:
             attempt += 1
+            committing = [False]  # set once `work` returned: a failure after is ambiguous
             try:
-                return self._once(work, read_only)
+                return self._once(work, read_only, committing)
             except ScimError:
                 raise
             except IntegrityError as exc:
@@ -88,6 +92,10 @@ class Transactions:
                     continue  # a concurrent writer got there first: the checks run again
                 raise self._uniqueness(exc) from None
             except OperationalError as exc:
+                if exc.connection_invalidated and attempt == 1 and not committing[0]:
+                    # A dead pooled connection (not pinged, liveness.py) before any COMMIT:
+                    # the database kept nothing of this transaction; run it on a fresh one.
+                    continue
                 if _error_code(exc) not in _LOCK_CONFLICTS:
                     raise self._unavailable(exc) from None
                 conflicts += 1
@@ -101,12 +109,14 @@ class Transactions:
                     continue
                 raise self._unavailable(exc) from None
 
-    def _once(self, work: Callable[[Connection], T], read_only: bool) -> T:
+    def _once(self, work: Callable[[Connection], T], read_only: bool, committing: list[bool]) -> T:
         if read_only:
             with self.database.read() as connection:
                 return work(connection)
         with self.database.begin() as connection:
-            return work(connection)
+            done = work(connection)
+            committing[0] = True
+            return done
 
     @staticmethod
     def _pause(conflicts: int) -> float:

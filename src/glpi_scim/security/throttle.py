@@ -100,8 +100,7 @@ class Throttle:
         query = select(FAILURES.c.failures, FAILURES.c.blocked_until).where(
             FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key
         )
-        with self.database.read() as connection:
-            row = connection.execute(query).first()
+        row = self.database.reading(lambda connection: connection.execute(query).first())
         if row is None:
             return False
         blocked_until = from_db(row.blocked_until)
@@ -218,8 +217,11 @@ class RecentFailures:
                 FAILURES.c.blocked_until > to_db(now),
             )
         )
-        with self.throttle.database.read() as connection:
-            keys = {(int(row.servers_id), row.client_ip) for row in connection.execute(query)}
+        keys = self.throttle.database.reading(
+            lambda connection: {
+                (int(row.servers_id), row.client_ip) for row in connection.execute(query)
+            }
+        )
         with self._lock:
             kept_after = started - self.seconds
             self._local = {k: at for k, at in self._local.items() if at >= kept_after}

@@ -6,6 +6,7 @@ import logging
 
 import falcon
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from glpi_scim.db.database import Database
 from glpi_scim.db.tables import identity_servers
@@ -33,11 +34,20 @@ class Health:
     on_head = on_get
 
     def _database_answers(self) -> bool:
-        try:
-            with self.database.engine.connect() as connection:
-                # A query on the tool's own table: reachable and initialised, nothing read.
-                connection.execute(select(identity_servers.c.id).limit(1)).all()
-        except Exception as exc:
-            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
-            return False
-        return True
+        for attempt in (1, 2):
+            try:
+                with self.database.engine.connect() as connection:
+                    # A query on the tool's own table: reachable and initialised, nothing read.
+                    connection.execute(select(identity_servers.c.id).limit(1)).all()
+            except DBAPIError as exc:
+                # A pooled connection that died since its last use (they are pinged only after
+                # sitting idle): the pool is invalidated, a fresh connection says the truth.
+                if exc.connection_invalidated and attempt == 1:
+                    continue
+                log.warning("health check: the database does not answer (%s)", type(exc).__name__)
+                return False
+            except Exception as exc:
+                log.warning("health check: the database does not answer (%s)", type(exc).__name__)
+                return False
+            return True
+        return False

@@ -68,14 +68,12 @@ class ServerRepository:
         return tuple(close[:3])
 
     def find(self, ref: str | int) -> IdentityServer | None:
-        with self.database.read() as connection:
-            return self._find(connection, ref)
+        return self.database.reading(lambda connection: self._find(connection, ref))
 
     def get_default(self) -> IdentityServer | None:
         """The default server (lowest id should a concurrent edit have left two)."""
         query = select(SERVERS).where(SERVERS.c.is_default == 1).order_by(SERVERS.c.id).limit(1)
-        with self.database.read() as connection:
-            row = connection.execute(query).mappings().first()
+        row = self.database.reading(lambda connection: connection.execute(query).mappings().first())
         return None if row is None else decode_server(row)
 
     def list_all(self) -> list[IdentityServer]:

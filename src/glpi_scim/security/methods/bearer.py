@@ -269,8 +269,7 @@ class BearerVerifier(CachedTokenVerifier):
         query = select(table.c.date_last_use).where(
             table.c.jti == jti, table.c.servers_id == server_id, table.c.is_revoked == 0
         )
-        with self.database.read() as connection:
-            row = connection.execute(query).first()
+        row = self.database.reading(lambda connection: connection.execute(query).first())
         return _UNUSABLE if row is None else row.date_last_use
 
 
