@@ -16,11 +16,12 @@ from glpi_scim.glpi import history
 from glpi_scim.glpi.attributes.base import WriteContext
 from glpi_scim.glpi.attributes.dropdown import Dropdown
 from glpi_scim.glpi.attributes.registry import BY_KEY, DROPDOWNS
+from glpi_scim.glpi.attributes.targets import Frame
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.filter import parse_filter
-from glpi_scim.scim.store import ListQuery
+from glpi_scim.scim.store import USER, ListQuery
 
 from .support import APPLIED, ENTERPRISE, Rows, glpi_id, user
 
@@ -79,7 +80,8 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
     users = tables.users.alias("scim_u")
     log = history.History("tester", NOW)
     with departments.begin() as connection:
-        context = WriteContext(connection, log, NOW, user_id)
+        server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+        context = WriteContext(connection, log, NOW, user_id, server, True)
         # split: what the resource asks for, trimmed; bad input is a SCIM error.
         wanted = DEPARTMENT.split({ENTERPRISE: {"department": "  Sales "}})
         assert wanted == "Sales"
@@ -96,10 +98,11 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
         query = select(users.c.id, *DEPARTMENT.columns(users)).select_from(source)
         read = connection.execute(query.where(users.c.id == user_id)).one()
         document: dict[str, Any] = {}
-        DEPARTMENT.render(DEPARTMENT.read(read), document)
+        DEPARTMENT.render(DEPARTMENT.read(read), document, {})
         assert document == {ENTERPRISE: {"department": "Sales"}}
         # filter: its target compares the dropdown's names, as GLPI's collation does.
-        target = DEPARTMENT.target(users, True)
+        frame = Frame(USER, users, tables.scim_resources, "glpi_plugin_scim_resources", True, 1)
+        target = DEPARTMENT.target(frame, DEPARTMENT.key)
         matching = select(users.c.id).where(target.compare("eq", "SALES"))
         assert list(connection.execute(matching).scalars()) == [user_id]
         absent = select(users.c.id).where(target.present(), users.c.id != user_id)
