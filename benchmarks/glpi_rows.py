@@ -15,8 +15,8 @@ from typing import Any
 from benchmarks import dataset as ds
 from benchmarks.preload import group_document, user_document
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.mapping import LANGUAGE, UserValues, split_group, split_user
-from glpi_scim.glpi.users import TEXT_COLUMNS
+from glpi_scim.glpi.attributes import registry
+from glpi_scim.glpi.mapping import UserValues, split_group, split_user
 from glpi_scim.glpi.verbatim import dump_attributes
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import GROUP, USER
@@ -39,19 +39,21 @@ class UserRows:
             "is_deleted": 0,
             "entities_id": server.entities_id,
             "profiles_id": profile_id,
-            "users_id_supervisor": values.manager_id,
+            "users_id_supervisor": values.values[registry.MANAGER.name],
             "usertitles_id": 0,
             "usercategories_id": 0,
             "date_creation": now,
             "date_mod": now,
         }
-        for column in TEXT_COLUMNS:
-            user[column] = glpi_text.encode_optional(values.columns.get(column))
-        user[LANGUAGE.column] = values.columns.get(LANGUAGE.column)
+        for column in registry.TEXT_COLUMNS:
+            user[column.column] = glpi_text.encode_optional(values.values[column.name])
+        phones = values.values[registry.PHONE_NUMBERS.name]
+        for kind, column in registry.PHONES.items():
+            user[column.column] = glpi_text.encode_optional(phones.get(kind))
+        user[registry.LANGUAGE.column] = values.values[registry.LANGUAGE.name]
         self.user = user
-        primary = next(
-            (e for e in values.emails if e.primary), values.emails[0] if values.emails else None
-        )
+        emails = values.values[registry.EMAILS.name]
+        primary = next((e for e in emails if e.primary), emails[0] if emails else None)
         self.emails = [
             {
                 "users_id": user_id,
@@ -59,7 +61,7 @@ class UserRows:
                 "is_dynamic": 1,
                 "is_default": int(e is primary),
             }
-            for e in values.emails
+            for e in emails
         ]
         self.authorization = {
             "users_id": user_id,

@@ -5,22 +5,26 @@ run against a real SQLite file: read, render, split, write with history, filter)
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 
+from glpi_scim import glpi as glpi_package
 from glpi_scim.db import tables
 from glpi_scim.db.database import Database
 from glpi_scim.glpi import history
 from glpi_scim.glpi.attributes.base import WriteContext
 from glpi_scim.glpi.attributes.dropdown import Dropdown
 from glpi_scim.glpi.attributes.registry import BY_KEY, DROPDOWNS
+from glpi_scim.glpi.attributes.registry import USER as USER_ATTRIBUTES
+from glpi_scim.glpi.attributes.targets import Frame
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.filter import parse_filter
-from glpi_scim.scim.store import ListQuery
+from glpi_scim.scim.store import USER, ListQuery
 
 from .support import APPLIED, ENTERPRISE, Rows, glpi_id, user
 
@@ -79,7 +83,8 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
     users = tables.users.alias("scim_u")
     log = history.History("tester", NOW)
     with departments.begin() as connection:
-        context = WriteContext(connection, log, NOW, user_id)
+        server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+        context = WriteContext(connection, log, NOW, user_id, server, True)
         # split: what the resource asks for, trimmed; bad input is a SCIM error.
         wanted = DEPARTMENT.split({ENTERPRISE: {"department": "  Sales "}})
         assert wanted == "Sales"
@@ -96,10 +101,11 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
         query = select(users.c.id, *DEPARTMENT.columns(users)).select_from(source)
         read = connection.execute(query.where(users.c.id == user_id)).one()
         document: dict[str, Any] = {}
-        DEPARTMENT.render(DEPARTMENT.read(read), document)
+        DEPARTMENT.render(DEPARTMENT.read(read), document, {})
         assert document == {ENTERPRISE: {"department": "Sales"}}
         # filter: its target compares the dropdown's names, as GLPI's collation does.
-        target = DEPARTMENT.target(users, True)
+        frame = Frame(USER, users, tables.scim_resources, "glpi_plugin_scim_resources", True, 1)
+        target = DEPARTMENT.target(frame, DEPARTMENT.key)
         matching = select(users.c.id).where(target.compare("eq", "SALES"))
         assert list(connection.execute(matching).scalars()) == [user_id]
         absent = select(users.c.id).where(target.present(), users.c.id != user_id)
@@ -109,3 +115,26 @@ def test_a_new_dropdown_is_one_declaration(departments: Database) -> None:
     # GLPI's field change on the user, under the declaration's search option.
     assert rows.logs("User", user_id)[-1] == (0, "", 3, "&nbsp; (0)", "Sales (1)")
     assert rows.all("SELECT itemtype FROM glpi_logs WHERE itemtype = 'TestDepartment'")
+
+
+def test_every_single_valued_user_path_is_declared_once() -> None:
+    declared = {
+        (None, "userName", None),
+        (None, "active", None),
+        (None, "preferredLanguage", None),
+        (None, "locale", None),
+        (ENTERPRISE, "manager", None),
+        (ENTERPRISE, "manager", "value"),
+        (ENTERPRISE, "manager", "displayName"),
+    }
+    assert declared <= set(BY_KEY)
+    assert len({id(d) for d in USER_ATTRIBUTES}) == len(USER_ATTRIBUTES)
+    assert len({d.name for d in USER_ATTRIBUTES}) == len(USER_ATTRIBUTES)
+
+
+@pytest.mark.parametrize("module", ["mapping.py", "sqlfilter.py"])
+def test_no_declared_attribute_is_written_out_elsewhere(module: str) -> None:
+    # The registry owns these: the loops over it must not name them again.
+    source = (Path(glpi_package.__file__).parent / module).read_text()
+    for word in ("is_active", "users_id_supervisor", '"preferredLanguage"', '"locale"'):
+        assert word not in source, (module, word)

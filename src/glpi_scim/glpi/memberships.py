@@ -26,8 +26,8 @@ from sqlalchemy import (
 
 from glpi_scim.db import tables
 from glpi_scim.glpi import history
+from glpi_scim.glpi.attributes.targets import formatted_user_name
 from glpi_scim.glpi.scope import Scope, users_in_scope
-from glpi_scim.glpi.sqlfilter import formatted_user_name
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.store import USER
 

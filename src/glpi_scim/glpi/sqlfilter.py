@@ -19,9 +19,7 @@ An attribute the server cannot filter on raises InvalidFilter; nothing is ever d
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -29,7 +27,6 @@ from sqlalchemy import (
     FromClause,
     Select,
     and_,
-    case,
     exists,
     false,
     func,
@@ -50,11 +47,12 @@ from glpi_scim.glpi.attributes.targets import (
     BIN,
     CI,
     BoolTarget,
+    Complex,
     ConstTarget,
     DateTarget,
+    Frame,
     IdTarget,
     Predicate,
-    SubqueryTarget,
     Target,
     TextTarget,
     decoded,
@@ -62,54 +60,14 @@ from glpi_scim.glpi.attributes.targets import (
     json_path,
     like_pattern,
 )
-from glpi_scim.glpi.mapping import ACTIVE_UNASSIGNED, ACTIVE_UNASSIGNED_INACTIVE, ENTERPRISE
 from glpi_scim.scim.ast import And, AttrPath, Compare, Filter, Literal_, Not, Or, Present, ValuePath
 from glpi_scim.scim.attributes import Attribute
 from glpi_scim.scim.errors import InvalidFilter, InvalidValue
+from glpi_scim.scim.schemas import ENTERPRISE_USER_SCHEMA as ENTERPRISE
 from glpi_scim.scim.schemas import Resolved, ResourceType, resource_type
 from glpi_scim.scim.store import GROUP, USER
 
 __all__ = ["Frame", "SqlFilter", "formatted_user_name", "json_path", "like_pattern"]
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The query a filter is compiled for.
-
-    `item` is glpi_users or glpi_groups (aliased); `row` the tool's resource row of the same item
-    for this server, LEFT JOINed (its columns are NULL when the server never wrote the item).
-    `row_name` is the SQL name of `row`, needed inside MariaDB's JSON_TABLE.
-    """
-
-    resource_type: str
-    item: FromClause
-    row: FromClause
-    row_name: str
-    sqlite: bool
-    server_id: int
-    # Names for JSON table aliases, numbered in compile order so that the same filter shape
-    # compiles to the same SQL (and hits SQLAlchemy's statement cache).
-    aliases: Iterator[int] = field(default_factory=lambda: itertools.count(1), compare=False)
-
-
-class ActiveTarget(BoolTarget):
-    """glpi_users.is_active, absent while the tool's row marks `active` unassigned (GLPI keeps 1
-    then; a deactivation made in GLPI still shows, as mapping.user_resource does)."""
-
-    def __init__(self, expr: ColumnElement[Any], attributes: ColumnElement[Any]):
-        super().__init__(expr)
-        marked = func.json_extract(attributes, f'$."{ACTIVE_UNASSIGNED}"').is_not(None)
-        inactive = func.json_extract(attributes, f'$."{ACTIVE_UNASSIGNED_INACTIVE}"').is_not(None)
-        self.unassigned = or_(and_(expr == 1, marked), and_(expr == 0, inactive))
-
-    def present(self) -> Predicate:
-        return and_(super().present(), not_(self.unassigned))
-
-    def compare(self, op: str, value: Literal_) -> Predicate:
-        return and_(super().compare(op, value), not_(self.unassigned))
-
-    def sort_key(self) -> ColumnElement[Any]:
-        return case((self.unassigned, None), else_=self.expr)
 
 
 class SentPrimaryTarget:
@@ -340,16 +298,6 @@ class UnionElements:
 # ---------------------------------------------------------------------------------------------
 
 
-class Complex:
-    """A single-valued complex attribute (`name`, `manager`, `meta`): only `pr` applies."""
-
-    def __init__(self, present: Predicate):
-        self._present = present
-
-    def present(self) -> Predicate:
-        return self._present
-
-
 class SqlFilter:
     """Compiles filters and sort keys for one query frame."""
 
@@ -509,13 +457,11 @@ class SqlFilter:
         key = (container, attribute.name, sub.name if sub else None)
         declared = BY_KEY.get(key)
         if declared is not None:
-            return declared.target(users, self.sqlite)
+            return declared.target(self.frame, key)
         name = attribute.name
+        # Multi-valued attributes whose elements are GLPI rows or columns: their element
+        # sources are this module's (RowElements, UnionElements over JsonArray).
         if container is None:
-            if name == "active":
-                return ActiveTarget(users.c.is_active, self.frame.row.c.attributes)
-            if name in ("preferredLanguage", "locale"):
-                return self._language(name)
             if name == "emails":
                 return self._emails(attribute)
             if name == "phoneNumbers":
@@ -528,8 +474,6 @@ class SqlFilter:
                         or_(*(self._user_name_part(s).present() for s in attribute.sub_attributes))
                     )
                 return self._user_name_part(sub)
-        elif name == "manager":
-            return self._manager(attribute, sub)
         if attribute.multi_valued and attribute.is_complex:
             keys = (container, name) if container else (name,)
             return JsonArray(self.frame, attribute, keys)
@@ -541,29 +485,12 @@ class SqlFilter:
         return self._stored_text(resolved.target, *keys)
 
     def _user_name_part(self, sub: Attribute) -> Target:
-        declared = BY_KEY.get((None, "name", sub.name))
+        key = (None, "name", sub.name)
+        declared = BY_KEY.get(key)
         if declared is not None:
-            return declared.target(self.frame.item, self.sqlite)
+            target: Target = declared.target(self.frame, key)
+            return target
         return self._stored_text(sub, "name", sub.name)
-
-    def _language(self, name: str) -> Target:
-        """The language as the identity provider sent it, else GLPI's code as a tag (en-US)."""
-        doc = self.frame.row.c.attributes
-        sent: ColumnElement[Any] = (
-            func.json_extract(doc, json_path(name))
-            if self.sqlite
-            else func.json_unquote(func.json_extract(doc, json_path(name))).collate(CI)
-        )
-        if name == "locale":
-            expr: ColumnElement[Any] = sent
-        else:
-            locale = func.json_extract(doc, json_path("locale"))
-            glpi = case(
-                (locale.is_(None), func.replace(self.frame.item.c.language, "_", "-")),
-                else_=None,
-            )
-            expr = func.coalesce(sent, glpi)
-        return TextTarget(self.sqlite, expr, case_exact=False)
 
     def _emails(self, attribute: Attribute) -> RowElements:
         emails = tables.useremails.alias("scim_em")
@@ -678,24 +605,6 @@ class SqlFilter:
                 "type": lambda: ConstTarget("direct", case_exact=False),
             },
         )
-
-    def _manager(self, attribute: Attribute, sub: Attribute | None) -> Any:
-        users = self.frame.item
-        boss = tables.users.alias("scim_boss")
-        fk = users.c.users_id_supervisor
-        exists_boss = fk.in_(select(boss.c.id))
-        value = IdTarget(self.sqlite, fk, exists_boss)
-        if sub is None:
-            return Complex(value.present())
-        if sub.name == "value":
-            return value
-        if sub.name == "displayName":
-            label = TextTarget(
-                self.sqlite, formatted_user_name(boss), case_exact=False, encoded=True
-            )
-            scalar = select(label.sort_key()).where(boss.c.id == fk).scalar_subquery()
-            return SubqueryTarget(fk, boss.c.id, label, scalar)
-        return None
 
     def _group(self, resolved: Resolved) -> Any:
         groups = self.frame.item

@@ -20,29 +20,17 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
-from glpi_scim.db.collation import collation_key, sqlite_equal
+from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history, memberships, owners, passwords, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import WriteContext
-from glpi_scim.glpi.attributes.registry import DROPDOWNS
-from glpi_scim.glpi.mapping import (
-    ACTIVE,
-    ACTIVE_UNASSIGNED,
-    ACTIVE_UNASSIGNED_INACTIVE,
-    LANGUAGE,
-    SUPERVISOR_OPTION,
-    EmailValue,
-    UserRecord,
-    UserValues,
-    user_resource,
-)
+from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
-from glpi_scim.glpi.validation import check_glpi_email
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -52,13 +40,8 @@ from glpi_scim.scim.store import USER, Resource
 U = tables.users.alias("scim_u")
 R = tables.scim_resources.alias("scim_r")
 TOOL = tables.scim_resources.alias("scim_tombstone")
-BOSS = tables.users.alias("scim_boss_row")
 EMAILS = tables.useremails
 LINKS = tables.groups_users
-
-# glpi_users text columns SCIM writes (encoded; the login apart), phones included.
-WRITTEN_TEXT = (*registry.TEXT_COLUMNS, *registry.PHONES.values())
-TEXT_COLUMNS = tuple(column.column for column in WRITTEN_TEXT)
 
 
 def frame(server_id: int, sqlite: bool) -> Frame:
@@ -91,32 +74,24 @@ def visible(server_id: int | BindParameter[Any]) -> Any:
 # The glpi_users columns a SCIM User is read from. GLPI's table has over 100 columns: reading
 # only these halves the cost of fetching a user (the driver parses every column's metadata and
 # value) and cuts a 100-user page by a third.
+# Each declaration of the registry adds its own (and its joins).
 READ_COLUMNS = (
     U.c.id,
-    U.c.name,
-    U.c.is_active,
-    U.c.language,
-    U.c.users_id_supervisor,
     U.c.date_creation,
     U.c.date_mod,
-    *(U.c[column.column] for column in WRITTEN_TEXT),
+    *(column for declared in registry.USER for column in declared.columns(U)),
 )
 
 
 def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
     source = base(server_id)
-    for dropdown in DROPDOWNS:
-        source = dropdown.joins(source, U)
+    for declared in registry.USER:
+        source = declared.joins(source, U)
     return select(
         *READ_COLUMNS,
-        *(column for dropdown in DROPDOWNS for column in dropdown.columns(U)),
-        BOSS.c.id.label("boss_id"),
-        BOSS.c.name.label("boss_login"),
-        BOSS.c.realname.label("boss_realname"),
-        BOSS.c.firstname.label("boss_firstname"),
         R.c.external_id.label("scim_external_id"),
         R.c.attributes.label("scim_attributes"),
-    ).select_from(source.outerjoin(BOSS, BOSS.c.id == U.c.users_id_supervisor))
+    ).select_from(source)
 
 
 # The statements every GET of a user runs, built once: building and hashing a five-table
@@ -232,24 +207,14 @@ class UserReader:
         groups: dict[int, list[tuple[int, str]]] | None,
         prints: dict[int, tuple[int, int]],
     ) -> UserRecord:
-        columns = {column.column: column.read(row) for column in WRITTEN_TEXT}
-        columns[LANGUAGE.column] = (row.language or "").strip() or None
-        boss_name = None
-        if row.boss_id is not None:
-            boss_name = glpi_text.decode(
-                history.user_display_name(row.boss_login, row.boss_realname, row.boss_firstname)
-            )
+        values = {declared.name: declared.read(row) for declared in registry.USER}
+        # The addresses come from the second statement (read_parts), not from the user's row.
+        values[registry.EMAILS.name] = emails
         return UserRecord(
             id=row.id,
-            login=glpi_text.decode(row.name or ""),
-            columns=columns,
-            is_active=bool(row.is_active),
-            dropdowns={dropdown.attribute: dropdown.read(row) for dropdown in DROPDOWNS},
-            supervisor_id=row.users_id_supervisor or 0,
-            supervisor_name=boss_name,
+            values=values,
             date_creation=row.date_creation,
             date_mod=row.date_mod,
-            emails=emails,
             groups=None if groups is None else groups.get(row.id, []),
             membership=prints.get(row.id, (0, 0)),
             external_id=row.scim_external_id,
@@ -312,19 +277,17 @@ class UserWriter(Writer):
             raise NotFound(f"User {user_id} not found")
         return row
 
-    def _check_manager(self, manager_id: int) -> None:
-        if not manager_id:
-            return
-        # A manager is a user this server sees: outside its entity scope a user does not exist.
-        scope = server_scope(self.connection, self.server)
-        in_scope = memberships.visible_users_condition(self.server.id, scope=scope)
-        found = self.connection.execute(
-            select(tables.users.c.id).where(tables.users.c.id == manager_id, in_scope)
-        ).first()
-        if found is None:
-            raise InvalidValue(
-                f"manager.value {str(manager_id)!r} is not the id of a user of this GLPI"
-            )
+    def context(self, user_id: int, values: UserValues, *, new: bool = False) -> WriteContext:
+        return WriteContext(
+            self.connection,
+            self.log,
+            self.now,
+            user_id,
+            self.server,
+            self.sqlite,
+            dict(values.stored),
+            new,
+        )
 
     # -- create
 
@@ -336,7 +299,9 @@ class UserWriter(Writer):
             raise Uniqueness(
                 f"userName {values.login!r} is already used by GLPI user {taken[0].id}"
             )
-        self._check_manager(values.manager_id)
+        context = self.context(0, values)
+        for declared in registry.USER:
+            declared.check(context, values.values[declared.name])
         verbatim.claim_external_id(
             self.connection,
             self.server.id,
@@ -366,29 +331,25 @@ class UserWriter(Writer):
         users = tables.users
         profile_id = self._profile_id()
         row: dict[str, Any] = {
-            "name": glpi_text.encode(values.login),
             "password": "",
             "authtype": self.server.authtype,
             "auths_id": 0,
-            "is_active": 1 if values.active is None else int(values.active),
             "is_deleted": 0,
             "entities_id": self.server.entities_id,
             "profiles_id": profile_id,
-            "users_id_supervisor": values.manager_id,
             "date_creation": self.now,
             "date_mod": self.now,
         }
-        context = WriteContext(self.connection, self.log, self.now, 0)
-        for column in WRITTEN_TEXT:
-            row.update(column.insert(context, values.columns.get(column.column)))
-        row[LANGUAGE.column] = values.columns.get(LANGUAGE.column)
+        context = self.context(0, values, new=True)
+        for declared in registry.USER:
+            row.update(declared.insert(context, values.values[declared.name]))
         row.update(self._password(values.password))
         log = self.log
-        for dropdown in DROPDOWNS:
-            row.update(dropdown.insert(context, values.dropdowns.get(dropdown.attribute)))
         user_id = inserted_id(self.connection.execute(users.insert().values(row)))
         log.created(history.USER, user_id)
-        self._sync_emails(user_id, values.emails, [])
+        context.user_id = user_id
+        for declared in registry.USER:
+            declared.write_rows(context, values.values[declared.name])
         if profile_id:
             self._authorize(user_id, profile_id, row)
         verbatim.save(
@@ -472,15 +433,6 @@ class UserWriter(Writer):
         """Write the difference between GLPI's row and `values`; True when anything changed."""
         user_id = row.id
         changes: dict[str, Any] = {}
-        log = self.log
-
-        def field(column: str, option: int | None, old: Any, new: Any) -> None:
-            if (old or None) == (new or None):
-                return
-            changes[column] = new
-            if option is not None:
-                log.field(history.USER, user_id, option, _log_text(old), _log_text(new))
-
         login = glpi_text.encode(values.login)
         if login != row.name:
             clash = [h for h in self.holders(values.login) if h.id != user_id]
@@ -488,39 +440,9 @@ class UserWriter(Writer):
                 raise Uniqueness(
                     f"userName {values.login!r} is already used by GLPI user {clash[0].id}"
                 )
-            field("name", history.USER_LOGIN, row.name, login)
-        context = WriteContext(self.connection, log, self.now, user_id)
-        for column in WRITTEN_TEXT:
-            column.update(context, row, values.columns.get(column.column), changes)
-        language = values.columns.get(LANGUAGE.column)
-        field(LANGUAGE.column, LANGUAGE.option, (row.language or "").strip() or None, language)
-        # Only a value changes is_active: unassigned (omitted, removed) leaves GLPI's flag, so
-        # it never re-enables an account GLPI deactivated.
-        active = values.active
-        if active is None and not row.is_active and ACTIVE_UNASSIGNED in values.stored:
-            stored = {k: v for k, v in values.stored.items() if k != ACTIVE_UNASSIGNED}
-            values = replace(values, stored={**stored, ACTIVE_UNASSIGNED_INACTIVE: True})
-        if active is not None and bool(row.is_active) != active:
-            changes["is_active"] = int(active)
-            log.field(
-                history.USER,
-                user_id,
-                ACTIVE.option or 0,
-                str(row.is_active),
-                str(int(active)),
-            )
-        for dropdown in DROPDOWNS:
-            dropdown.update(context, row, values.dropdowns.get(dropdown.attribute), changes)
-        if values.manager_id != (row.users_id_supervisor or 0):
-            self._check_manager(values.manager_id)
-            changes["users_id_supervisor"] = values.manager_id
-            log.field(
-                history.USER,
-                user_id,
-                SUPERVISOR_OPTION,
-                self._user_label(row.users_id_supervisor or 0),
-                self._user_label(values.manager_id),
-            )
+        context = self.context(user_id, values)
+        for declared in registry.USER:
+            declared.update(context, row, values.values[declared.name], changes)
         if values.password is not None and self.server.password_sync:
             if row.authtype == AUTHTYPE_DB_GLPI:
                 changes.update(self._password(values.password))
@@ -529,23 +451,19 @@ class UserWriter(Writer):
                     f"the password of user {values.login!r} was not written: its GLPI authtype "
                     f"is {row.authtype}, not GLPI's own database (1); it signs in elsewhere"
                 )
-        emails_changed = self._sync_emails(user_id, values.emails, self._email_rows(user_id))
-        stored_changed = self._save_row(user_id, values)
-        changed = bool(changes) or emails_changed or stored_changed
+        # Rows of other tables (e-mails), then the tool's row with what the declarations marked.
+        rows_changed = False
+        for declared in registry.USER:
+            wrote = declared.write_rows(context, values.values[declared.name])
+            rows_changed = wrote or rows_changed
+        stored_changed = self._save_row(user_id, replace(values, stored=context.stored))
+        changed = bool(changes) or rows_changed or stored_changed
         if changed or force_date:
             changes["date_mod"] = self.now
             self.connection.execute(
                 update(tables.users).where(tables.users.c.id == user_id).values(changes)
             )
         return changed
-
-    def _user_label(self, user_id: int) -> str:
-        """How GLPI's history shows a user in a dropdown field: `login (id)`."""
-        if not user_id:
-            return history.dropdown_value(None, 0)
-        users = tables.users
-        login = self.connection.execute(select(users.c.name).where(users.c.id == user_id)).scalar()
-        return history.dropdown_value(login, user_id)
 
     def _save_row(self, user_id: int, values: UserValues) -> bool:
         old = verbatim.load(self.connection, self.server.id, USER, [user_id]).get(user_id)
@@ -575,113 +493,6 @@ class UserWriter(Writer):
             self.now,
         )
         return True
-
-    # -- e-mails
-
-    def _email_rows(self, user_id: int) -> list[Row[Any]]:
-        query = select(EMAILS).where(EMAILS.c.users_id == user_id).order_by(EMAILS.c.id)
-        return list(self.connection.execute(query.with_for_update()).all())
-
-    def _sync_emails(self, user_id: int, wanted: list[EmailValue], rows: list[Row[Any]]) -> bool:
-        """Make the SCIM-owned e-mails (is_dynamic=1) what the resource lists.
-
-        Rows added by hand in GLPI (is_dynamic=0) are kept; a listed address they already hold
-        is not added again. The primary address becomes the only default one.
-        """
-        log = self.log
-        changed = False
-
-        def key(address: str) -> str:
-            return collation_key(glpi_text.encode(address))
-
-        wanted_keys = {key(e.address): e for e in wanted}
-        # Addresses GLPI would refuse are refused; those already stored (written before this
-        # check, or by hand in GLPI) stay acceptable, so that the user can still be updated.
-        stored_keys = {key(glpi_text.decode(row.email or "")) for row in rows}
-        for email in wanted:
-            if key(email.address) not in stored_keys:
-                check_glpi_email(email.address)
-        kept: list[dict[str, Any]] = []
-        for row in rows:
-            address = glpi_text.decode(row.email or "")
-            if key(address) in wanted_keys or not row.is_dynamic:
-                kept.append({"id": row.id, "email": row.email, "is_default": bool(row.is_default)})
-                continue
-            self.connection.execute(delete(EMAILS).where(EMAILS.c.id == row.id))
-            log.add(
-                history.USER, user_id, history.DELETE_SUBITEM, itemtype_link=history.USER_EMAIL,
-                old=history.with_id(row.email or "", row.id),
-            )  # fmt: skip
-            changed = True
-        for entry in kept:
-            wanted_entry = wanted_keys.get(key(glpi_text.decode(entry["email"] or "")))
-            encoded = glpi_text.encode(wanted_entry.address) if wanted_entry else None
-            if encoded and encoded != entry["email"] and self._is_dynamic(rows, entry["id"]):
-                self.connection.execute(
-                    update(EMAILS).where(EMAILS.c.id == entry["id"]).values(email=encoded)
-                )
-                log.add(
-                    history.USER, user_id, history.UPDATE_SUBITEM,
-                    itemtype_link=history.USER_EMAIL, old=entry["email"], new=encoded,
-                )  # fmt: skip
-                entry["email"] = encoded
-                changed = True
-        present = {key(glpi_text.decode(e["email"] or "")) for e in kept}
-        default_key = self._default_key(wanted, kept, key)
-        for entry in kept:
-            is_default = key(glpi_text.decode(entry["email"] or "")) == default_key
-            if is_default != entry["is_default"]:
-                self.connection.execute(
-                    update(EMAILS)
-                    .where(EMAILS.c.id == entry["id"])
-                    .values(is_default=int(is_default))
-                )
-                if is_default:
-                    log.add(
-                        history.USER, user_id, history.UPDATE_SUBITEM,
-                        itemtype_link=history.USER_EMAIL, old="0", new="1",
-                    )  # fmt: skip
-                changed = True
-        for email in wanted:
-            if key(email.address) in present:
-                continue
-            encoded = glpi_text.encode(email.address)
-            result = self.connection.execute(
-                EMAILS.insert().values(
-                    users_id=user_id,
-                    email=encoded,
-                    is_dynamic=1,
-                    is_default=int(key(email.address) == default_key),
-                )
-            )
-            new_id = inserted_id(result)
-            log.add(
-                history.USER, user_id, history.ADD_SUBITEM, itemtype_link=history.USER_EMAIL,
-                new=history.with_id(encoded, new_id),
-            )  # fmt: skip
-            present.add(key(email.address))
-            changed = True
-        return changed
-
-    @staticmethod
-    def _is_dynamic(rows: list[Row[Any]], row_id: int) -> bool:
-        return any(row.id == row_id and row.is_dynamic for row in rows)
-
-    @staticmethod
-    def _default_key(wanted: list[EmailValue], kept: list[dict[str, Any]], key: Any) -> str | None:
-        """The address that ends up default: the primary one, else the current default, else
-        the first one (GLPI makes a user's first address the default)."""
-        primary = next((e for e in wanted if e.primary), None)
-        if primary is not None:
-            return str(key(primary.address))
-        current = next((e for e in kept if e["is_default"]), None)
-        if current is not None:
-            return str(key(glpi_text.decode(current["email"] or "")))
-        if kept:
-            return str(key(glpi_text.decode(kept[0]["email"] or "")))
-        if wanted:
-            return str(key(wanted[0].address))
-        return None
 
     # -- delete
 
@@ -729,13 +540,5 @@ class UserWriter(Writer):
         self.connection.execute(delete(users).where(users.c.id == user_id))
 
 
-def _log_text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value)
-
-
 def _with_active(values: UserValues, active: bool) -> UserValues:
-    from dataclasses import replace
-
-    return replace(values, active=active)
+    return replace(values, values={**values.values, registry.ACTIVE.name: active})

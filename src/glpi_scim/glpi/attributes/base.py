@@ -1,29 +1,35 @@
 """What every declaration of a mapped User attribute says (one module per kind beside this one).
 
-A declaration owns one SCIM attribute path (`key`: extension URN or None, attribute,
-sub-attribute) and says, in one place, everything the store does with it:
+A declaration owns SCIM attribute paths (`keys`: extension URN or None, attribute,
+sub-attribute) and says, in one place, everything the store does with them:
 
+- `name`: where its value sits in UserValues.values and UserRecord.values;
 - `columns` / `joins`: what the user's SELECT reads for it (statements are built once, at import,
   from the registry, with bound parameters);
 - `read`: its value from such a row (texts decoded);
-- `render`: where that value goes in the SCIM document;
-- `split`: its value in an incoming, validated resource (InvalidValue for what GLPI cannot hold);
-- `write`: the glpi_users column values for a new user, and the change of an existing one with
-  its GLPI history rows;
-- `target`: what `attr op value` compiles to in a filter (glpi/attributes/targets.py).
+- `render`: where that value goes in the SCIM document (the verbatim row at hand);
+- `split`: its value in an incoming, validated resource (InvalidValue for what GLPI cannot hold),
+  and `mark`: what it notes in the verbatim row about that value;
+- `check`, `insert`, `update`, `write_rows`: the glpi_users column values for a new user, the
+  change of an existing one with its GLPI history rows, and the rows of other tables it keeps;
+- `target`: what `attr op value` compiles to in a filter (glpi/attributes/targets.py);
+- `renders_sent`: attributes kept as sent in the tool's row that it merges into its rendering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, FromClause, Row
 
 from glpi_scim.glpi import history
-from glpi_scim.glpi.attributes.targets import Target
+from glpi_scim.identity.models import IdentityServer
+
+if TYPE_CHECKING:
+    from glpi_scim.glpi.attributes.targets import Frame
 
 # (extension URN or None, attribute, sub-attribute), canonical spelling.
 AttrKey = tuple[str | None, str, str | None]
@@ -37,13 +43,27 @@ class WriteContext:
     log: history.History
     now: datetime
     user_id: int  # 0 while the user is being inserted
+    server: IdentityServer
+    sqlite: bool
+    # The verbatim attributes the tool's row will hold (a declaration may mark in it).
+    stored: dict[str, Any] = field(default_factory=dict)
+    new: bool = False  # the user row was inserted by this write: it has no other rows yet
 
 
 class UserAttribute(Protocol):
-    key: AttrKey
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def renders_sent(self) -> tuple[str, ...]: ...
+
+    @property
+    def keys(self) -> Sequence[AttrKey]:
+        """The SCIM paths a filter reaches through this declaration."""
+        ...
 
     def columns(self, users: FromClause) -> Sequence[ColumnElement[Any]]:
-        """Labelled columns the user's SELECT adds for this attribute (beyond glpi_users')."""
+        """Labelled columns the user's SELECT adds for this attribute."""
         ...
 
     def joins(self, source: FromClause, users: FromClause) -> FromClause:
@@ -52,9 +72,15 @@ class UserAttribute(Protocol):
 
     def read(self, row: Row[Any]) -> Any: ...
 
-    def render(self, value: Any, out: dict[str, Any]) -> None: ...
+    def render(self, value: Any, out: dict[str, Any], stored: Mapping[str, Any]) -> None: ...
 
     def split(self, resource: Mapping[str, Any]) -> Any: ...
+
+    def mark(self, value: Any, stored: dict[str, Any]) -> None: ...
+
+    def check(self, context: WriteContext, value: Any) -> None:
+        """Refuse, before anything is written, a value GLPI would not hold for a new user."""
+        ...
 
     def insert(self, context: WriteContext, value: Any) -> dict[str, Any]:
         """glpi_users values of a new user holding `value`."""
@@ -66,4 +92,29 @@ class UserAttribute(Protocol):
         """Add to `changes` what makes the glpi_users `row` hold `value`, logging it."""
         ...
 
-    def target(self, users: FromClause, sqlite: bool) -> Target: ...
+    def write_rows(self, context: WriteContext, value: Any) -> bool:
+        """Rows of other tables, once the glpi_users row exists; True when any changed."""
+        ...
+
+    def target(self, frame: Frame, key: AttrKey) -> Any: ...
+
+
+class Declared:
+    """What a declaration does not do unless it says so."""
+
+    # Top-level attributes kept verbatim as sent that this declaration renders itself (their
+    # type, display... merged with what GLPI holds).
+    renders_sent: tuple[str, ...] = ()
+
+    def mark(self, value: Any, stored: dict[str, Any]) -> None:
+        return None
+
+    def check(self, context: WriteContext, value: Any) -> None:
+        return None
+
+    def write_rows(self, context: WriteContext, value: Any) -> bool:
+        return False
+
+
+def no_joins(source: FromClause, users: FromClause) -> FromClause:
+    return source

@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, FromClause, Row
 
 from glpi_scim.glpi import history
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.attributes.base import AttrKey, WriteContext
-from glpi_scim.glpi.attributes.targets import Target, TextTarget
-from glpi_scim.glpi.validation import MAX_TEXT, check_length
+from glpi_scim.glpi.attributes.base import AttrKey, Declared, WriteContext
+from glpi_scim.glpi.attributes.targets import Frame, Target, TextTarget
+from glpi_scim.glpi.validation import MAX_TEXT, check_length, check_login
 from glpi_scim.scim.errors import InvalidValue
 from glpi_scim.scim.values import get_ci
 
@@ -41,7 +41,7 @@ def sub_value(resource: Mapping[str, Any], key: AttrKey) -> Any:
 
 
 @dataclass(frozen=True)
-class TextColumn:
+class TextColumn(Declared):
     """The attribute `key` <-> glpi_users.`column`."""
 
     key: AttrKey
@@ -49,6 +49,14 @@ class TextColumn:
     # The search option GLPI logs a change of this column under; None: GLPI does not log it.
     option: int | None
     max_length: int = MAX_TEXT
+
+    @property
+    def name(self) -> str:
+        return self.column
+
+    @property
+    def keys(self) -> tuple[AttrKey, ...]:
+        return (self.key,)
 
     @property
     def where(self) -> str:
@@ -65,7 +73,7 @@ class TextColumn:
         value = row._mapping[self.column]
         return glpi_text.decode(value) if isinstance(value, str) else value
 
-    def render(self, value: Any, out: dict[str, Any]) -> None:
+    def render(self, value: Any, out: dict[str, Any], stored: Mapping[str, Any]) -> None:
         """Into the document, where `key` says (a container or complex parent is created)."""
         if not value:
             return
@@ -95,8 +103,26 @@ class TextColumn:
         if self.option is not None:
             context.log.field(history.USER, row.id, self.option, _log_text(old), _log_text(new))
 
-    def target(self, users: FromClause, sqlite: bool) -> Target:
-        return TextTarget(sqlite, users.c[self.column], case_exact=False, encoded=True)
+    def target(self, frame: Frame, key: AttrKey) -> Target:
+        return TextTarget(frame.sqlite, frame.item.c[self.column], case_exact=False, encoded=True)
+
+
+@dataclass(frozen=True)
+class Login(TextColumn):
+    """userName <-> glpi_users.name: required, checked as GLPI checks a login. Its uniqueness
+    among GLPI's users is the writer's (users.py), which locks the holders of the login."""
+
+    def read(self, row: Row[Any]) -> str:
+        return glpi_text.decode(row._mapping[self.column] or "")
+
+    def render(self, value: Any, out: dict[str, Any], stored: Mapping[str, Any]) -> None:
+        out["userName"] = value
+
+    def split(self, resource: Mapping[str, Any]) -> str:
+        login = text_value(sub_value(resource, self.key), self.where)
+        if login is None:
+            raise InvalidValue("userName is required")
+        return check_login(login)
 
 
 def _log_text(value: Any) -> str:

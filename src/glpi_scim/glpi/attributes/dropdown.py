@@ -16,15 +16,15 @@ from sqlalchemy import ColumnElement, FromClause, Row, Table, select
 from glpi_scim.db.collation import collation_key
 from glpi_scim.glpi import dropdowns, history
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.attributes.base import AttrKey, WriteContext
+from glpi_scim.glpi.attributes.base import AttrKey, Declared, WriteContext
 from glpi_scim.glpi.attributes.column import sub_value
-from glpi_scim.glpi.attributes.targets import SubqueryTarget, Target, TextTarget
+from glpi_scim.glpi.attributes.targets import Frame, SubqueryTarget, Target, TextTarget
 from glpi_scim.glpi.validation import check_length
 from glpi_scim.scim.errors import InvalidValue
 
 
 @dataclass(frozen=True)
-class Dropdown:
+class Dropdown(Declared):
     """`attribute` (a User string; of the extension `container` if given) <-> glpi_users.`column`
     -> `table`.name."""
 
@@ -44,6 +44,14 @@ class Dropdown:
         object.__setattr__(self, "_alias", self.table.alias(f"scim_{self.attribute.lower()}_row"))
 
     @property
+    def name(self) -> str:
+        return self.attribute
+
+    @property
+    def keys(self) -> tuple[AttrKey, ...]:
+        return (self.key,)
+
+    @property
     def label(self) -> str:
         return f"dropdown_{self.attribute.lower()}"
 
@@ -59,7 +67,7 @@ class Dropdown:
         value = row._mapping[self.label]
         return (glpi_text.decode(value) if isinstance(value, str) else value) or None
 
-    def render(self, value: Any, out: dict[str, Any]) -> None:
+    def render(self, value: Any, out: dict[str, Any], stored: Mapping[str, Any]) -> None:
         if value:
             node = out if self.container is None else out.setdefault(self.container, {})
             node[self.attribute] = value
@@ -114,7 +122,8 @@ class Dropdown:
 
     # -- filtering
 
-    def target(self, users: FromClause, sqlite: bool) -> Target:
+    def target(self, frame: Frame, key: AttrKey) -> Target:
+        users, sqlite = frame.item, frame.sqlite
         inner = self.table.alias(f"scim_{self.attribute.lower()}")
         fk = users.c[self.column]
         label = TextTarget(sqlite, inner.c.name, case_exact=False, encoded=True)

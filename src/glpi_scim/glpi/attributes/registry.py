@@ -1,26 +1,26 @@
 """The registry: every User attribute that has a GLPI home, declared once.
 
-The user's SELECT (users.py), the SCIM document (mapping.py), the split of an incoming resource
-and its write (mapping.py, users.py) and the filter compiler (sqlfilter.py) loop over these
-tuples. Adding one is a declaration here (and its test): see docs/architecture.md, "Adding a
-mapped attribute".
-
-Phone numbers by type are their own kind (PHONES: the first number of each type has a column,
-other types are kept verbatim); userName, active, e-mails, the manager and the language are
-still written out in mapping.py, users.py and sqlfilter.py (each has rules of its own: login
-uniqueness, the unassigned marker, GLPI's e-mail rows, a reference, a code table).
+The user's SELECT (users.py), the SCIM document and the split of an incoming resource
+(mapping.py), the write (users.py) and the filter compiler (sqlfilter.py) loop over USER.
+Adding one is a declaration here (and its test): see docs/architecture.md, "Adding a mapped
+attribute".
 """
 
 from __future__ import annotations
 
 from glpi_scim.db import tables
 from glpi_scim.glpi import history
-from glpi_scim.glpi.attributes.base import AttrKey
-from glpi_scim.glpi.attributes.column import TextColumn
+from glpi_scim.glpi.attributes.active import Active
+from glpi_scim.glpi.attributes.base import AttrKey, UserAttribute
+from glpi_scim.glpi.attributes.column import Login, TextColumn
 from glpi_scim.glpi.attributes.dropdown import Dropdown
+from glpi_scim.glpi.attributes.emails import Emails
+from glpi_scim.glpi.attributes.language import Language
+from glpi_scim.glpi.attributes.manager import Manager
+from glpi_scim.glpi.attributes.phones import Phones
 from glpi_scim.scim.schemas import ENTERPRISE_USER_SCHEMA as ENTERPRISE
 
-LOGIN = TextColumn((None, "userName", None), "name", history.USER_LOGIN)
+LOGIN = Login((None, "userName", None), "name", history.USER_LOGIN)
 
 # glpi_users text columns (the login apart: its uniqueness is users.py's).
 TEXT_COLUMNS: tuple[TextColumn, ...] = (
@@ -53,6 +53,24 @@ DROPDOWNS: tuple[Dropdown, ...] = (
     ),
 )
 
-# Single-valued attributes a filter reaches through their declaration, by key.
-SINGLE: tuple[TextColumn | Dropdown, ...] = (LOGIN, *TEXT_COLUMNS, *DROPDOWNS)
-BY_KEY: dict[AttrKey, TextColumn | Dropdown] = {declared.key: declared for declared in SINGLE}
+ACTIVE = Active()
+LANGUAGE = Language()
+MANAGER = Manager()
+EMAILS = Emails()
+PHONE_NUMBERS = Phones(PHONES)
+
+# Every declaration, in the order a write logs its changes in GLPI's history.
+USER: tuple[UserAttribute, ...] = (
+    LOGIN,
+    *TEXT_COLUMNS,
+    PHONE_NUMBERS,
+    LANGUAGE,
+    ACTIVE,
+    *DROPDOWNS,
+    MANAGER,
+    EMAILS,
+)
+# The declaration a filter reaches each SCIM path through.
+BY_KEY: dict[AttrKey, UserAttribute] = {key: declared for declared in USER for key in declared.keys}
+# Top-level attributes kept verbatim that a declaration renders itself.
+RENDERS_SENT = frozenset(attr for declared in USER for attr in declared.renders_sent)

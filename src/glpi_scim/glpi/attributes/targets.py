@@ -7,8 +7,10 @@ predicate is two-valued (never SQL NULL), so `not` and `ne` are plain negations.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -83,6 +85,36 @@ def formatted_user_name(users: FromClause) -> ColumnElement[Any]:
         (has_real, case((has_first, real.concat(" ").concat(first)), else_=real)),
         else_=login,
     )
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The query a filter is compiled for.
+
+    `item` is glpi_users or glpi_groups (aliased); `row` the tool's resource row of the same item
+    for this server, LEFT JOINed (its columns are NULL when the server never wrote the item).
+    `row_name` is the SQL name of `row`, needed inside MariaDB's JSON_TABLE.
+    """
+
+    resource_type: str
+    item: FromClause
+    row: FromClause
+    row_name: str
+    sqlite: bool
+    server_id: int
+    # Names for JSON table aliases, numbered in compile order so that the same filter shape
+    # compiles to the same SQL (and hits SQLAlchemy's statement cache).
+    aliases: Iterator[int] = field(default_factory=lambda: itertools.count(1), compare=False)
+
+
+class Complex:
+    """A single-valued complex attribute (`name`, `manager`, `meta`): only `pr` applies."""
+
+    def __init__(self, present: Predicate):
+        self._present = present
+
+    def present(self) -> Predicate:
+        return self._present
 
 
 # ---------------------------------------------------------------------------------------------
