@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
+
+from glpi_scim.servers.background import ProcessThread
 
 log = logging.getLogger("glpi_scim.server.requestlog")
 
@@ -28,8 +29,7 @@ class BackgroundLogWriter(Generic[T]):
         self._write = write
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queued)
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread("glpi-scim-request-log", self._run, on_fork=self._forget)
         self._closed = False
         self.dropped = 0
         atexit.register(self.close)
@@ -38,7 +38,7 @@ class BackgroundLogWriter(Generic[T]):
         """Queue an entry; never blocks and never raises."""
         if self._closed:
             return
-        self._ensure_thread()
+        self._thread.ensure_started()
         try:
             self._queue.put_nowait(entry)
         except queue.Full:
@@ -63,7 +63,7 @@ class BackgroundLogWriter(Generic[T]):
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread if self._pid == os.getpid() else None
+            thread = self._thread.running()
         if thread is None:
             return
         if not self.flush(timeout):
@@ -74,21 +74,9 @@ class BackgroundLogWriter(Generic[T]):
             return
         thread.join(timeout)
 
-    def _ensure_thread(self) -> None:
-        # Started lazily, and again in a forked child (a pre-forking server forks after import).
-        pid = os.getpid()
-        if self._thread is not None and self._pid == pid:
-            return
-        with self._lock:
-            if self._thread is not None and self._pid == pid:
-                return
-            if self._pid != pid and self._pid != 0:
-                self._queue = queue.Queue(maxsize=self._queue.maxsize)
-            self._pid = pid
-            self._thread = threading.Thread(
-                target=self._run, name="glpi-scim-request-log", daemon=True
-            )
-            self._thread.start()
+    def _forget(self) -> None:
+        # The parent's queued entries are the parent's to write.
+        self._queue = queue.Queue(maxsize=self._queue.maxsize)
 
     def _run(self) -> None:
         work = self._queue

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db
 from glpi_scim.db.database import Database
+from glpi_scim.servers.background import ProcessThread
 
 log = logging.getLogger("glpi_scim.server.stats")
 
@@ -255,8 +255,7 @@ class RequestStats:
         self._pending: dict[Key, PeriodCounts] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self._thread = ProcessThread("glpi-scim-request-stats", self._run, on_fork=self._forget)
         self._closed = False
         self._last_purge = 0.0
         atexit.register(self.close)
@@ -264,7 +263,7 @@ class RequestStats:
     def record(self, server_id: int, status: int, detail: str | None, at: datetime) -> None:
         if self._closed:
             return
-        self._ensure_thread()
+        self._thread.ensure_started()
         key = (server_id, period_start(at))
         with self._lock:
             period = self._pending.get(key)
@@ -298,27 +297,16 @@ class RequestStats:
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread if self._pid == os.getpid() else None
+            thread = self._thread.running()
         if thread is None:
             return
         self._wake.set()
         thread.join(self.flush_seconds + 10)
         self.flush()
 
-    def _ensure_thread(self) -> None:
-        pid = os.getpid()
-        if self._thread is not None and self._pid == pid:
-            return
-        with self._lock:
-            if self._thread is not None and self._pid == pid:
-                return
-            if self._pid not in (0, pid):
-                self._pending = {}
-            self._pid = pid
-            self._thread = threading.Thread(
-                target=self._run, name="glpi-scim-request-stats", daemon=True
-            )
-            self._thread.start()
+    def _forget(self) -> None:
+        # The parent's counts are the parent's to write.
+        self._pending = {}
 
     def _run(self) -> None:
         while not self._closed:
