@@ -184,7 +184,7 @@ def test_the_root_exception_module_imports_nothing() -> None:
     assert GRAPH["glpi_scim.errors"] <= {"__future__"}
 
 
-def test_the_database_layer_knows_no_glpi_store_nor_web() -> None:
+def test_the_database_layer_imports_no_web_or_cli_library() -> None:
     offenders = sorted(
         f"{name} -> {target}"
         for name, targets in GRAPH.items()
