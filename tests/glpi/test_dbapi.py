@@ -11,6 +11,7 @@ from sqlalchemy import make_url
 
 from glpi_scim.config import load_settings
 from glpi_scim.db.configdb import read_glpi_config
+from glpi_scim.db.database import Database
 from glpi_scim.db.dbapi import DirectTarget, direct_target, target_from_url
 
 PLAIN_MYSQL_URLS = [
@@ -87,3 +88,52 @@ def test_the_embedded_default_and_config_db_php(
     # The same connection as the URL database.py builds from the file.
     assert target == target_from_url(read_glpi_config(str(tmp_path)).url())
     assert target is not None and target.password == "prix-100€" and target.port == 3307
+
+
+def test_the_default_tls_context_is_pymysqls_without_the_unread_ca_store() -> None:
+    import ssl
+
+    import pymysql
+
+    from glpi_scim.db.dbapi import mysql_connection_class
+
+    ours = mysql_connection_class()(defer_connect=True)
+    theirs = pymysql.connections.Connection(defer_connect=True)
+    assert ours.ssl and theirs.ssl  # TLS offered to a server that has it, not required
+    assert not ours._ssl_required and not theirs._ssl_required
+    for context in (ours.ctx, theirs.ctx):
+        assert context.verify_mode == ssl.CERT_NONE
+        assert context.check_hostname is False
+    assert ours.ctx.protocol == theirs.ctx.protocol
+    assert ours.ctx.options == theirs.ctx.options
+    assert ours.ctx.minimum_version == theirs.ctx.minimum_version
+    assert ours.ctx.cert_store_stats()["x509_ca"] == 0
+
+
+def test_an_explicit_tls_option_keeps_pymysqls_verification(tmp_path: Path) -> None:
+    import ssl
+
+    from glpi_scim.db.dbapi import mysql_connection_class
+
+    connection = mysql_connection_class()(defer_connect=True, ssl_verify_cert=True)
+    assert connection._ssl_required
+    assert connection.ctx.verify_mode == ssl.CERT_REQUIRED
+    assert connection.ctx.cert_store_stats()["x509_ca"] > 0  # the system's CA certificates
+
+
+@pytest.mark.mysql
+def test_the_engine_and_the_direct_path_both_connect_with_it(mysql_database: Database) -> None:
+    from glpi_scim.db.dbapi import _connect, mysql_connection_class
+
+    raw = mysql_database.engine.raw_connection()
+    try:
+        assert isinstance(raw.dbapi_connection, mysql_connection_class())
+    finally:
+        raw.close()
+    target = target_from_url(mysql_database.url)
+    assert target is not None
+    direct = _connect(target, timeout=5)
+    try:
+        assert isinstance(direct, mysql_connection_class())
+    finally:
+        direct.close()

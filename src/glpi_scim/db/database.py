@@ -15,7 +15,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from glpi_scim.config import Settings, mask_url_password
 from glpi_scim.db.collation import register_sqlite_functions
 from glpi_scim.db.dbapi import embedded_path as embedded_path
-from glpi_scim.db.dbapi import mysql_connect_args, prepare_sqlite, sqlite_connect_args
+from glpi_scim.db.dbapi import (
+    mysql_connect_args,
+    mysql_connection_class,
+    prepare_sqlite,
+    sqlite_connect_args,
+)
 from glpi_scim.db.dbapi import sqlite_url as sqlite_url
 from glpi_scim.db.errors import DatabaseAuthError as DatabaseAuthError
 from glpi_scim.db.errors import DatabaseConfigError as DatabaseConfigError
@@ -293,12 +298,18 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
                 str(parsed.password) if parsed.password else None, timeout
             ),
         )
+        event.listen(engine, "do_connect", _mysql_connect)
         ping_when_idle(engine)  # not pool_pre_ping: no round trip per request under load
         return engine
     except NoSuchModuleError:
         raise DatabaseConfigError(
             f"{mask_url_password(url)}: unknown database driver; use mysql+pymysql://"
         ) from None
+
+
+def _mysql_connect(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+    """Every engine connection is the driver's Connection with the lighter default TLS."""
+    return mysql_connection_class()(*cargs, **cparams)
 
 
 def database_url(settings: Settings) -> str:
