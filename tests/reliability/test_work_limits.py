@@ -53,15 +53,44 @@ def slow_filter(clauses: int) -> str:
     return " or ".join(f'addresses.formatted co "zz{i}q"' for i in range(clauses))
 
 
+SLOW = {"filter": slow_filter(100), "count": "1"}
+MAX_COPIES = 120_000
+
+
+def grow_until(
+    database: Database, user_id: int, search: Callable[[], Any], seconds: float
+) -> tuple[Any, float]:
+    """Copies of the user until `search()` takes `seconds` or more (or its answer is not 200):
+    how many rows make a search slow depends on this machine's speed, not on a constant. The
+    answer and its time."""
+    total = 0
+    more = 3000
+    while True:
+        assert total + more <= MAX_COPIES, f"{total} users and the search is still fast"
+        copies_of(database, user_id, more)
+        total += more
+        started = time.monotonic()
+        answer = search()
+        took = time.monotonic() - started
+        if took >= seconds or answer.status_code != 200:
+            return answer, took
+        # Rows the search needs, with a margin; the time grows with them.
+        more = min(int(total * (max(1.5, min(4.0, 1.3 * seconds / took)) - 1)), MAX_COPIES)
+
+
 def test_a_statement_past_the_limit_is_stopped_and_answered_503(
     database: Database, serve: Callable[..., Served]
 ) -> None:
     served = serve(database, statement_timeout=1, max_filter_clauses=1000)
     created = served.client.post("/Users", user("template", addresses=[ADDRESS]))
     assert created.status_code == 201, created.text
-    copies_of(database, int(created.json()["id"]), 3000)
 
-    response = served.client.get("/Users", params={"filter": slow_filter(100)})
+    response, _ = grow_until(
+        database,
+        int(created.json()["id"]),
+        lambda: served.client.get("/Users", params=SLOW),
+        seconds=3,  # past the limit of 1 s: the database stopped it or did not
+    )
     body = assert_scim_error(response, 503, None, "statement_timeout", "narrow the filter")
     assert response.headers["Retry-After"].isdigit(), body
     if database.dialect == "mysql":  # the database itself stopped it: nothing left running
@@ -137,11 +166,19 @@ def test_one_server_cannot_hold_every_thread(
         sqlite_database, max_requests_in_flight=2, statement_timeout=0, max_filter_clauses=1000
     )
     created = first.client.post("/Users", user("template", addresses=[ADDRESS]))
-    copies_of(sqlite_database, int(created.json()["id"]), 3000)
+
+    # Each search must outlast the 3 s the test takes to send both and then a third request.
+    answer, _ = grow_until(
+        sqlite_database,
+        int(created.json()["id"]),
+        lambda: first.client.get("/Users", params=SLOW),
+        seconds=4.5,
+    )
+    assert answer.status_code == 200, answer.text
     _, token = add_server(sqlite_database)
     other = Client(first.live.base_url, first.server.id + 1, token)
     assert other.get("/Users", params={"count": "1"}).status_code == 200
-    slow = {"filter": slow_filter(100), "count": "1"}
+    slow = SLOW
     with ThreadPoolExecutor(2) as pool:
         searches = []
         for _ in (1, 2):

@@ -17,6 +17,7 @@ from glpi_scim.scim.errors import Unauthorized
 from glpi_scim.security.authenticator import Authenticator
 from glpi_scim.security.credentials import derive_key
 from glpi_scim.security.methods.bearer import audience, issue_token
+from glpi_scim.security.model import AuthenticationFailed
 from glpi_scim.servers.tokens import TokenRepository
 
 from .support import RsaKey, auth_request, create_server, hs256_token, unsigned_token
@@ -189,3 +190,33 @@ def test_tokens_missing_a_claim_are_refused(
 def test_garbage_is_refused(authenticator: Authenticator, server: IdentityServer) -> None:
     for header in ["Basic dXNlcjpwdw==", "Bearer", "Bearer a b", "not.a.jwt"]:
         refused(authenticator, server, header)
+
+
+def test_a_verified_token_is_still_refused_once_expired(
+    database: Database, server: IdentityServer
+) -> None:
+    from glpi_scim.security.methods.bearer import LEEWAY, decode_token
+
+    issued_at = datetime.now(timezone.utc).replace(microsecond=0)
+    token = issue(database, server, now=issued_at, lifetime=timedelta(hours=1))
+    assert decode_token(server, token, issued_at)["sub"] == "entra-provisioning"
+    # The same token again: its verification is reused, its expiry is not.
+    assert decode_token(server, token, issued_at + timedelta(minutes=59))
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        decode_token(server, token, issued_at + timedelta(hours=1) + LEEWAY + timedelta(seconds=1))
+    with pytest.raises(AuthenticationFailed, match="before its nbf"):
+        decode_token(server, token, issued_at - LEEWAY - timedelta(seconds=1))
+
+
+def test_a_verified_token_is_refused_after_a_new_signing_key(
+    database: Database, server: IdentityServer
+) -> None:
+    from dataclasses import replace
+
+    from glpi_scim.security.methods.bearer import decode_token
+
+    token = issue(database, server)
+    assert decode_token(server, token)["sub"] == "entra-provisioning"
+    rotated = replace(server, signing_key="another-signing-key-of-enough-length-0123456789")
+    with pytest.raises(AuthenticationFailed, match="signature"):
+        decode_token(rotated, token)

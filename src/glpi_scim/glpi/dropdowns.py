@@ -23,11 +23,12 @@ def find_or_create(
     name: str | None,
     log: history.History,
     now: datetime,
-) -> int:
-    """The id of the dropdown row called `name` (0 for no name)."""
+) -> tuple[int, str | None]:
+    """The id of the dropdown row called `name` (0 for no name), and its stored (encoded)
+    name, which history rows quote."""
     name = (name or "").strip()
     if not name:
-        return 0
+        return 0, None
     encoded = glpi_text.encode(name)
     if connection.dialect.name == "sqlite":
         same = sqlite_equal(table.c.name, encoded)
@@ -35,16 +36,18 @@ def find_or_create(
         same = table.c.name == encoded
     # FOR UPDATE: two transactions adding the same new title serialise on the index gap, and
     # the second one (retried after the deadlock) finds the first one's row.
-    query = select(table.c.id).where(same).order_by(table.c.id).limit(1).with_for_update()
-    found = connection.execute(query).scalar()
+    query = (
+        select(table.c.id, table.c.name).where(same).order_by(table.c.id).limit(1)
+    ).with_for_update()
+    found = connection.execute(query).first()
     if found is not None:
-        return int(found)
+        return int(found.id), found.name or ""
     result = connection.execute(
         table.insert().values(name=encoded, date_mod=now, date_creation=now)
     )
     new_id = inserted_id(result)
     log.created(itemtype, new_id)
-    return new_id
+    return new_id, encoded
 
 
 def names(connection: Connection, table: Table, ids: set[int]) -> dict[int, str]:

@@ -175,15 +175,6 @@ class GroupWriter(Writer):
             self._scope_read = True
         return self._scope
 
-    def current(self, group_id: int) -> Row[Any]:
-        groups = tables.groups
-        row = self.connection.execute(
-            select(groups).where(groups.c.id == group_id).with_for_update()
-        ).first()
-        if row is None:
-            raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
-        return row
-
     def _check_name(self, name: str, group_id: int | None) -> None:
         """displayName is unique among GLPI's groups, compared as GLPI's collation does."""
         groups = tables.groups

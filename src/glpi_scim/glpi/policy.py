@@ -186,6 +186,17 @@ def is_super_admin_profile(profile: ProfileFacts) -> bool:
     return profile.interface == "central" and bool(profile.right(PROFILE_RIGHT) & UPDATE)
 
 
+_SYSTEM_USER = (
+    select(tables.configs.c.value)
+    .where(tables.configs.c.context == "core", tables.configs.c.name == "system_user")
+    .scalar_subquery()
+)
+
+
+def _user_id(value: Any) -> int:
+    return int(value) if value and str(value).isdigit() else 0
+
+
 class Policy:
     """The checks of one write transaction, for one identity server."""
 
@@ -216,31 +227,29 @@ class Policy:
 
     def servers(self) -> list[ServerFacts]:
         if self._servers is None:
+            # GLPI's system user comes with them: the protection checks need both.
             rows = self.connection.execute(
                 select(
                     tables.identity_servers.c.id,
                     tables.identity_servers.c.name,
                     tables.identity_servers.c.users_id_applied,
                     tables.identity_servers.c.options,
+                    _SYSTEM_USER.label("system_user"),
                 )
-            )
+            ).all()
             self._servers = [
                 ServerFacts(
                     row.id, row.name, row.users_id_applied, protected_logins_of(row.options)
                 )
                 for row in rows
             ]
+            if rows and self._system_user is None:
+                self._system_user = _user_id(rows[0].system_user)
         return self._servers
 
     def system_user(self) -> int:
         if self._system_user is None:
-            configs = tables.configs
-            value = self.connection.execute(
-                select(configs.c.value).where(
-                    configs.c.context == "core", configs.c.name == "system_user"
-                )
-            ).scalar()
-            self._system_user = int(value) if value and str(value).isdigit() else 0
+            self._system_user = _user_id(self.connection.execute(select(_SYSTEM_USER)).scalar())
         return self._system_user
 
     def applied_login(self) -> str:

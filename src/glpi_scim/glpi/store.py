@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from glpi_scim.db import tables
 from glpi_scim.db.database import Database
@@ -110,15 +110,21 @@ class GlpiStore:
         return result
 
     @staticmethod
-    def _lock(connection: Connection, resource_type: str, item_id: int) -> None:
-        """Lock the item's row before anything else is read.
+    def _lock(connection: Connection, resource_type: str, item_id: int) -> Row[Any]:
+        """The item's GLPI row, locked until commit, read before anything else.
 
         On MariaDB the first plain read of a transaction fixes the snapshot later plain reads
         see: taking the lock first makes them see the last committed state, so a concurrent
         conditional update that got the lock first is seen and this one fails If-Match.
         """
         table = tables.users if resource_type == USER else tables.groups
-        connection.execute(select(table.c.id).where(table.c.id == item_id).with_for_update())
+        row = connection.execute(
+            select(table).where(table.c.id == item_id).with_for_update()
+        ).first()
+        if row is None:
+            shown = item_id if resource_type == USER else ids.group_id(item_id)
+            raise NotFound(f"{resource_type} {shown} not found")
+        return row
 
     def _reader(self, connection: Connection, resource_type: str) -> UserReader | GroupReader:
         if resource_type == USER:
@@ -197,7 +203,7 @@ class GlpiStore:
         item_id = _item_id(resource_type, resource_id)
 
         def work(connection: Connection, notes: list[str]) -> Resource:
-            self._lock(connection, resource_type, item_id)
+            row = self._lock(connection, resource_type, item_id)  # concurrent updates queue here
             now = self._moment()
             log = self._history(connection, now)
             policy = Policy(connection, self.server, now, log, notes)
@@ -207,7 +213,6 @@ class GlpiStore:
             else:
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
             writer.policy = policy
-            row = writer.current(item_id)  # locks the row first: concurrent updates queue here
             current = reader.one(item_id)  # NotFound outside the server's scope
             _check_version(current, if_match)
             wanted = mutate(current)
@@ -238,11 +243,10 @@ class GlpiStore:
         item_id = _item_id(GROUP, group_id)
 
         def work(connection: Connection, notes: list[str]) -> None:
-            self._lock(connection, GROUP, item_id)
+            row = self._lock(connection, GROUP, item_id)
             now = self._moment()
             log = self._history(connection, now)
             writer = GroupWriter(connection, self.server, now, log, self.sqlite)
-            row = writer.current(item_id)
             reader = GroupReader(connection, self.server, self.sqlite)
             found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
             if if_match is not None:
@@ -266,14 +270,13 @@ class GlpiStore:
         item_id = _item_id(resource_type, resource_id)
 
         def work(connection: Connection, notes: list[str]) -> None:
-            self._lock(connection, resource_type, item_id)
+            row = self._lock(connection, resource_type, item_id)
             now = self._moment()
             log = self._history(connection, now)
             checks = Policy(connection, self.server, now, log, notes)
             reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 users = UserWriter(connection, self.server, now, log, self.sqlite)
-                row = users.current(item_id)
                 resource = reader.one(item_id)  # NotFound when already deleted or out of scope
                 _check_version(resource, if_match)
                 policy = self.server.delete_policy
@@ -292,7 +295,6 @@ class GlpiStore:
                     users.trash(row)
             else:
                 groups = GroupWriter(connection, self.server, now, log, self.sqlite)
-                row = groups.current(item_id)
                 found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
                 if if_match is not None:
                     _check_version(found, if_match)

@@ -11,11 +11,23 @@ flagged dynamic, history rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, literal, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -104,24 +116,34 @@ ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_
 # give the groups and the version fingerprint (count and highest link id) alike, so the same
 # statement serves a read that skips `groups`.
 _EMAIL_PART, _GROUP_PART = 0, 1
-USER_PARTS = union_all(
-    select(
-        EMAILS.c.users_id.label("owner"),
-        literal(_EMAIL_PART).label("kind"),
-        EMAILS.c.id.label("row_id"),
-        EMAILS.c.email.label("text"),
-        EMAILS.c.is_default.label("number"),
-    ).where(EMAILS.c.users_id.in_(_IDS)),
-    select(
-        LINKS.c.users_id,
-        literal(_GROUP_PART),
-        LINKS.c.id,
-        tables.groups.c.name,
-        tables.groups.c.id,
-    )
-    .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
-    .where(LINKS.c.users_id.in_(_IDS)),
-).order_by("owner", "kind", "row_id")
+
+
+def _user_parts(
+    owners: Callable[[ColumnElement[int]], ColumnElement[bool]],
+) -> CompoundSelect[Any]:
+    return union_all(
+        select(
+            EMAILS.c.users_id.label("owner"),
+            literal(_EMAIL_PART).label("kind"),
+            EMAILS.c.id.label("row_id"),
+            EMAILS.c.email.label("text"),
+            EMAILS.c.is_default.label("number"),
+        ).where(owners(EMAILS.c.users_id)),
+        select(
+            LINKS.c.users_id,
+            literal(_GROUP_PART),
+            LINKS.c.id,
+            tables.groups.c.name,
+            tables.groups.c.id,
+        )
+        .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
+        .where(owners(LINKS.c.users_id)),
+    ).order_by("owner", "kind", "row_id")
+
+
+USER_PARTS = _user_parts(lambda owner: owner.in_(_IDS))
+# One user's (a GET, a write's answer): a plain parameter, which SQLAlchemy need not expand.
+ONE_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"))
 
 
 @dataclass
@@ -135,10 +157,15 @@ class UserParts:
 
 def read_parts(connection: Connection, ids: Sequence[int]) -> UserParts:
     parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {})
-    for chunk in memberships.chunks(ids):
-        for owner, kind, row_id, text, number in connection.execute(
-            USER_PARTS, {"ids": list(chunk)}
-        ):
+    if len(ids) == 1:
+        statements: Iterable[Any] = [connection.execute(ONE_USER_PARTS, {"id": ids[0]})]
+    else:
+        statements = (
+            connection.execute(USER_PARTS, {"ids": list(chunk)})
+            for chunk in memberships.chunks(ids)
+        )
+    for result in statements:
+        for owner, kind, row_id, text, number in result:
             if kind == _EMAIL_PART:
                 if text:
                     parts.emails[owner].append((glpi_text.decode(text), bool(number)))
@@ -401,12 +428,17 @@ class UserWriter(Writer):
                 is_default_profile=1,
             )
         )
-        profile_name = self.connection.execute(
-            select(tables.profiles.c.name).where(tables.profiles.c.id == profile_id)
-        ).scalar()
-        entity_name = self.connection.execute(
-            select(tables.entities.c.completename).where(tables.entities.c.id == entity_id)
-        ).scalar()
+        # Both names for the history rows, in one statement.
+        profile_name, entity_name = self.connection.execute(
+            select(
+                select(tables.profiles.c.name)
+                .where(tables.profiles.c.id == profile_id)
+                .scalar_subquery(),
+                select(tables.entities.c.completename)
+                .where(tables.entities.c.id == entity_id)
+                .scalar_subquery(),
+            )
+        ).one()
         user_label = history.user_log_name(
             user_id, user["name"], user.get("realname"), user.get("firstname")
         )

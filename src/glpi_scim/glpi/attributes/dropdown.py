@@ -88,7 +88,7 @@ class Dropdown(Declared):
         return text.strip() or None
 
     def insert(self, context: WriteContext, value: str | None) -> dict[str, Any]:
-        found = dropdowns.find_or_create(
+        found, _ = dropdowns.find_or_create(
             context.connection, self.table, self.itemtype, value, context.log, context.now
         )
         return {self.column: found}
@@ -105,13 +105,12 @@ class Dropdown(Declared):
             return
         if not old_id and wanted is None:
             return
-        new_id = dropdowns.find_or_create(
+        new_id, new_name = dropdowns.find_or_create(
             connection, self.table, self.itemtype, value, context.log, context.now
         )
         if new_id == old_id:
             return
         changes[self.column] = new_id
-        new_name = dropdowns.names(connection, self.table, {new_id}).get(new_id)
         context.log.field(
             history.USER,
             row.id,
