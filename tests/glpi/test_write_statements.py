@@ -43,7 +43,7 @@ def sent(database: Database) -> Iterator[list[tuple[str, str]]]:
             table = words[1]
         else:  # DELETE FROM t
             table = words[2]
-        statements.append((verb, table.strip("`\"")))
+        statements.append((verb, table.strip('`"')))
 
     event.listen(database.engine, "before_cursor_execute", capture)
     try:
