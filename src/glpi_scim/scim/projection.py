@@ -9,11 +9,13 @@
   URN) plus the `always` ones are returned; `request` attributes only come this way.
 - Names the resource type does not know are ignored.
 
-A `Projection` is compiled once per request and applied to every resource of a list.
+A `Projection` is compiled once per set of parameters (`projection_for`) and applied to every
+resource of a list.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -82,6 +84,17 @@ class Projection:
         return out
 
 
+@functools.lru_cache(maxsize=512)
+def projection_for(
+    resource_type_: str | ResourceType,
+    attributes: tuple[AttrPath, ...] = (),
+    excluded: tuple[AttrPath, ...] = (),
+) -> Projection:
+    """The Projection of these parameters, built once: nearly every request of an IdP asks for
+    the same few, and a plan costs more than applying it. A Projection is never changed."""
+    return Projection(resource_type_, attributes, excluded)
+
+
 def project(
     resource: Mapping[str, Any],
     resource_type_: str | ResourceType,
@@ -89,7 +102,7 @@ def project(
     excluded: Sequence[AttrPath] = (),
 ) -> Resource:
     """One resource with attributes/excludedAttributes and `returned` applied."""
-    return Projection(resource_type_, attributes, excluded)(resource)
+    return projection_for(resource_type_, tuple(attributes), tuple(excluded))(resource)
 
 
 def skipped_attributes(
@@ -98,7 +111,7 @@ def skipped_attributes(
     excluded: Sequence[AttrPath] = (),
 ) -> frozenset[str]:
     """For ListQuery.skip: top-level attributes a response with these parameters omits."""
-    return Projection(resource_type_, attributes, excluded).skip
+    return projection_for(resource_type_, tuple(attributes), tuple(excluded)).skip
 
 
 _ALL: frozenset[str] = frozenset({"*"})

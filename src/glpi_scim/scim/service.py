@@ -21,7 +21,7 @@ from glpi_scim.scim.documents import list_response, with_urls
 from glpi_scim.scim.errors import Forbidden, NotFound, NotModified
 from glpi_scim.scim.filter import restrict
 from glpi_scim.scim.patch import apply_operations, member_change, parse_patch
-from glpi_scim.scim.projection import Projection, skipped_attributes
+from glpi_scim.scim.projection import Projection, projection_for, skipped_attributes
 from glpi_scim.scim.query import (
     parse_list_query,
     parse_projection,
@@ -173,7 +173,7 @@ class ScimService:
         rt = _type(resource_type_)
         operations = parse_patch(body, rt, max_operations=self.settings.max_patch_operations)
         attributes, excluded = parse_projection(params, rt)
-        projection = Projection(rt, attributes, excluded)
+        projection = projection_for(rt, attributes, excluded)
         change = member_change(operations) if rt.name == GROUP else None
         if change is not None:
             self.store.change_members(resource_id, change, if_match=if_match)
@@ -273,7 +273,7 @@ class ScimService:
 
     def _projection(self, rt: ResourceType, params: Params | None) -> Projection:
         attributes, excluded = parse_projection(params, rt)
-        return Projection(rt, attributes, excluded)
+        return projection_for(rt, attributes, excluded)
 
     def _respond(
         self,
@@ -295,7 +295,7 @@ class ScimService:
 
     def _list(self, rt: ResourceType, query: ListQuery, base_url: str | None) -> ScimResponse:
         page = self.store.list(rt.name, query)
-        projection = Projection(rt, query.attributes, query.excluded_attributes)
+        projection = projection_for(rt, query.attributes, query.excluded_attributes)
         resources = [projection(with_urls(r, rt.name, base_url)) for r in page.resources]
         return ScimResponse(
             200, list_response(resources, total=page.total, start_index=query.start_index)
@@ -325,7 +325,7 @@ class ScimService:
                 skip=skipped_attributes(rt, attributes, excluded),
             )
             page = self.store.list(rt.name, typed)
-            projection = Projection(rt, attributes, excluded)
+            projection = projection_for(rt, attributes, excluded)
             resources.extend(projection(with_urls(r, rt.name, base_url)) for r in page.resources)
             total += page.total
             start = max(1, start - page.total)
