@@ -8,6 +8,7 @@ and moves its sub-groups up, as GLPI does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,12 +45,14 @@ def frame(server_id: int, sqlite: bool) -> Frame:
     return Frame(GROUP, G, R, "scim_r", sqlite, server_id)
 
 
+@functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def base(server_id: int | BindParameter[Any]) -> Any:
     return G.outerjoin(
         R, and_(R.c.servers_id == server_id, R.c.itemtype == GROUP, R.c.items_id == G.c.id)
     )
 
 
+@functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def _select(server_id: int | BindParameter[Any]) -> Select[Any]:
     """A group's row, its tool row and its membership fingerprint (memberships.py)."""
     return select(

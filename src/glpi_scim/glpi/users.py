@@ -11,6 +11,7 @@ flagged dynamic, history rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,12 +61,14 @@ def frame(server_id: int, sqlite: bool) -> Frame:
     return Frame(USER, U, R, "scim_r", sqlite, server_id)
 
 
+@functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def base(server_id: int | BindParameter[Any]) -> Any:
     return U.outerjoin(
         R, and_(R.c.servers_id == server_id, R.c.itemtype == USER, R.c.items_id == U.c.id)
     )
 
 
+@functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def visible(server_id: int | BindParameter[Any]) -> Any:
     """Not in GLPI's trash, not deleted through SCIM on this server.
 
@@ -95,6 +98,7 @@ READ_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
     source = base(server_id)
     for declared in registry.USER:
