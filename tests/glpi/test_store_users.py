@@ -12,6 +12,7 @@ from sqlalchemy import text
 from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
+from glpi_scim.scim.store import Resource
 
 from .support import ENTERPRISE, Clock, Rows, replace_with, user
 from .test_store_values import needs_php, php
@@ -156,6 +157,41 @@ def test_history_names_the_applied_user_by_real_name(
         u=int(created["id"]),
     )
     assert names == [{"user_name": f"King Ada ({admin['id']})"}]
+
+
+def test_the_applied_users_name_is_read_once_per_cache_period(
+    database: Database, rows: Rows
+) -> None:
+    """Stores sharing an ActorNames (one process) read the applied user's name once per
+    period; a rename in GLPI shows in history rows once the period is over, and at once
+    without a cache."""
+    from glpi_scim.glpi.history import ActorNames
+    from glpi_scim.identity.models import IdentityServer
+
+    from .support import APPLIED
+
+    server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+    shared = ActorNames(3600)
+    first = GlpiStore(database, server, actor_names=shared).create("User", user(userName="one"))
+    with database.begin() as connection:  # an administrator renames the account in GLPI
+        connection.execute(
+            text("UPDATE glpi_users SET realname = 'Renamed' WHERE id = :u"), {"u": APPLIED}
+        )
+    second = GlpiStore(database, server, actor_names=shared).create("User", user(userName="two"))
+    third = GlpiStore(database, server, actor_names=ActorNames(0)).create(
+        "User", user(userName="three")
+    )
+
+    def logged(created: Resource) -> set[str]:
+        found = rows.all(
+            "SELECT user_name FROM glpi_logs WHERE itemtype = 'User' AND items_id = :u",
+            u=int(created["id"]),
+        )
+        return {r["user_name"] for r in found}
+
+    assert logged(first) == logged(second)  # within the period: the name read first
+    assert logged(third) != logged(first)
+    assert all("Renamed" in name for name in logged(third))
 
 
 def test_server_placement_profile_and_password_sync(

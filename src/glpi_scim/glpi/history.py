@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from glpi_scim.db import tables
+from glpi_scim.db.ttlcache import TtlCache
 
 # Log::HISTORY_* (linked_action)
 FIELD_UPDATE = 0
@@ -91,6 +92,27 @@ def actor_name(connection: Connection, users_id: int) -> str:
     if row is None:
         return "Unknown user"
     return user_log_name(users_id, row.name, row.realname, row.firstname)
+
+
+class ActorNames:
+    """The applied users' history names, each read at most every `seconds` (the
+    `auth_cache_seconds` of the identity servers themselves; 0 reads it for every write).
+
+    Every write logs its applied user's name; reading it is one statement a write. An applied
+    user is protected from SCIM writes (policy.py), so only a change in GLPI itself renames
+    it, and that shows in history rows within `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self._cache: TtlCache[int, str] = TtlCache(seconds)
+
+    def name(self, connection: Connection, users_id: int) -> str:
+        hit, cached = self._cache.get(users_id)
+        if hit and cached is not None:
+            return cached
+        started = self._cache.clock()
+        found = actor_name(connection, users_id)
+        self._cache.put(users_id, found, read_at=started)
+        return found
 
 
 def _cut(value: str) -> str:

@@ -69,6 +69,7 @@ class GlpiStore:
         now: Callable[[], datetime] = utc_now,
         transactions: Transactions | None = None,
         notes: list[str] | None = None,
+        actor_names: history.ActorNames | None = None,
     ):
         self.database = database
         self.server = server
@@ -76,6 +77,8 @@ class GlpiStore:
         self.notes = notes if notes is not None else []
         self.now = now
         self.transactions = transactions or Transactions(database)
+        # Shared by the stores of one process (ScimServiceFactory); without it, read per write.
+        self.actor_names = actor_names or history.ActorNames(0)
         self.sqlite = database.is_sqlite
 
     # -- helpers
@@ -85,7 +88,7 @@ class GlpiStore:
         return self.now().astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
 
     def _history(self, connection: Connection, now: datetime) -> history.History:
-        return history.History(history.actor_name(connection, self.server.users_id_applied), now)
+        return history.History(self.actor_names.name(connection, self.server.users_id_applied), now)
 
     def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:
         """Run a write with its policy notes, kept only once the transaction committed (a

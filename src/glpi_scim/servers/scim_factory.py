@@ -7,10 +7,11 @@ ServiceProviderConfig whichever asks, and no web framework needed to ask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from glpi_scim.config import Settings
 from glpi_scim.db.database import Database
+from glpi_scim.glpi.history import ActorNames
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.service import ScimService, ServiceSettings
@@ -31,6 +32,11 @@ class ScimServiceFactory:
 
     settings: Settings
     database: Database
+    actor_names: ActorNames = field(init=False)
+
+    def __post_init__(self) -> None:
+        # frozen: set once, here; shared by every request of the process.
+        object.__setattr__(self, "actor_names", ActorNames(self.settings.auth_cache_seconds))
 
     def service(
         self, server: IdentityServer, base_url: str, notes: list[str] | None = None
@@ -38,7 +44,7 @@ class ScimServiceFactory:
         """The SCIM use cases of one identity server, for one request or command (`notes`:
         the request log's notes, which the store adds adoptions and skipped passwords to)."""
         return ScimService(
-            GlpiStore(self.database, server, notes=notes),
+            GlpiStore(self.database, server, notes=notes, actor_names=self.actor_names),
             self.service_settings(server),
             base_url=base_url,
         )
