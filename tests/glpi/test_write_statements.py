@@ -109,9 +109,11 @@ def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: 
     assert read.count(("SELECT", "glpi_users")) == 4, read
     # Those, the resource's e-mails and groups, the owner, the rights, the identity servers and
     # GLPI's system user (one statement where the server has its row; two here, where the test
-    # server has none), the old and the new title, the e-mails and the stored attributes to
-    # compare with, the answer's parts.
-    assert len(read) <= 12 + ANSWER, read
+    # server has none), the new title (the old one's name and the stored attributes come with
+    # the user as SCIM sees it), the e-mail rows to compare with, the answer's parts.
+    assert ("SELECT", "glpi_plugin_glpiscim_resources") not in read, read
+    assert read.count(("SELECT", "glpi_usertitles")) == 1, read
+    assert len(read) <= 10 + ANSWER, read
 
 
 def test_a_delete_reads_no_answer(store: GlpiStore, database: Database) -> None:

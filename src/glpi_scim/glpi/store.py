@@ -216,7 +216,11 @@ class GlpiStore:
             else:
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
             writer.policy = policy
-            current = reader.one(item_id)  # NotFound outside the server's scope
+            if isinstance(reader, UserReader):
+                # NotFound outside the server's scope; the writer compares with its row.
+                current, writer.seen = reader.current(item_id)
+            else:
+                current = reader.one(item_id)  # NotFound outside the server's scope
             _check_version(current, if_match)
             wanted = mutate(current)
             if resource_type == USER:

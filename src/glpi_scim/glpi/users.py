@@ -12,9 +12,9 @@ flagged dynamic, history rows.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -105,6 +105,7 @@ def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
         source = declared.joins(source, U)
     return select(
         *READ_COLUMNS,
+        R.c.id.label("scim_row_id"),
         R.c.external_id.label("scim_external_id"),
         R.c.attributes.label("scim_attributes"),
     ).select_from(source)
@@ -190,6 +191,13 @@ class UserReader:
         self.scope: Scope = server_scope(connection, server)
 
     def one(self, user_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
+        return self.current(user_id, skip=skip)[0]
+
+    def current(
+        self, user_id: int, *, skip: frozenset[str] = frozenset()
+    ) -> tuple[Resource, Row[Any]]:
+        """The user as SCIM sees it, and the row it was built from (a write compares with it
+        instead of reading the same columns again)."""
         statement = ONE_USER
         if self.scope is not None:
             statement = ONE_USER.where(users_in_scope(self.scope, U))
@@ -198,7 +206,7 @@ class UserReader:
         ).first()
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return self.render([row], skip)[0]
+        return self.render([row], skip)[0], row
 
     def page(
         self,
@@ -272,6 +280,9 @@ class LoginHolder:
 class UserWriter(Writer):
     # Set by the store: ownership, protection and GLPI's rules (policy.py).
     policy: Policy | None = None
+    # Set by the store: the user as this transaction read it through UserReader.current,
+    # after its lock (the same snapshot): its dropdown names and the tool's row come from it.
+    seen: Row[Any] | None = None
 
     # -- lookups
 
@@ -318,7 +329,14 @@ class UserWriter(Writer):
             self.sqlite,
             dict(values.stored),
             new,
+            self._seen(user_id),
         )
+
+    def _seen(self, user_id: int) -> Mapping[str, Any] | None:
+        seen = self.seen
+        if seen is None or not user_id or seen.id != user_id:
+            return None
+        return cast(Mapping[str, Any], seen._mapping)
 
     # -- create
 
@@ -502,7 +520,17 @@ class UserWriter(Writer):
         return changed
 
     def _save_row(self, user_id: int, values: UserValues) -> bool:
-        old = verbatim.load(self.connection, self.server.id, USER, [user_id]).get(user_id)
+        seen = self._seen(user_id)
+        if seen is None:
+            old = verbatim.load(self.connection, self.server.id, USER, [user_id]).get(user_id)
+        elif seen["scim_row_id"] is None:
+            old = None
+        else:  # a user SCIM sees has no tombstone on this server (visible())
+            old = verbatim.ToolRow(
+                seen["scim_row_id"],
+                seen["scim_external_id"],
+                verbatim.parse_attributes(seen["scim_attributes"]),
+            )
         if (
             old is not None
             and not old.is_deleted

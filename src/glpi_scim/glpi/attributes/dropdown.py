@@ -98,7 +98,10 @@ class Dropdown(Declared):
     ) -> None:
         connection = context.connection
         old_id = row._mapping[self.column] or 0
-        old_name = dropdowns.names(connection, self.table, {old_id}).get(old_id)
+        if context.seen is not None:  # joined to the user's row that the write compares with
+            old_name = context.seen[self.label] if old_id else None
+        else:
+            old_name = dropdowns.names(connection, self.table, {old_id}).get(old_id)
         wanted = glpi_text.encode(value.strip()) if value and value.strip() else None
         unchanged = old_name is not None and wanted is not None
         if old_id and unchanged and collation_key(old_name or "") == collation_key(wanted or ""):
