@@ -282,25 +282,22 @@ def print_table(rows: dict[str, Any], names: list[str]) -> None:
     Console().print(table)
 
 
-@click.command()
-@click.option("--mysql", "mysql_url", help="MariaDB server URL (a database is made and dropped).")
-@click.option(
-    "--mysql-database",
-    default="glpiscim_inprocess",
-    show_default=True,
-    help="Name of the database made and dropped on that server.",
-)
-@click.option("--preload", default=1000, show_default=True, help="Users created before measuring.")
-@click.option("--requests", default=300, show_default=True, help="Requests per operation.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False))
-def main(
-    mysql_url: str | None,
-    mysql_database: str,
-    preload: int,
-    requests: int,
-    json_path: Path | None,
-) -> None:
-    """CPU and round trips per request: glpi-scim (SQLite, MariaDB) vs scim2-server."""
+def median_of_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per operation and target, the median of each run's medians (CPU, trips, ratio)."""
+    if len(runs) == 1:
+        return runs[0]
+    rows: dict[str, Any] = {}
+    for operation, first in runs[0].items():
+        rows[operation] = {}
+        for name, cells in first.items():
+            rows[operation][name] = {
+                key: round(statistics.median(run[operation][name][key] for run in runs), 2)
+                for key in cells
+            }
+    return rows
+
+
+def one_run(mysql_url: str | None, mysql_database: str, preload: int, requests: int) -> Any:
     targets: list[Target] = []
     cleanup: list[Callable[[], None]] = []
     work = Path(tempfile.mkdtemp(prefix="glpiscim-inprocess-"))
@@ -313,17 +310,54 @@ def main(
         targets.append(scim2_server_target())
         for target in targets:
             exercise(target, preload, requests)
-        rows = summary(targets)
-        print_table(rows, [t.name for t in targets])
-        if json_path:
-            json_path.write_text(
-                json.dumps({"preload": preload, "requests": requests, "rows": rows}, indent=2)
-            )
+        return summary(targets), [t.name for t in targets]
     finally:
         for target in targets:
             target.close()
         for step in cleanup:
             step()
+
+
+@click.command()
+@click.option("--mysql", "mysql_url", help="MariaDB server URL (a database is made and dropped).")
+@click.option(
+    "--mysql-database",
+    default="glpiscim_inprocess",
+    show_default=True,
+    help="Name of the database made and dropped on that server.",
+)
+@click.option("--preload", default=1000, show_default=True, help="Users created before measuring.")
+@click.option("--requests", default=300, show_default=True, help="Requests per operation.")
+@click.option(
+    "--runs",
+    default=1,
+    show_default=True,
+    help="Whole runs, one after the other; the table gives the median of their medians.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False))
+def main(
+    mysql_url: str | None,
+    mysql_database: str,
+    preload: int,
+    requests: int,
+    runs: int,
+    json_path: Path | None,
+) -> None:
+    """CPU and round trips per request: glpi-scim (SQLite, MariaDB) vs scim2-server."""
+    results = []
+    names: list[str] = []
+    for _ in range(max(1, runs)):
+        rows, names = one_run(mysql_url, mysql_database, preload, requests)
+        results.append(rows)
+    rows = median_of_runs(results)
+    print_table(rows, names)
+    if json_path:
+        json_path.write_text(
+            json.dumps(
+                {"preload": preload, "requests": requests, "rows": rows, "runs": results},
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from benchmarks.databases import fresh_sqlite
 from benchmarks.inprocess import (
@@ -34,3 +35,14 @@ def test_every_operation_is_measured_on_both_applications(tmp_path: Path) -> Non
         "u000001@inprocess.example",
         "u000002@inprocess.example",
     ]
+
+
+def test_several_runs_give_the_median_of_their_medians() -> None:
+    from benchmarks.inprocess import median_of_runs
+
+    def run(cpu: float, trips: int) -> dict[str, Any]:
+        return {"get": {"sqlite": {"cpu_ms": cpu, "round_trips": trips}}}
+
+    runs = [run(1.0, 4), run(3.0, 4), run(2.0, 5)]
+    assert median_of_runs(runs) == {"get": {"sqlite": {"cpu_ms": 2.0, "round_trips": 4}}}
+    assert median_of_runs([run(1.5, 3)]) == run(1.5, 3)
