@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db
 from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
 from glpi_scim.servers.background import ProcessThread
 
 log = logging.getLogger("glpi_scim.server.stats")
@@ -122,10 +123,15 @@ class StatsRepository:
         self.database = database
 
     def add(self, counts: dict[Key, PeriodCounts]) -> None:
-        """Add a process's counts to the stored ones, in one transaction."""
-        with self.database.begin() as connection:
+        """Add a process's counts to the stored ones, in one transaction. Processes that add
+        to the same new period at once can deadlock on MariaDB (both UPDATE nothing, then both
+        INSERT): the transaction is run again, as every write of the tool is."""
+
+        def work(connection: Connection) -> None:
             for (server_id, start), period in counts.items():
                 self._add_period(connection, server_id, start, period)
+
+        Transactions(self.database).run(work)
 
     def _add_period(
         self, connection: Connection, server_id: int, start: datetime, period: PeriodCounts
