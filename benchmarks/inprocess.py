@@ -297,7 +297,10 @@ def median_of_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return rows
 
 
-def one_run(mysql_url: str | None, mysql_database: str, preload: int, requests: int) -> Any:
+def one_run(
+    mysql_url: str | None, mysql_database: str, preload: int, requests: int
+) -> tuple[dict[str, Any], list[str]]:
+    """One whole run on fresh databases: the summary, and the targets' names in order."""
     targets: list[Target] = []
     cleanup: list[Callable[[], None]] = []
     work = Path(tempfile.mkdtemp(prefix="glpiscim-inprocess-"))

@@ -110,7 +110,7 @@ def test_the_default_tls_context_is_pymysqls_without_the_unread_ca_store() -> No
     assert ours.ctx.cert_store_stats()["x509_ca"] == 0
 
 
-def test_an_explicit_tls_option_keeps_pymysqls_verification(tmp_path: Path) -> None:
+def test_an_explicit_tls_option_keeps_pymysqls_verification() -> None:
     import ssl
 
     from glpi_scim.db.dbapi import mysql_connection_class

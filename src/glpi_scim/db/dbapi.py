@@ -13,6 +13,7 @@ Two jobs that need the same facts about a connection:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -69,9 +70,7 @@ def mysql_connect_args(password: str | None, timeout: int) -> dict[str, Any]:
     }
 
 
-_connection_class: type[Any] | None = None
-
-
+@functools.cache
 def mysql_connection_class() -> type[Any]:
     """PyMySQL's Connection, minus a needless cost in its default TLS mode.
 
@@ -79,24 +78,22 @@ def mysql_connection_class() -> type[Any]:
     verifies nothing, as the mysql client does; yet it builds that context with
     `ssl.create_default_context()`, which loads every system CA certificate (about 50 ms)
     that the unverified handshake never reads. This class builds the same context without
-    them; any explicit TLS option goes through PyMySQL's own code, unchanged."""
-    global _connection_class
-    if _connection_class is None:
-        import ssl
+    them; any explicit TLS option goes through PyMySQL's own code, unchanged. Built on first
+    use: PyMySQL is imported only by commands that open MariaDB."""
+    import ssl
 
-        import pymysql
+    import pymysql
 
-        class PreferredTlsConnection(pymysql.connections.Connection):  # type: ignore[misc]
-            def _create_ssl_ctx(self, sslp: Any) -> Any:
-                if sslp != {}:
-                    return super()._create_ssl_ctx(sslp)
-                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-                return context
+    class PreferredTlsConnection(pymysql.connections.Connection):  # type: ignore[misc]
+        def _create_ssl_ctx(self, sslp: Any) -> Any:
+            if sslp != {}:
+                return super()._create_ssl_ctx(sslp)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
 
-        _connection_class = PreferredTlsConnection
-    return _connection_class
+    return PreferredTlsConnection
 
 
 def sqlite_url(path: str | Path) -> str:
