@@ -194,6 +194,41 @@ def test_the_applied_users_name_is_read_once_per_cache_period(
     assert all("Renamed" in name for name in logged(third))
 
 
+def test_another_instances_new_applied_user_is_protected_within_the_cache_period(
+    database: Database,
+) -> None:
+    """The protected accounts (every server's applied user) are read at most once per period
+    by stores sharing a ProtectedAccountsCache (one process). A server added by another
+    instance protects its applied user here once the period is over, and at once without a
+    cache; one added through this process does at once (the protection tests of
+    tests/authorization)."""
+    from glpi_scim.glpi.policy import ProtectedAccountsCache
+    from glpi_scim.identity.models import IdentityServer
+    from glpi_scim.scim.errors import Forbidden
+
+    from .support import APPLIED
+
+    server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+    shared = ProtectedAccountsCache(3600)
+    store = GlpiStore(database, server, protected_accounts=shared)
+    bot = store.create("User", user(userName="future-bot"))["id"]
+    store.update("User", bot, replace_with(displayName="Bot"))  # the period starts here
+    raw = database.engine.raw_connection()  # another instance: nothing this process sees
+    try:
+        raw.cursor().execute(
+            "INSERT INTO glpi_plugin_glpiscim_servers (name, signing_key, users_id_applied)"
+            f" VALUES ('other', 'k', {int(bot)})"
+        )
+        raw.commit()
+    finally:
+        raw.close()
+    within = store.update("User", bot, replace_with(displayName="Still within the period"))
+    assert within["displayName"] == "Still within the period"
+    uncached = GlpiStore(database, server, protected_accounts=ProtectedAccountsCache(0))
+    with pytest.raises(Forbidden, match="it is the applied user of identity server 'other'"):
+        uncached.update("User", bot, replace_with(displayName="Refused"))
+
+
 def test_server_placement_profile_and_password_sync(
     make_store: Callable[..., GlpiStore], rows: Rows, database: object
 ) -> None:

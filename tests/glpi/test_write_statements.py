@@ -36,7 +36,7 @@ def sent(database: Database) -> Iterator[list[tuple[str, str]]]:
         if verb in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
             return
         if verb == "SELECT":
-            table = words[words.index("FROM") + 1] if "FROM" in words else "(no table)"
+            table = _outer_table(statement)
         elif verb == "INSERT":
             table = words[2]
         elif verb == "UPDATE":
@@ -50,6 +50,19 @@ def sent(database: Database) -> Iterator[list[tuple[str, str]]]:
         yield statements
     finally:
         event.remove(database.engine, "before_cursor_execute", capture)
+
+
+def _outer_table(statement: str) -> str:
+    """The first table a SELECT reads outside its subqueries (the locked row's SELECT carries
+    its owner as subqueries)."""
+    depth, words = 0, []
+    for char in statement:
+        depth += char == "("
+        if depth == 0:
+            words.append(char)
+        depth -= char == ")"
+    outer = "".join(words).split()
+    return outer[outer.index("FROM") + 1] if "FROM" in outer else "(no table)"
 
 
 def writes(statements: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -79,14 +92,21 @@ def test_a_create_writes_glpis_rows_once_each(store: GlpiStore, database: Databa
         ("INSERT", "glpi_users"),
         ("INSERT", "glpi_useremails"),
         ("INSERT", "glpi_profiles_users"),
-        ("UPDATE", "glpi_plugin_glpiscim_resources"),  # a row left for this id is reused
+        # One statement whether a row is left for this id or not (an upsert).
         ("INSERT", "glpi_plugin_glpiscim_resources"),
         ("INSERT", "glpi_plugin_glpiscim_owners"),
         ("INSERT", "glpi_logs"),  # every history row of the write in one statement
     ]
-    # The applied user's name and rights, the login's holders (locked), the externalId's, the
-    # default profile, the title's id (locked), the profile's and entity's names, the answer.
-    assert len(reads(statements)) <= 7 + ANSWER, reads(statements)
+    assert reads(statements) == [
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+        ("SELECT", "glpi_profiles_users"),  # the applied user's user rights
+        ("SELECT", "glpi_users"),  # the login's holders, locked (uniqueness)
+        ("SELECT", "glpi_plugin_glpiscim_resources"),  # the externalId's holder, locked
+        ("SELECT", "glpi_profiles"),  # the new user's profile, with its and the entity's name
+        ("SELECT", "glpi_usertitles"),  # the title's id, locked
+        ("SELECT", "glpi_users"),  # the answer: the user
+        ("SELECT", "glpi_useremails"),  # and its e-mails and groups
+    ]
 
 
 def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: Database) -> None:
@@ -99,21 +119,24 @@ def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: 
     assert (patched["title"], patched["displayName"]) == ("Manager", "Two")
     assert writes(statements) == [
         ("UPDATE", "glpi_plugin_glpiscim_owners"),  # the owner's last change
-        ("UPDATE", "glpi_plugin_glpiscim_resources"),
+        ("INSERT", "glpi_plugin_glpiscim_resources"),  # the tool's row (an upsert)
         ("UPDATE", "glpi_users"),
         ("INSERT", "glpi_logs"),
     ]
-    read = reads(statements)
-    # The user's row once, locked; the applied user's name; the user as SCIM sees it (the PATCH
-    # applies to that); the answer.
-    assert read.count(("SELECT", "glpi_users")) == 4, read
-    # Those, the resource's e-mails and groups, the owner, the rights, the identity servers and
-    # GLPI's system user (one statement where the server has its row; two here, where the test
-    # server has none), the new title (the old one's name and the stored attributes come with
-    # the user as SCIM sees it), the e-mail rows to compare with, the answer's parts.
-    assert ("SELECT", "glpi_plugin_glpiscim_resources") not in read, read
-    assert read.count(("SELECT", "glpi_usertitles")) == 1, read
-    assert len(read) <= 10 + ANSWER, read
+    assert reads(statements) == [
+        ("SELECT", "glpi_users"),  # the user's row, locked, with its owner
+        ("SELECT", "glpi_users"),  # the applied user's name
+        ("SELECT", "glpi_users"),  # the user as SCIM sees it: the PATCH applies to it
+        # Its e-mail rows (the write compares with them), groups, and both users' rights.
+        ("SELECT", "glpi_useremails"),
+        # The identity servers and GLPI's system user: the protected accounts (this store
+        # caches none; the server's store reads them at most every auth_cache_seconds).
+        ("SELECT", "glpi_plugin_glpiscim_servers"),
+        ("SELECT", "(no table)"),  # the system user alone: this test's server has no row
+        ("SELECT", "glpi_usertitles"),  # the new title's id, locked
+        ("SELECT", "glpi_users"),  # the answer
+        ("SELECT", "glpi_useremails"),
+    ]
 
 
 def test_a_delete_reads_no_answer(store: GlpiStore, database: Database) -> None:
@@ -130,10 +153,69 @@ def test_a_delete_reads_no_answer(store: GlpiStore, database: Database) -> None:
         ("DELETE", "glpi_plugin_glpiscim_resources"),
         ("INSERT", "glpi_logs"),
     ]
-    read = reads(statements)
-    # The user's row, locked; the applied user's name; the user as SCIM sees it (If-Match,
-    # scope). Nothing reads it back: a DELETE answers 204.
-    assert read.count(("SELECT", "glpi_users")) == 3, read
-    # Those, its parts, the owner, the rights, the identity servers and GLPI's system user (two
-    # statements here, see above), the guard's row and its count of removals, both locked.
-    assert len(read) <= 10, read
+    # Nothing reads it back: a DELETE answers 204.
+    assert reads(statements) == [
+        ("SELECT", "glpi_users"),  # the user's row, locked, with its owner
+        ("SELECT", "glpi_users"),  # the applied user's name
+        ("SELECT", "glpi_users"),  # the user as SCIM sees it (If-Match, scope)
+        ("SELECT", "glpi_useremails"),  # its parts and both users' rights
+        ("SELECT", "glpi_plugin_glpiscim_servers"),  # the protected accounts
+        ("SELECT", "(no table)"),  # GLPI's system user (this test's server has no row)
+        ("SELECT", "glpi_plugin_glpiscim_guards"),  # the guard's row, locked
+        ("SELECT", "glpi_plugin_glpiscim_removals"),  # its count of removals
+    ]
+
+
+def test_two_servers_adopting_one_user_at_once_see_each_others_owner(
+    database: Database,
+) -> None:
+    """The owner is read with the user's locked row (correlated subqueries, run once the lock
+    is held): of two servers adopting an unowned user at once, the second to get the lock sees
+    the first one's owner row and is refused (rule 2), without trying to add a second owner."""
+    import threading
+
+    from sqlalchemy import text
+
+    from glpi_scim.identity.models import IdentityServer
+    from glpi_scim.scim.errors import Forbidden
+
+    from .support import APPLIED
+
+    first = GlpiStore(database, IdentityServer(id=1, name="first", users_id_applied=APPLIED))
+    target = first.create("User", user(**person(6)))["id"]
+    with database.begin() as connection:  # made in GLPI: nobody owns it
+        connection.execute(text("DELETE FROM glpi_plugin_glpiscim_owners"))
+    stores = [
+        GlpiStore(database, IdentityServer(id=k, name=f"idp{k}", users_id_applied=APPLIED))
+        for k in (2, 3)
+    ]
+    outcomes: list[str] = []
+    holder = database.engine.connect()
+    transaction = holder.begin()
+    if not database.is_sqlite:  # both writes queue behind this lock, then run one by one
+        holder.execute(text("SELECT id FROM glpi_users WHERE id = :u FOR UPDATE"), {"u": target})
+
+    def adopt(store: GlpiStore) -> None:
+        try:
+            store.update("User", target, replace_with(displayName=store.server.name))
+            outcomes.append("adopted")
+        except Forbidden as refused:
+            outcomes.append(refused.detail)
+
+    threads = [threading.Thread(target=adopt, args=(store,)) for store in stores]
+    with sent(database) as statements:
+        for thread in threads:
+            thread.start()
+        threading.Event().wait(0.3)
+        transaction.rollback()
+        holder.close()
+        for thread in threads:
+            thread.join(30)
+    # One INSERT of an owner: a second, refused by the unique key and run again, would mean the
+    # second server read no owner.
+    assert writes(statements).count(("INSERT", "glpi_plugin_glpiscim_owners")) == 1
+    assert sorted(outcomes)[0] == "adopted", outcomes
+    assert "belongs to identity server" in sorted(outcomes)[1], outcomes
+    with database.begin() as connection:
+        owners = connection.execute(text("SELECT servers_id FROM glpi_plugin_glpiscim_owners"))
+        assert len(owners.all()) == 1

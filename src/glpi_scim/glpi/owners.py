@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, select, update
 
 from glpi_scim.db import tables
 
@@ -18,19 +18,40 @@ OWNERS = tables.owners
 class Owner:
     servers_id: int
     origin: str
-    date_creation: datetime | None
-    date_mod: datetime | None
 
 
 def owner_of(connection: Connection, itemtype: str, items_id: int) -> Owner | None:
     row = connection.execute(
-        select(OWNERS.c.servers_id, OWNERS.c.origin, OWNERS.c.date_creation, OWNERS.c.date_mod)
+        select(OWNERS.c.servers_id, OWNERS.c.origin)
         .where(OWNERS.c.itemtype == itemtype, OWNERS.c.items_id == items_id)
         .with_for_update()
     ).first()
     if row is None:
         return None
-    return Owner(int(row.servers_id), row.origin, row.date_creation, row.date_mod)
+    return Owner(int(row.servers_id), row.origin)
+
+
+def owner_columns(itemtype: str, items_id: ColumnElement[int]) -> list[ColumnElement[Any]]:
+    """The owner of the item whose id is `items_id`, as two scalar subqueries correlated to it,
+    for the write's locking read of the item's row (the store's `_lock`).
+
+    Correlated, they run once the item's row is locked, so they see the last committed owner
+    (MariaDB: an uncorrelated subquery would run first and fix an older snapshot); they take
+    no lock of their own: every write of the item holds the item's row lock first.
+    """
+    found = OWNERS.c.itemtype == itemtype, OWNERS.c.items_id == items_id
+    return [
+        select(OWNERS.c.servers_id).where(*found).scalar_subquery().label("scim_owner_server"),
+        select(OWNERS.c.origin).where(*found).scalar_subquery().label("scim_owner_origin"),
+    ]
+
+
+def owner_in(row: Row[Any]) -> Owner | None:
+    """The owner that `owner_columns` read with the row."""
+    found = row._mapping
+    if found["scim_owner_server"] is None:
+        return None
+    return Owner(int(found["scim_owner_server"]), found["scim_owner_origin"])
 
 
 def record(

@@ -23,15 +23,16 @@ these checks pass: the store calls them first in the write's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, select
 
 from glpi_scim.db import tables
 from glpi_scim.db.collation import collation_key
+from glpi_scim.db.ttlcache import TtlCache
 from glpi_scim.glpi import history, owners
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.scope import ROOT_ENTITY, below, entity_children
@@ -88,7 +89,30 @@ class ServerFacts:
     protected_logins: tuple[str, ...]
 
 
-def _authorizations_query(one_right: bool) -> Any:
+class AuthorizationRow(NamedTuple):
+    """A glpi_profiles_users row with its profile and one of the profile's rights (or none)."""
+
+    users_id: int
+    profiles_id: int
+    entities_id: int
+    is_recursive: int
+    name: str | None
+    interface: str | None
+    right_name: str | None
+    rights: int | None
+
+
+def authorization_rows(users: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> Any:
+    """AuthorizationRow's columns, in that order, for the users `users` selects."""
+    return _authorizations_query(False, users)
+
+
+def _authorizations_query(
+    one_right: bool,
+    users: Callable[[ColumnElement[int]], ColumnElement[bool]] = lambda user: user.in_(
+        bindparam("ids", expanding=True)
+    ),
+) -> Any:
     links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
     same_profile = rights.c.profiles_id == links.c.profiles_id
     return (
@@ -107,7 +131,7 @@ def _authorizations_query(one_right: bool) -> Any:
             rights,
             and_(same_profile, rights.c.name == bindparam("right")) if one_right else same_profile,
         )
-        .where(links.c.users_id.in_(bindparam("ids", expanding=True)))
+        .where(users(links.c.users_id))
     )
 
 
@@ -126,10 +150,15 @@ def _load_authorizations(
         rows = connection.execute(ALL_RIGHTS_QUERY, {"ids": ids})
     else:
         rows = connection.execute(ONE_RIGHT_QUERY, {"ids": ids, "right": rights_named})
+    return authorizations_of(ids, rows)
+
+
+def authorizations_of(ids: Iterable[int], rows: Iterable[Any]) -> dict[int, Authorizations]:
+    """Each user's Authorizations from AuthorizationRow-shaped rows."""
     found: dict[int, Authorizations] = {user_id: Authorizations() for user_id in ids}
     seen: set[tuple[int, int, int, bool]] = set()
     for row in rows:
-        auth = found[row.users_id]
+        auth = found.setdefault(row.users_id, Authorizations())
         facts = auth.profiles.get(row.profiles_id)
         if facts is None:
             facts = ProfileFacts(
@@ -197,6 +226,57 @@ def _user_id(value: Any) -> int:
     return int(value) if value and str(value).isdigit() else 0
 
 
+@dataclass(frozen=True)
+class ProtectedAccounts:
+    """Every identity server's applied user and protected logins, and GLPI's system user."""
+
+    servers: tuple[ServerFacts, ...]
+    system_user: int
+
+
+def read_protected_accounts(connection: Connection) -> ProtectedAccounts:
+    """One statement: the identity servers, each row carrying GLPI's system user."""
+    rows = connection.execute(
+        select(
+            tables.identity_servers.c.id,
+            tables.identity_servers.c.name,
+            tables.identity_servers.c.users_id_applied,
+            tables.identity_servers.c.options,
+            _SYSTEM_USER.label("system_user"),
+        )
+    ).all()
+    servers = tuple(
+        ServerFacts(row.id, row.name, row.users_id_applied, protected_logins_of(row.options))
+        for row in rows
+    )
+    if rows:
+        return ProtectedAccounts(servers, _user_id(rows[0].system_user))
+    return ProtectedAccounts(servers, _user_id(connection.execute(select(_SYSTEM_USER)).scalar()))
+
+
+class ProtectedAccountsCache:
+    """The protected accounts, read at most every `seconds` (`auth_cache_seconds`; 0 reads them
+    for every write), one per process (ScimServiceFactory).
+
+    They change when an identity server is added or edited, which the request's own server
+    lookup already serves from a cache as old: the same bound, and the same rule that a change
+    of a server made through this process takes effect here at once (`version`: localwrites'
+    SERVERS). GLPI's system user is set once, by GLPI's installer.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._cache: TtlCache[int, ProtectedAccounts] = TtlCache(seconds)
+
+    def get(self, connection: Connection, version: int) -> ProtectedAccounts:
+        hit, cached = self._cache.get(0, version)
+        if hit and cached is not None:
+            return cached
+        started = self._cache.clock()
+        found = read_protected_accounts(connection)
+        self._cache.put(0, found, version, read_at=started)
+        return found
+
+
 class Policy:
     """The checks of one write transaction, for one identity server."""
 
@@ -207,6 +287,8 @@ class Policy:
         now: datetime,
         log: history.History,
         notes: list[str] | None = None,
+        *,
+        protected: Callable[[Connection], ProtectedAccounts] = read_protected_accounts,
     ) -> None:
         self.connection = connection
         self.server = server
@@ -214,8 +296,10 @@ class Policy:
         self.log = log
         self.notes = notes if notes is not None else []
         self._children: dict[int, list[int]] | None = None
-        self._servers: list[ServerFacts] | None = None
-        self._system_user: int | None = None
+        self._read_protected = protected
+        # Authorizations the write already read with the item (the store sets them).
+        self.known_authorizations: dict[int, Authorizations] = {}
+        self._protected: ProtectedAccounts | None = None
         self._applied_login: str | None = None
 
     # -- facts read on demand, at most once per transaction
@@ -225,32 +309,27 @@ class Policy:
             self._children = entity_children(self.connection)
         return self._children
 
-    def servers(self) -> list[ServerFacts]:
-        if self._servers is None:
-            # GLPI's system user comes with them: the protection checks need both.
-            rows = self.connection.execute(
-                select(
-                    tables.identity_servers.c.id,
-                    tables.identity_servers.c.name,
-                    tables.identity_servers.c.users_id_applied,
-                    tables.identity_servers.c.options,
-                    _SYSTEM_USER.label("system_user"),
-                )
-            ).all()
-            self._servers = [
-                ServerFacts(
-                    row.id, row.name, row.users_id_applied, protected_logins_of(row.options)
-                )
-                for row in rows
-            ]
-            if rows and self._system_user is None:
-                self._system_user = _user_id(rows[0].system_user)
-        return self._servers
+    @property
+    def actor(self) -> int:
+        """The applied user, as whom the server's writes are checked."""
+        return self.server.users_id_applied
+
+    def _authorizations(self, user_ids: list[int]) -> dict[int, Authorizations]:
+        known = self.known_authorizations
+        if all(user_id in known for user_id in user_ids):
+            return known
+        return _load_authorizations(self.connection, user_ids)
+
+    def protected(self) -> ProtectedAccounts:
+        if self._protected is None:
+            self._protected = self._read_protected(self.connection)
+        return self._protected
+
+    def servers(self) -> tuple[ServerFacts, ...]:
+        return self.protected().servers
 
     def system_user(self) -> int:
-        if self._system_user is None:
-            self._system_user = _user_id(self.connection.execute(select(_SYSTEM_USER)).scalar())
-        return self._system_user
+        return self.protected().system_user
 
     def applied_login(self) -> str:
         if self._applied_login is None:
@@ -379,17 +458,25 @@ class Policy:
             USER_RIGHT, CREATE, "users", {self.server.entities_id}, all_entities=True
         )
 
-    def check_user(self, user_id: int, login: str, action: Action, *, is_active: bool) -> None:
+    def check_user(
+        self,
+        user_id: int,
+        login: str,
+        action: Action,
+        *,
+        is_active: bool,
+        owner: owners.Owner | None,
+    ) -> None:
         """Ownership, protection and GLPI's rules for changing or deleting an existing user;
-        adopts the user when this server may. Raises Forbidden."""
+        adopts the user when this server may. Raises Forbidden. `owner`: the user's, read
+        with its locked row (owners.owner_columns)."""
         label = f"user {login!r}"
-        owner = owners.owner_of(self.connection, USER, user_id)
         if owner is not None and owner.servers_id != self.server.id:
             raise Forbidden(
                 f"{label} belongs to {self._server_label(owner.servers_id)}: a server writes only "
                 "the users it created or adopted (rule 2); change it through that server"
             )
-        both = _load_authorizations(self.connection, [user_id, self.server.users_id_applied])
+        both = self._authorizations([user_id, self.server.users_id_applied])
         target = both[user_id]
         why = self._protection(user_id, login, target)
         if why is not None:
@@ -479,9 +566,11 @@ class Policy:
             GROUP_RIGHT, CREATE, "groups", {self.server.entities_id}, all_entities=True
         )
 
-    def check_group(self, group_id: int, name: str, entity_id: int, *, purge: bool) -> None:
+    def check_group(
+        self, group_id: int, name: str, entity_id: int, *, purge: bool, owner: owners.Owner | None
+    ) -> None:
+        """As check_user, for a group; `owner` read with its locked row."""
         label = f"group {name!r}"
-        owner = owners.owner_of(self.connection, GROUP, group_id)
         if owner is not None and owner.servers_id != self.server.id:
             raise Forbidden(
                 f"{label} belongs to {self._server_label(owner.servers_id)}: a server writes only "

@@ -14,11 +14,13 @@ from sqlalchemy import Connection, Row, select
 
 from glpi_scim.db import tables
 from glpi_scim.db.database import Database
+from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
-from glpi_scim.glpi import guard, history, ids, mapping
+from glpi_scim.glpi import guard, history, ids, mapping, owners
 from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.attributes.base import EmailRow
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
-from glpi_scim.glpi.policy import Action, Policy
+from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.metrics import GUARD_TRIPS
@@ -70,6 +72,7 @@ class GlpiStore:
         transactions: Transactions | None = None,
         notes: list[str] | None = None,
         actor_names: history.ActorNames | None = None,
+        protected_accounts: ProtectedAccountsCache | None = None,
     ):
         self.database = database
         self.server = server
@@ -79,6 +82,8 @@ class GlpiStore:
         self.transactions = transactions or Transactions(database)
         # Shared by the stores of one process (ScimServiceFactory); without it, read per write.
         self.actor_names = actor_names or history.ActorNames(0)
+        self.protected_accounts = protected_accounts or ProtectedAccountsCache(0)
+        self._local_writes = local_writes(database.engine)
         self.sqlite = database.is_sqlite
 
     # -- helpers
@@ -89,6 +94,29 @@ class GlpiStore:
 
     def _history(self, connection: Connection, now: datetime) -> history.History:
         return history.History(self.actor_names.name(connection, self.server.users_id_applied), now)
+
+    def _policy(
+        self, connection: Connection, now: datetime, log: history.History, notes: list[str]
+    ) -> Policy:
+        version = self._local_writes.version(SERVERS)
+        return Policy(
+            connection,
+            self.server,
+            now,
+            log,
+            notes,
+            protected=lambda read_with: self.protected_accounts.get(read_with, version),
+        )
+
+    @staticmethod
+    def _read_with(reader: UserReader, policy: Policy, user_id: int) -> list[EmailRow]:
+        """What UserReader.current(actor=...) read with the user: the authorizations go to the
+        policy, the e-mail rows (returned) to the writer."""
+        parts = reader.parts
+        assert parts is not None  # current() rendered the user
+        ids = [user_id, policy.actor]
+        policy.known_authorizations = authorizations_of(ids, parts.authorizations)
+        return parts.email_rows[user_id]
 
     def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:
         """Run a write with its policy notes, kept only once the transaction committed (a
@@ -114,7 +142,8 @@ class GlpiStore:
 
     @staticmethod
     def _lock(connection: Connection, resource_type: str, item_id: int) -> Row[Any]:
-        """The item's GLPI row, locked until commit, read before anything else.
+        """The item's GLPI row, locked until commit, read before anything else, with its
+        owner (owners.owner_columns).
 
         On MariaDB the first plain read of a transaction fixes the snapshot later plain reads
         see: taking the lock first makes them see the last committed state, so a concurrent
@@ -122,7 +151,9 @@ class GlpiStore:
         """
         table = tables.users if resource_type == USER else tables.groups
         row = connection.execute(
-            select(table).where(table.c.id == item_id).with_for_update()
+            select(table, *owners.owner_columns(resource_type, table.c.id))
+            .where(table.c.id == item_id)
+            .with_for_update()
         ).first()
         if row is None:
             shown = item_id if resource_type == USER else ids.group_id(item_id)
@@ -169,7 +200,7 @@ class GlpiStore:
             def create_user(connection: Connection, notes: list[str]) -> Resource:
                 now = self._moment()
                 log = self._history(connection, now)
-                policy = Policy(connection, self.server, now, log, notes)
+                policy = self._policy(connection, now, log, notes)
                 policy.check_create_user()
                 writer = UserWriter(connection, self.server, now, log, self.sqlite)
                 writer.policy = policy
@@ -184,7 +215,7 @@ class GlpiStore:
             def create_group(connection: Connection, notes: list[str]) -> Resource:
                 now = self._moment()
                 log = self._history(connection, now)
-                policy = Policy(connection, self.server, now, log, notes)
+                policy = self._policy(connection, now, log, notes)
                 policy.check_create_group()
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
                 writer.policy = policy
@@ -209,7 +240,7 @@ class GlpiStore:
             row = self._lock(connection, resource_type, item_id)  # concurrent updates queue here
             now = self._moment()
             log = self._history(connection, now)
-            policy = Policy(connection, self.server, now, log, notes)
+            policy = self._policy(connection, now, log, notes)
             reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 writer: Any = UserWriter(connection, self.server, now, log, self.sqlite)
@@ -218,7 +249,8 @@ class GlpiStore:
             writer.policy = policy
             if isinstance(reader, UserReader):
                 # NotFound outside the server's scope; the writer compares with its row.
-                current, writer.seen = reader.current(item_id)
+                current, writer.seen = reader.current(item_id, actor=policy.actor)
+                writer.seen_emails = self._read_with(reader, policy, item_id)
             else:
                 current = reader.one(item_id)  # NotFound outside the server's scope
             _check_version(current, if_match)
@@ -227,7 +259,13 @@ class GlpiStore:
                 user_values = mapping.split_user(wanted)
                 deactivating = bool(row.is_active) and user_values.active is False
                 action: Action = "deactivate" if deactivating else "update"
-                policy.check_user(item_id, _login(row), action, is_active=bool(row.is_active))
+                policy.check_user(
+                    item_id,
+                    _login(row),
+                    action,
+                    is_active=bool(row.is_active),
+                    owner=owners.owner_in(row),
+                )
                 if deactivating:
                     guard.count_removal(
                         connection, self.server, USER, item_id, f"deactivation of User {item_id}"
@@ -237,7 +275,9 @@ class GlpiStore:
                 group_values = mapping.split_group(wanted)
                 if group_values.member_ids is None:  # the new state has no members: none remain
                     group_values.member_ids = []
-                policy.check_group(item_id, _name(row), row.entities_id, purge=False)
+                policy.check_group(
+                    item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
+                )
                 writer.apply(row, group_values)
             log.flush(connection)
             return reader.one(item_id)
@@ -258,8 +298,10 @@ class GlpiStore:
             found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
             if if_match is not None:
                 _check_version(found, if_match)
-            policy = Policy(connection, self.server, now, log, notes)
-            policy.check_group(item_id, _name(row), row.entities_id, purge=False)
+            policy = self._policy(connection, now, log, notes)
+            policy.check_group(
+                item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
+            )
             writer.change_members(row, change)
             log.flush(connection)
 
@@ -280,17 +322,26 @@ class GlpiStore:
             row = self._lock(connection, resource_type, item_id)
             now = self._moment()
             log = self._history(connection, now)
-            checks = Policy(connection, self.server, now, log, notes)
+            checks = self._policy(connection, now, log, notes)
             reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 users = UserWriter(connection, self.server, now, log, self.sqlite)
-                resource = reader.one(item_id)  # NotFound when already deleted or out of scope
+                # NotFound when already deleted or out of scope.
+                assert isinstance(reader, UserReader)
+                resource, _ = reader.current(item_id, actor=checks.actor)
+                self._read_with(reader, checks, item_id)
                 _check_version(resource, if_match)
                 policy = self.server.delete_policy
                 action: Action = {"purge": "purge", "deactivate": "deactivate"}.get(
                     policy, "delete"
                 )  # type: ignore[assignment]
-                checks.check_user(item_id, _login(row), action, is_active=bool(row.is_active))
+                checks.check_user(
+                    item_id,
+                    _login(row),
+                    action,
+                    is_active=bool(row.is_active),
+                    owner=owners.owner_in(row),
+                )
                 guard.count_removal(
                     connection, self.server, USER, item_id, f"DELETE User {item_id} ({policy})"
                 )
@@ -305,7 +356,9 @@ class GlpiStore:
                 found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
                 if if_match is not None:
                     _check_version(found, if_match)
-                checks.check_group(item_id, _name(row), row.entities_id, purge=True)
+                checks.check_group(
+                    item_id, _name(row), row.entities_id, purge=True, owner=owners.owner_in(row)
+                )
                 guard.count_removal(
                     connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
                 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -23,8 +23,11 @@ from sqlalchemy import (
     Row,
     and_,
     bindparam,
+    case,
     delete,
     literal,
+    null,
+    or_,
     select,
     union_all,
     update,
@@ -38,10 +41,10 @@ from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history, memberships, owners, passwords, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
-from glpi_scim.glpi.attributes.base import WriteContext
+from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
-from glpi_scim.glpi.policy import Policy
+from glpi_scim.glpi.policy import AuthorizationRow, Policy, authorization_rows
 from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
 from glpi_scim.glpi.writer import Writer
@@ -117,22 +120,31 @@ _SERVER: BindParameter[int] = bindparam("server_id")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
 # A user's multi-valued parts, for one user or a whole page, in one statement: its e-mails
-# (kind 0) and its group memberships (kind 1: link id, group name, group id). The memberships
+# (kind 0: row id, address, is_default, is_dynamic: a write compares with these rows) and its
+# group memberships (kind 1: link id, group name, group id). The memberships
 # give the groups and the version fingerprint (count and highest link id) alike, so the same
 # statement serves a read that skips `groups`.
-_EMAIL_PART, _GROUP_PART = 0, 1
+_EMAIL_PART, _GROUP_PART, _RIGHTS_PART = 0, 1, 2
 
 
 def _user_parts(
     owners: Callable[[ColumnElement[int]], ColumnElement[bool]],
+    *,
+    with_rights: bool = False,
 ) -> CompoundSelect[Any]:
-    return union_all(
+    """The parts statement; `with_rights`, a write's: the user's and the applied user's
+    (`actor`) authorizations too (kind 2: policy.AuthorizationRow's columns), which GLPI's
+    rules compare, in the same statement."""
+    pad = [null(), null(), null()] if with_rights else []
+    members = [
         select(
             EMAILS.c.users_id.label("owner"),
             literal(_EMAIL_PART).label("kind"),
             EMAILS.c.id.label("row_id"),
             EMAILS.c.email.label("text"),
             EMAILS.c.is_default.label("number"),
+            EMAILS.c.is_dynamic.label("flag"),
+            *pad,
         ).where(owners(EMAILS.c.users_id)),
         select(
             LINKS.c.users_id,
@@ -140,15 +152,37 @@ def _user_parts(
             LINKS.c.id,
             tables.groups.c.name,
             tables.groups.c.id,
+            literal(0),
+            *pad,
         )
         .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
         .where(owners(LINKS.c.users_id)),
-    ).order_by("owner", "kind", "row_id")
+    ]
+    if with_rights:
+        rows = authorization_rows(
+            lambda user: user.in_([bindparam("id"), bindparam("actor")])
+        ).subquery("scim_rights")
+        members.append(
+            select(
+                rows.c.users_id,
+                literal(_RIGHTS_PART),
+                rows.c.profiles_id,
+                rows.c.name,
+                rows.c.entities_id,
+                rows.c.is_recursive,
+                rows.c.interface,
+                rows.c.right_name,
+                rows.c.rights,
+            )
+        )
+    return union_all(*members).order_by("owner", "kind", "row_id")
 
 
 USER_PARTS = _user_parts(lambda owner: owner.in_(_IDS))
 # One user's (a GET, a write's answer): a plain parameter, which SQLAlchemy need not expand.
 ONE_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"))
+# A write's read of the user it changes: with both users' authorizations.
+WRITTEN_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"), with_rights=True)
 
 
 @dataclass
@@ -158,20 +192,34 @@ class UserParts:
     emails: dict[int, list[tuple[str, bool]]]
     groups: dict[int, list[tuple[int, str]]]
     prints: dict[int, tuple[int, int]]
+    # The glpi_useremails rows as stored, for a write to compare with.
+    email_rows: dict[int, list[EmailRow]]
+    # A write's read (`actor` given): the user's and the applied user's authorizations.
+    authorizations: list[AuthorizationRow] = field(default_factory=list)
 
 
-def read_parts(connection: Connection, ids: Sequence[int]) -> UserParts:
-    parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {})
-    if len(ids) == 1:
-        statements: Iterable[Any] = [connection.execute(ONE_USER_PARTS, {"id": ids[0]})]
+def read_parts(connection: Connection, ids: Sequence[int], actor: int | None = None) -> UserParts:
+    parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {}, {i: [] for i in ids})
+    if actor is not None and len(ids) == 1:
+        statements: Iterable[Any] = [
+            connection.execute(WRITTEN_USER_PARTS, {"id": ids[0], "actor": actor})
+        ]
+    elif len(ids) == 1:
+        statements = [connection.execute(ONE_USER_PARTS, {"id": ids[0]})]
     else:
         statements = (
             connection.execute(USER_PARTS, {"ids": list(chunk)})
             for chunk in memberships.chunks(ids)
         )
     for result in statements:
-        for owner, kind, row_id, text, number in result:
+        for owner, kind, row_id, text, number, flag, *rights in result:
+            if kind == _RIGHTS_PART:
+                parts.authorizations.append(
+                    AuthorizationRow(owner, row_id, number, flag, text, *rights)
+                )
+                continue
             if kind == _EMAIL_PART:
+                parts.email_rows[owner].append(EmailRow(row_id, text, bool(number), bool(flag)))
                 if text:
                     parts.emails[owner].append((glpi_text.decode(text), bool(number)))
                 continue
@@ -189,15 +237,18 @@ class UserReader:
         self.server = server
         self.sqlite = sqlite
         self.scope: Scope = server_scope(connection, server)
+        # The parts of the last users rendered (a write compares with their e-mail rows).
+        self.parts: UserParts | None = None
 
     def one(self, user_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
         return self.current(user_id, skip=skip)[0]
 
     def current(
-        self, user_id: int, *, skip: frozenset[str] = frozenset()
+        self, user_id: int, *, skip: frozenset[str] = frozenset(), actor: int | None = None
     ) -> tuple[Resource, Row[Any]]:
         """The user as SCIM sees it, and the row it was built from (a write compares with it
-        instead of reading the same columns again)."""
+        instead of reading the same columns again); with `actor`, `self.parts` also holds the
+        user's and that applied user's authorizations."""
         statement = ONE_USER
         if self.scope is not None:
             statement = ONE_USER.where(users_in_scope(self.scope, U))
@@ -206,7 +257,7 @@ class UserReader:
         ).first()
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return self.render([row], skip)[0], row
+        return self.render([row], skip, actor)[0], row
 
     def page(
         self,
@@ -231,8 +282,10 @@ class UserReader:
         )
         return total, self.render(rows, skip)
 
-    def render(self, rows: Sequence[Row[Any]], skip: frozenset[str]) -> list[Resource]:
-        parts = read_parts(self.connection, [row.id for row in rows])
+    def render(
+        self, rows: Sequence[Row[Any]], skip: frozenset[str], actor: int | None = None
+    ) -> list[Resource]:
+        parts = self.parts = read_parts(self.connection, [row.id for row in rows], actor)
         groups = None if "groups" in skip else parts.groups
         return [
             user_resource(self._record(row, parts.emails[row.id], groups, parts.prints))
@@ -281,8 +334,10 @@ class UserWriter(Writer):
     # Set by the store: ownership, protection and GLPI's rules (policy.py).
     policy: Policy | None = None
     # Set by the store: the user as this transaction read it through UserReader.current,
-    # after its lock (the same snapshot): its dropdown names and the tool's row come from it.
+    # after its lock (the same snapshot): its dropdown names and the tool's row come from it,
+    # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
+    seen_emails: list[EmailRow] | None = None
 
     # -- lookups
 
@@ -330,6 +385,7 @@ class UserWriter(Writer):
             dict(values.stored),
             new,
             self._seen(user_id),
+            self.seen_emails if self._seen(user_id) is not None else None,
         )
 
     def _seen(self, user_id: int) -> Mapping[str, Any] | None:
@@ -378,7 +434,7 @@ class UserWriter(Writer):
 
     def _insert(self, values: UserValues) -> int:
         users = tables.users
-        profile_id = self._profile_id()
+        profile_id, profile_name, entity_name = self._profile()
         row: dict[str, Any] = {
             "password": "",
             "authtype": self.server.authtype,
@@ -400,7 +456,7 @@ class UserWriter(Writer):
         for declared in registry.USER:
             declared.write_rows(context, values.values[declared.name])
         if profile_id:
-            self._authorize(user_id, profile_id, row)
+            self._authorize(user_id, (profile_id, profile_name), entity_name, row)
         verbatim.save(
             self.connection,
             self.server.id,
@@ -423,21 +479,35 @@ class UserWriter(Writer):
             raise InvalidValue(f"password: {exc}") from None
         return {"password": hashed, "password_last_update": self.now}
 
-    def _profile_id(self) -> int:
+    def _profile(self) -> tuple[int, str, str]:
+        """The profile a new user gets (the server's, else GLPI's default one; id 0: none),
+        with its name and the server entity's for the history, in one statement."""
         profiles = tables.profiles
+        chosen: ColumnElement[bool] = profiles.c.is_default == 1
+        order: list[ColumnElement[Any]] = [profiles.c.id]
         if self.server.profiles_id:
-            found = self.connection.execute(
-                select(profiles.c.id).where(profiles.c.id == self.server.profiles_id)
-            ).scalar()
-            if found is not None:
-                return int(found)
-        default = self.connection.execute(
-            select(profiles.c.id).where(profiles.c.is_default == 1).order_by(profiles.c.id).limit(1)
-        ).scalar()
-        return int(default or 0)
+            named = profiles.c.id == self.server.profiles_id
+            chosen, order = or_(named, chosen), [case((named, 0), else_=1), *order]
+        entity_name = (
+            select(tables.entities.c.completename)
+            .where(tables.entities.c.id == self.server.entities_id)
+            .scalar_subquery()
+        )
+        found = self.connection.execute(
+            select(profiles.c.id, profiles.c.name, entity_name)
+            .where(chosen)
+            .order_by(*order)
+            .limit(1)
+        ).first()
+        if found is None:
+            return 0, "", ""
+        return int(found[0]), found[1] or "", found[2] or ""
 
-    def _authorize(self, user_id: int, profile_id: int, user: dict[str, Any]) -> None:
+    def _authorize(
+        self, user_id: int, profile: tuple[int, str], entity_name: str, user: dict[str, Any]
+    ) -> None:
         """The glpi_profiles_users row GLPI gives a new user, with its three history rows."""
+        profile_id, profile_name = profile
         entity_id = self.server.entities_id
         recursive = 1 if self.server.is_recursive else 0
         self.connection.execute(
@@ -450,17 +520,6 @@ class UserWriter(Writer):
                 is_default_profile=1,
             )
         )
-        # Both names for the history rows, in one statement.
-        profile_name, entity_name = self.connection.execute(
-            select(
-                select(tables.profiles.c.name)
-                .where(tables.profiles.c.id == profile_id)
-                .scalar_subquery(),
-                select(tables.entities.c.completename)
-                .where(tables.entities.c.id == entity_id)
-                .scalar_subquery(),
-            )
-        ).one()
         user_label = history.user_log_name(
             user_id, user["name"], user.get("realname"), user.get("firstname")
         )

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from glpi_scim.db import tables
 from glpi_scim.scim.errors import Uniqueness
@@ -69,32 +71,29 @@ def save(
     stored: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    """Write the row (live again if it was a tombstone)."""
+    """Write the row (live again if it was a tombstone), in one statement: an INSERT that
+    updates the row already there for this item.
+
+    The callers claim the externalId first (claim_external_id), so no other row of the server
+    holds it: MariaDB's ON DUPLICATE KEY, which fires on either unique key, can only meet this
+    item's own row.
+    """
     values = {
         "external_id": external_id,
         "attributes": dump_attributes(stored),
         "is_deleted": 0,
         "date_mod": now,
     }
-    done = connection.execute(
-        update(ROWS)
-        .where(
-            ROWS.c.servers_id == server_id,
-            ROWS.c.itemtype == itemtype,
-            ROWS.c.items_id == items_id,
+    row = {"servers_id": server_id, "itemtype": itemtype, "items_id": items_id}
+    row.update(values, date_creation=now)
+    if connection.dialect.name == "sqlite":
+        lite = sqlite_insert(ROWS).values(row)
+        statement: Any = lite.on_conflict_do_update(
+            index_elements=[ROWS.c.servers_id, ROWS.c.itemtype, ROWS.c.items_id], set_=values
         )
-        .values(values)
-    )
-    if done.rowcount == 0:
-        connection.execute(
-            ROWS.insert().values(
-                servers_id=server_id,
-                itemtype=itemtype,
-                items_id=items_id,
-                date_creation=now,
-                **values,
-            )
-        )
+    else:
+        statement = mysql_insert(ROWS).values(row).on_duplicate_key_update(values)
+    connection.execute(statement)
 
 
 def mark_deleted(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from glpi_scim.config import Settings
 from glpi_scim.db.database import Database
 from glpi_scim.glpi.history import ActorNames
+from glpi_scim.glpi.policy import ProtectedAccountsCache
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.service import ScimService, ServiceSettings
@@ -33,10 +34,13 @@ class ScimServiceFactory:
     settings: Settings
     database: Database
     actor_names: ActorNames = field(init=False)
+    protected_accounts: ProtectedAccountsCache = field(init=False)
 
     def __post_init__(self) -> None:
         # frozen: set once, here; shared by every request of the process.
-        object.__setattr__(self, "actor_names", ActorNames(self.settings.auth_cache_seconds))
+        seconds = self.settings.auth_cache_seconds
+        object.__setattr__(self, "actor_names", ActorNames(seconds))
+        object.__setattr__(self, "protected_accounts", ProtectedAccountsCache(seconds))
 
     def service(
         self, server: IdentityServer, base_url: str, notes: list[str] | None = None
@@ -44,7 +48,13 @@ class ScimServiceFactory:
         """The SCIM use cases of one identity server, for one request or command (`notes`:
         the request log's notes, which the store adds adoptions and skipped passwords to)."""
         return ScimService(
-            GlpiStore(self.database, server, notes=notes, actor_names=self.actor_names),
+            GlpiStore(
+                self.database,
+                server,
+                notes=notes,
+                actor_names=self.actor_names,
+                protected_accounts=self.protected_accounts,
+            ),
             self.service_settings(server),
             base_url=base_url,
         )

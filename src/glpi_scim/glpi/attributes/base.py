@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, Connection, FromClause, Row
 
@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 
 # (extension URN or None, attribute, sub-attribute), canonical spelling.
 AttrKey = tuple[str | None, str, str | None]
+
+
+class EmailRow(NamedTuple):
+    """A glpi_useremails row as a write compares with it (e-mail text as GLPI stores it)."""
+
+    id: int
+    email: str | None
+    is_default: bool
+    is_dynamic: bool
 
 
 @dataclass
@@ -51,6 +60,8 @@ class WriteContext:
     # The user's row as its read this transaction returned it (UserReader.current), when the
     # write has one: the columns a declaration reads there need no statement of their own.
     seen: Mapping[str, Any] | None = None
+    # Its e-mail rows, read in the same snapshot with the user (users.py's parts statement).
+    seen_emails: Sequence[EmailRow] | None = None
 
 
 class UserAttribute(Protocol):

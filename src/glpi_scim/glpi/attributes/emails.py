@@ -19,7 +19,7 @@ from glpi_scim.db.collation import collation_key
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.attributes.base import AttrKey, Declared, WriteContext, no_joins
+from glpi_scim.glpi.attributes.base import AttrKey, Declared, EmailRow, WriteContext, no_joins
 from glpi_scim.glpi.attributes.column import text_value
 from glpi_scim.glpi.attributes.targets import Frame
 from glpi_scim.glpi.validation import check_email, check_glpi_email
@@ -105,12 +105,24 @@ class Emails(Declared):
         return None
 
 
-def _rows(context: WriteContext) -> list[Row[Any]]:
-    query = select(EMAILS).where(EMAILS.c.users_id == context.user_id).order_by(EMAILS.c.id)
-    return list(context.connection.execute(query.with_for_update()).all())
+def _rows(context: WriteContext) -> Sequence[EmailRow]:
+    """The user's rows: as read with the user in this transaction, else read now.
+
+    Read with the user, after its row's lock, they need no lock of their own: every SCIM write
+    of the user takes that lock first.
+    """
+    if context.seen_emails is not None:
+        return context.seen_emails
+    query = select(EMAILS.c.id, EMAILS.c.email, EMAILS.c.is_default, EMAILS.c.is_dynamic).where(
+        EMAILS.c.users_id == context.user_id
+    )
+    found = context.connection.execute(query.order_by(EMAILS.c.id).with_for_update())
+    return [
+        EmailRow(row.id, row.email, bool(row.is_default), bool(row.is_dynamic)) for row in found
+    ]
 
 
-def sync(context: WriteContext, wanted: list[EmailValue], rows: list[Row[Any]]) -> bool:
+def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRow]) -> bool:
     """Make the SCIM-owned e-mails (is_dynamic=1) what the resource lists.
 
     Rows added by hand in GLPI (is_dynamic=0) are kept; a listed address they already hold
@@ -190,7 +202,7 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: list[Row[Any]]) 
     return changed
 
 
-def _is_dynamic(rows: list[Row[Any]], row_id: int) -> bool:
+def _is_dynamic(rows: Sequence[EmailRow], row_id: int) -> bool:
     return any(row.id == row_id and row.is_dynamic for row in rows)
 
 
