@@ -377,3 +377,32 @@ def run_together(work: Callable[[int], Any], threads: int = 8) -> list[Any]:
 def race() -> Callable[..., list[Any]]:
     """`race(work, threads=8)`: see run_together."""
     return run_together
+
+
+@pytest.fixture(autouse=True)
+def _write_answers_match_a_fresh_read(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A user's PATCH or PUT answers with the user as it read it before writing, changed by what
+    it wrote (UserReader.answer), instead of reading it again. Every test checks that answer
+    against a read of the user in the same transaction, right after the writes: they must be
+    equal, meta.version included. Tests that count the statements a write sends are marked
+    `counts_statements` and skip the check (its read would count)."""
+    if request.node.get_closest_marker("counts_statements"):
+        yield
+        return
+    from glpi_scim.glpi.users import UserReader
+
+    answer = UserReader.answer
+    differences: list[tuple[Any, Any]] = []
+
+    def checked(reader: UserReader, seen: Any, written: Any) -> Any:
+        given = answer(reader, seen, written)
+        again = reader.one(seen.id)
+        if given != again:
+            differences.append((given, again))
+        return given
+
+    monkeypatch.setattr(UserReader, "answer", checked)
+    yield
+    assert not differences, f"an answer differs from the user read again: {differences[0]}"

@@ -1,11 +1,12 @@
 """What a write sends to the database, statement by statement (docs/performance.md, "Round trips
 of a write").
 
-Each write is one transaction: the reads GLPI's rules need (the locked row, the applied user's
-rights, the owner, the protected accounts), its writes (GLPI's rows, their history in one
-INSERT, the tool's own rows), and the two statements that read back the answer. These tests pin
-the writes exactly and bound the reads, so a read added by mistake (a second lookup of
-something already read) fails here instead of slowing every IdP's provisioning run.
+Each write is one transaction: the reads GLPI's rules need (the locked row with its owner, the
+user with its parts and both users' rights, the protected accounts), its writes (GLPI's rows,
+their history in one INSERT, the tool's own rows), and for a create the two statements that
+read back the answer (a PATCH or PUT answers from what it read and wrote). These tests pin the
+writes and the reads exactly, so a read added by mistake (a second lookup of something already
+read) fails here instead of slowing every IdP's provisioning run.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 
 from .support import replace_with, user
 
-ANSWER = 2  # the resource as GLPI now holds it: its row, then its e-mails and groups
+# What these tests count would include tests/conftest.py's check of each answer.
+pytestmark = pytest.mark.counts_statements
 
 
 @contextmanager
@@ -124,18 +128,18 @@ def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: 
         ("INSERT", "glpi_logs"),
     ]
     assert reads(statements) == [
-        ("SELECT", "glpi_users"),  # the user's row, locked, with its owner
-        ("SELECT", "glpi_users"),  # the applied user's name
-        ("SELECT", "glpi_users"),  # the user as SCIM sees it: the PATCH applies to it
+        # The user's row, locked, with its owner and all SCIM shows of it: the PATCH applies to
+        # that, the write compares with it and answers from it.
+        ("SELECT", "glpi_users"),
         # Its e-mail rows (the write compares with them), groups, and both users' rights.
         ("SELECT", "glpi_useremails"),
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
         # The identity servers and GLPI's system user: the protected accounts (this store
         # caches none; the server's store reads them at most every auth_cache_seconds).
         ("SELECT", "glpi_plugin_glpiscim_servers"),
         ("SELECT", "(no table)"),  # the system user alone: this test's server has no row
         ("SELECT", "glpi_usertitles"),  # the new title's id, locked
-        ("SELECT", "glpi_users"),  # the answer
-        ("SELECT", "glpi_useremails"),
+        # No answer read: the user read above, with what the write changed.
     ]
 
 
@@ -155,10 +159,10 @@ def test_a_delete_reads_no_answer(store: GlpiStore, database: Database) -> None:
     ]
     # Nothing reads it back: a DELETE answers 204.
     assert reads(statements) == [
-        ("SELECT", "glpi_users"),  # the user's row, locked, with its owner
-        ("SELECT", "glpi_users"),  # the applied user's name
-        ("SELECT", "glpi_users"),  # the user as SCIM sees it (If-Match, scope)
+        # The user's row, locked, with its owner and all SCIM shows of it (If-Match, scope).
+        ("SELECT", "glpi_users"),
         ("SELECT", "glpi_useremails"),  # its parts and both users' rights
+        ("SELECT", "glpi_users"),  # the applied user's name
         ("SELECT", "glpi_plugin_glpiscim_servers"),  # the protected accounts
         ("SELECT", "(no table)"),  # GLPI's system user (this test's server has no row)
         ("SELECT", "glpi_plugin_glpiscim_guards"),  # the guard's row, locked
@@ -219,3 +223,34 @@ def test_two_servers_adopting_one_user_at_once_see_each_others_owner(
     with database.begin() as connection:
         owners = connection.execute(text("SELECT servers_id FROM glpi_plugin_glpiscim_owners"))
         assert len(owners.all()) == 1
+
+
+def test_a_writes_lock_holds_the_users_row_only(store: GlpiStore, database: Database) -> None:
+    """The write's first read locks the user's row and nothing it shows with it: another user
+    with the same title and manager is written meanwhile (a join would lock the title's row
+    and the manager's)."""
+    if database.is_sqlite:
+        pytest.skip("SQLite locks the whole database for a write")
+    from sqlalchemy import text
+
+    from glpi_scim.glpi.users import LOCKED_USER
+
+    from .support import ENTERPRISE
+
+    boss = store.create("User", user(**person(7)))["id"]
+    one = store.create("User", user(**person(8), **{ENTERPRISE: {"manager": {"value": boss}}}))
+    with database.engine.connect() as holder, holder.begin():
+        found = holder.execute(LOCKED_USER, {"server_id": store.server.id, "user_id": one["id"]})
+        assert found.first() is not None
+        with database.engine.connect() as other, other.begin():
+            title = other.execute(text("SELECT usertitles_id FROM glpi_users WHERE id = :u"),
+                                  {"u": one["id"]}).scalar()  # fmt: skip
+            for table, row_id in (("glpi_usertitles", title), ("glpi_users", boss)):
+                other.execute(
+                    text(f"SELECT id FROM {table} WHERE id = :i FOR UPDATE NOWAIT"), {"i": row_id}
+                )
+            with pytest.raises(OperationalError, match=r"1205|Lock wait"):
+                other.execute(
+                    text("SELECT id FROM glpi_users WHERE id = :i FOR UPDATE NOWAIT"),
+                    {"i": one["id"]},
+                )

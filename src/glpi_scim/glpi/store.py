@@ -235,6 +235,8 @@ class GlpiStore:
         if_match: str | None = None,
     ) -> Resource:
         item_id = _item_id(resource_type, resource_id)
+        if resource_type == USER:
+            return self._update_user(item_id, mutate, if_match)
 
         def work(connection: Connection, notes: list[str]) -> Resource:
             row = self._lock(connection, resource_type, item_id)  # concurrent updates queue here
@@ -242,45 +244,54 @@ class GlpiStore:
             log = self._history(connection, now)
             policy = self._policy(connection, now, log, notes)
             reader = self._reader(connection, resource_type)
-            if resource_type == USER:
-                writer: Any = UserWriter(connection, self.server, now, log, self.sqlite)
-            else:
-                writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
             writer.policy = policy
-            if isinstance(reader, UserReader):
-                # NotFound outside the server's scope; the writer compares with its row.
-                current, writer.seen = reader.current(item_id, actor=policy.actor)
-                writer.seen_emails = self._read_with(reader, policy, item_id)
-            else:
-                current = reader.one(item_id)  # NotFound outside the server's scope
+            current = reader.one(item_id)  # NotFound outside the server's scope
             _check_version(current, if_match)
-            wanted = mutate(current)
-            if resource_type == USER:
-                user_values = mapping.split_user(wanted)
-                deactivating = bool(row.is_active) and user_values.active is False
-                action: Action = "deactivate" if deactivating else "update"
-                policy.check_user(
-                    item_id,
-                    _login(row),
-                    action,
-                    is_active=bool(row.is_active),
-                    owner=owners.owner_in(row),
-                )
-                if deactivating:
-                    guard.count_removal(
-                        connection, self.server, USER, item_id, f"deactivation of User {item_id}"
-                    )
-                writer.apply(row, user_values)
-            else:
-                group_values = mapping.split_group(wanted)
-                if group_values.member_ids is None:  # the new state has no members: none remain
-                    group_values.member_ids = []
-                policy.check_group(
-                    item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
-                )
-                writer.apply(row, group_values)
+            group_values = mapping.split_group(mutate(current))
+            if group_values.member_ids is None:  # the new state has no members: none remain
+                group_values.member_ids = []
+            policy.check_group(
+                item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
+            )
+            writer.apply(row, group_values)
             log.flush(connection)
             return reader.one(item_id)
+
+        return self._run_checked(work)
+
+    def _update_user(self, item_id: int, mutate: Mutation, if_match: str | None) -> Resource:
+        def work(connection: Connection, notes: list[str]) -> Resource:
+            # First, the user's row, locked (concurrent updates queue here), with its owner and
+            # all SCIM shows of it; NotFound outside the server's scope.
+            reader = UserReader(connection, self.server, self.sqlite)
+            current, row = reader.locked(item_id, self.server.users_id_applied)
+            now = self._moment()
+            log = self._history(connection, now)
+            policy = self._policy(connection, now, log, notes)
+            writer = UserWriter(connection, self.server, now, log, self.sqlite)
+            writer.policy = policy
+            writer.seen = row  # the write compares with it, and answers from it
+            writer.seen_emails = self._read_with(reader, policy, item_id)
+            _check_version(current, if_match)
+            user_values = mapping.split_user(mutate(current))
+            deactivating = bool(row.is_active) and user_values.active is False
+            action: Action = "deactivate" if deactivating else "update"
+            policy.check_user(
+                item_id,
+                _login(row),
+                action,
+                is_active=bool(row.is_active),
+                owner=owners.owner_in(row),
+            )
+            if deactivating:
+                guard.count_removal(
+                    connection, self.server, USER, item_id, f"deactivation of User {item_id}"
+                )
+            writer.apply(row, user_values)
+            log.flush(connection)
+            assert writer.written is not None  # set by apply
+            return reader.answer(row, writer.written)
 
         return self._run_checked(work)
 
@@ -319,17 +330,18 @@ class GlpiStore:
         item_id = _item_id(resource_type, resource_id)
 
         def work(connection: Connection, notes: list[str]) -> None:
-            row = self._lock(connection, resource_type, item_id)
+            if resource_type == USER:
+                # The user's row, locked, first; NotFound when already deleted or out of scope.
+                users_read = UserReader(connection, self.server, self.sqlite)
+                resource, row = users_read.locked(item_id, self.server.users_id_applied)
+            else:
+                row = self._lock(connection, resource_type, item_id)
             now = self._moment()
             log = self._history(connection, now)
             checks = self._policy(connection, now, log, notes)
-            reader = self._reader(connection, resource_type)
             if resource_type == USER:
                 users = UserWriter(connection, self.server, now, log, self.sqlite)
-                # NotFound when already deleted or out of scope.
-                assert isinstance(reader, UserReader)
-                resource, _ = reader.current(item_id, actor=checks.actor)
-                self._read_with(reader, checks, item_id)
+                self._read_with(users_read, checks, item_id)
                 _check_version(resource, if_match)
                 policy = self.server.delete_policy
                 action: Action = {"purge": "purge", "deactivate": "deactivate"}.get(
@@ -353,6 +365,7 @@ class GlpiStore:
                     users.trash(row)
             else:
                 groups = GroupWriter(connection, self.server, now, log, self.sqlite)
+                reader = GroupReader(connection, self.server, self.sqlite)
                 found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
                 if if_match is not None:
                     _check_version(found, if_match)

@@ -45,7 +45,7 @@ from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import AuthorizationRow, Policy, authorization_rows
-from glpi_scim.glpi.scope import Scope, server_scope, users_in_scope
+from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
@@ -101,6 +101,24 @@ READ_COLUMNS = (
 )
 
 
+# The labels of glpi_users' own columns in the user's SELECT: a write's changes to them show
+# in its answer as they are (UserReader.answer).
+_READ_LABELS = frozenset(column.name for column in READ_COLUMNS)
+
+
+class _Answered:
+    """A row of the user's SELECT rebuilt from a mapping (UserReader.answer)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._mapping = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._mapping[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 @functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
     source = base(server_id)
@@ -119,6 +137,38 @@ def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
 _SERVER: BindParameter[int] = bindparam("server_id")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
+
+
+def _locked_user() -> Select[Any]:
+    """A write's first read of the user it changes: its whole glpi_users row, locked until
+    commit, with the rest of what ONE_USER reads and its owner, all as correlated subqueries.
+
+    MariaDB locks every row a join reads, so the dropdown rows, the manager and the tool's row
+    are subqueries: only the user's row is locked. Correlated to it, they run once its lock is
+    held and see the last committed state, as the plain reads after it do (owners.py).
+    """
+    found = R.c.servers_id == _SERVER, R.c.itemtype == USER, R.c.items_id == U.c.id
+    tool = [
+        select(column).where(*found).scalar_subquery().label(label)
+        for label, column in (
+            ("scim_row_id", R.c.id),
+            ("scim_external_id", R.c.external_id),
+            ("scim_attributes", R.c.attributes),
+        )
+    ]
+    return (
+        select(
+            U,
+            *(column for declared in registry.USER for column in declared.correlated(U)),
+            *tool,
+            *owners.owner_columns(USER, U.c.id),
+        )
+        .where(U.c.id == bindparam("user_id"), visible(_SERVER))
+        .with_for_update()
+    )
+
+
+LOCKED_USER = _locked_user()
 # A user's multi-valued parts, for one user or a whole page, in one statement: its e-mails
 # (kind 0: row id, address, is_default, is_dynamic: a write compares with these rows) and its
 # group memberships (kind 1: link id, group name, group id). The memberships
@@ -236,9 +286,14 @@ class UserReader:
         self.connection = connection
         self.server = server
         self.sqlite = sqlite
-        self.scope: Scope = server_scope(connection, server)
         # The parts of the last users rendered (a write compares with their e-mail rows).
         self.parts: UserParts | None = None
+
+    @functools.cached_property
+    def scope(self) -> Scope:
+        """Read when first needed: a recursive server's reads the entity tree, which a write
+        must read only after its lock (`locked`)."""
+        return server_scope(self.connection, self.server)
 
     def one(self, user_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
         return self.current(user_id, skip=skip)[0]
@@ -258,6 +313,47 @@ class UserReader:
         if row is None:
             raise NotFound(f"User {user_id} not found")
         return self.render([row], skip, actor)[0], row
+
+    def locked(self, user_id: int, actor: int) -> tuple[Resource, Row[Any]]:
+        """As `current(user_id, actor=actor)`, for a write: the user's row is locked until
+        commit by the same statement, which also reads its owner (LOCKED_USER). The row is
+        both the glpi_users row the write compares with and what `answer` starts from."""
+        statement, deferred = LOCKED_USER, self.server.is_recursive
+        if self.server.entities_id == ROOT_ENTITY:
+            deferred = False
+        elif not deferred:  # the server's one entity: known without a read
+            statement = LOCKED_USER.where(users_in_scope(self.scope, U))
+        row = self.connection.execute(
+            statement, {"server_id": self.server.id, "user_id": user_id}
+        ).first()
+        if row is not None and deferred:  # the entity tree, read now that the lock is held
+            condition = users_in_scope(self.scope, U)
+            found = select(U.c.id).where(U.c.id == user_id, condition)
+            row = row if self.connection.execute(found).first() else None
+        if row is None:
+            raise NotFound(f"User {user_id} not found")
+        return self.render([row], frozenset(), actor)[0], row
+
+    def answer(self, seen: Row[Any], written: Written) -> Resource:
+        """The user as `current` read it (`seen`, with `self.parts`) with what the write
+        changed: what reading it again in this transaction would return, without the two
+        statements. Only for a write that read the user with `current` first: its groups and
+        membership fingerprint are unchanged (a user's write never changes them)."""
+        parts = self.parts
+        if parts is None:
+            raise RuntimeError("answer() needs the user read with current() first")
+        values = dict(seen._mapping)
+        values.update((k, v) for k, v in written.columns.items() if k in _READ_LABELS)
+        values.update(written.after)
+        if values.get("boss_id") == seen.id:  # its own manager: shown by the names just written
+            values.update(
+                boss_login=values["name"],
+                boss_realname=values["realname"],
+                boss_firstname=values["firstname"],
+            )
+        row = _Answered(values)
+        emails = parts.emails[seen.id] if written.emails is None else written.emails
+        return user_resource(self._record(cast(Any, row), emails, parts.groups, parts.prints))
 
     def page(
         self,
@@ -330,6 +426,16 @@ class LoginHolder:
         return not self.is_deleted and not self.hidden_here
 
 
+@dataclass
+class Written:
+    """What an update of a user wrote, as its SELECT would now read it (UserReader.answer)."""
+
+    columns: dict[str, Any]  # glpi_users columns
+    after: dict[str, Any]  # other labels of the user's SELECT (dropdown names, manager, tool row)
+    emails: list[tuple[str, bool]] | None  # None: the e-mails were not changed
+    stored_changed: bool
+
+
 class UserWriter(Writer):
     # Set by the store: ownership, protection and GLPI's rules (policy.py).
     policy: Policy | None = None
@@ -338,6 +444,8 @@ class UserWriter(Writer):
     # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
     seen_emails: list[EmailRow] | None = None
+    # Set by `apply`: what it wrote.
+    written: Written | None = None
 
     # -- lookups
 
@@ -575,6 +683,12 @@ class UserWriter(Writer):
             changes["date_mod"] = self.now
             self.connection.execute(
                 update(tables.users).where(tables.users.c.id == user_id).values(changes)
+            )
+        self.written = Written(changes, context.after, context.emails_after, stored_changed)
+        if stored_changed:
+            self.written.after.update(
+                scim_external_id=values.external_id,
+                scim_attributes=verbatim.dump_attributes(context.stored),
             )
         return changed
 

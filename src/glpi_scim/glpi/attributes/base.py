@@ -62,6 +62,11 @@ class WriteContext:
     seen: Mapping[str, Any] | None = None
     # Its e-mail rows, read in the same snapshot with the user (users.py's parts statement).
     seen_emails: Sequence[EmailRow] | None = None
+    # What the write changed in the user's SELECT beyond glpi_users' own columns (a dropdown's
+    # name, the manager's): with them the store answers without reading the user again.
+    after: dict[str, Any] = field(default_factory=dict)
+    # The e-mails (address, default) as the write left them, in row order; None: unchanged.
+    emails_after: list[tuple[str, bool]] | None = None
 
 
 class UserAttribute(Protocol):
@@ -82,6 +87,12 @@ class UserAttribute(Protocol):
 
     def joins(self, source: FromClause, users: FromClause) -> FromClause:
         """`source` with the outer joins those columns need."""
+        ...
+
+    def correlated(self, users: FromClause) -> Sequence[ColumnElement[Any]]:
+        """The columns of `columns` that its joins bring, as scalar subqueries correlated to
+        `users`, under the same labels: a write's locking read of the user (users.py's
+        LOCKED_USER) reads them so, since a join would lock the joined rows too."""
         ...
 
     def read(self, row: Row[Any]) -> Any: ...
@@ -128,6 +139,9 @@ class Declared:
 
     def write_rows(self, context: WriteContext, value: Any) -> bool:
         return False
+
+    def correlated(self, users: FromClause) -> Sequence[ColumnElement[Any]]:
+        return ()  # glpi_users' own columns only
 
 
 def no_joins(source: FromClause, users: FromClause) -> FromClause:

@@ -63,6 +63,10 @@ class Dropdown(Declared):
     def joins(self, source: FromClause, users: FromClause) -> FromClause:
         return source.outerjoin(self._alias, self._alias.c.id == users.c[self.column])
 
+    def correlated(self, users: FromClause) -> Sequence[ColumnElement[Any]]:
+        name = select(self.table.c.name).where(self.table.c.id == users.c[self.column])
+        return [name.scalar_subquery().label(self.label)]
+
     def read(self, row: Row[Any]) -> str | None:
         value = row._mapping[self.label]
         return (glpi_text.decode(value) if isinstance(value, str) else value) or None
@@ -114,6 +118,7 @@ class Dropdown(Declared):
         if new_id == old_id:
             return
         changes[self.column] = new_id
+        context.after[self.label] = new_name
         context.log.field(
             history.USER,
             row.id,

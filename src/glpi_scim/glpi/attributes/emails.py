@@ -168,8 +168,10 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRo
             changed = True
     present = {key(glpi_text.decode(e["email"] or "")) for e in kept}
     default_key = _default_key(wanted, kept, key)
+    left: list[tuple[int, str, bool]] = []  # (row id, stored address, default) once written
     for entry in kept:
         is_default = key(glpi_text.decode(entry["email"] or "")) == default_key
+        left.append((entry["id"], entry["email"] or "", is_default))
         if is_default != entry["is_default"]:
             connection.execute(
                 update(EMAILS).where(EMAILS.c.id == entry["id"]).values(is_default=int(is_default))
@@ -197,8 +199,15 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRo
             history.USER, user_id, history.ADD_SUBITEM, itemtype_link=history.USER_EMAIL,
             new=history.with_id(encoded, new_id),
         )  # fmt: skip
+        left.append((new_id, encoded, key(email.address) == default_key))
         present.add(key(email.address))
         changed = True
+    # As the user's parts statement would read them back: in row order, empty ones left out.
+    context.emails_after = [
+        (glpi_text.decode(address), is_default)
+        for _, address, is_default in sorted(left)
+        if address
+    ]
     return changed
 
 

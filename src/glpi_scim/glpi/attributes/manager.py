@@ -62,6 +62,15 @@ class Manager(Declared):
     def joins(self, source: FromClause, users: FromClause) -> FromClause:
         return source.outerjoin(self._boss, self._boss.c.id == users.c[self.column])
 
+    def correlated(self, users: FromClause) -> Sequence[ColumnElement[Any]]:
+        boss = tables.users.alias("scim_boss_of")
+        fields = [("boss_id", boss.c.id), ("boss_login", boss.c.name)]
+        fields += [("boss_realname", boss.c.realname), ("boss_firstname", boss.c.firstname)]
+        return [
+            select(column).where(boss.c.id == users.c[self.column]).scalar_subquery().label(label)
+            for label, column in fields
+        ]
+
     def read(self, row: Row[Any]) -> ManagerValue:
         found = row._mapping
         name = None
@@ -91,15 +100,24 @@ class Manager(Declared):
         return int(text)
 
     def check(self, context: WriteContext, value: int) -> None:
+        self._boss_row(context, value)
+
+    def _boss_row(self, context: WriteContext, value: int) -> Any:
+        """The manager's row (its names, for the answer and the history); InvalidValue when
+        the server sees no such user."""
         if not value:
-            return
+            return None
+        users = tables.users
         scope = server_scope(context.connection, context.server)
         in_scope = memberships.visible_users_condition(context.server.id, scope=scope)
         found = context.connection.execute(
-            select(tables.users.c.id).where(tables.users.c.id == value, in_scope)
+            select(users.c.id, users.c.name, users.c.realname, users.c.firstname).where(
+                users.c.id == value, in_scope
+            )
         ).first()
         if found is None:
             raise InvalidValue(f"manager.value {str(value)!r} is not the id of a user of this GLPI")
+        return found
 
     def insert(self, context: WriteContext, value: int) -> dict[str, Any]:
         return {self.column: value}
@@ -110,11 +128,21 @@ class Manager(Declared):
         old = row._mapping[self.column] or 0
         if value == old:
             return
-        self.check(context, value)
+        boss = self._boss_row(context, value)
         changes[self.column] = value
-        context.log.field(
-            history.USER, row.id, self.option, _label(context, old), _label(context, value)
+        context.after.update(
+            boss_id=boss.id if boss else None,
+            boss_login=boss.name if boss else None,
+            boss_realname=boss.realname if boss else None,
+            boss_firstname=boss.firstname if boss else None,
         )
+        seen = context.seen
+        if seen is not None and old and seen["boss_id"] == old:
+            old_label = history.dropdown_value(seen["boss_login"], old)
+        else:
+            old_label = _label(context, old)
+        new_label = history.dropdown_value(boss.name if boss else None, value)
+        context.log.field(history.USER, row.id, self.option, old_label, new_label)
 
     def target(self, frame: Frame, key: AttrKey) -> Any:
         users, sqlite = frame.item, frame.sqlite
