@@ -206,7 +206,10 @@ class GlpiStore:
                 writer.policy = policy
                 user_id = writer.create(user_values)
                 log.flush(connection)
-                return UserReader(connection, self.server, self.sqlite).one(user_id)
+                reader = UserReader(connection, self.server, self.sqlite)
+                if writer.inserted is not None:  # a new row: answered from what was written
+                    return reader.answer_new(writer.inserted)
+                return reader.one(user_id)  # a user brought back keeps its groups
 
             return self._run_checked(create_user)
         if resource_type == GROUP:

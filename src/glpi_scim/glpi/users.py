@@ -355,6 +355,11 @@ class UserReader:
         emails = parts.emails[seen.id] if written.emails is None else written.emails
         return user_resource(self._record(cast(Any, row), emails, parts.groups, parts.prints))
 
+    def answer_new(self, inserted: Inserted) -> Resource:
+        """A user this transaction inserted, as reading it would return it: no groups yet."""
+        row = _Answered(inserted.values)
+        return user_resource(self._record(cast(Any, row), inserted.emails, {}, {}))
+
     def page(
         self,
         filter_: Filter | None,
@@ -436,6 +441,14 @@ class Written:
     stored_changed: bool
 
 
+@dataclass
+class Inserted:
+    """A new user's SELECT row and e-mails as the create wrote them (UserReader.answer_new)."""
+
+    values: dict[str, Any]
+    emails: list[tuple[str, bool]]
+
+
 class UserWriter(Writer):
     # Set by the store: ownership, protection and GLPI's rules (policy.py).
     policy: Policy | None = None
@@ -444,8 +457,9 @@ class UserWriter(Writer):
     # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
     seen_emails: list[EmailRow] | None = None
-    # Set by `apply`: what it wrote.
+    # Set by `apply`: what it wrote; by a create that added a row: that row.
     written: Written | None = None
+    inserted: Inserted | None = None
 
     # -- lookups
 
@@ -538,9 +552,11 @@ class UserWriter(Writer):
             active = True if values.active is None else values.active
             self.apply(row, _with_active(values, active), force_date=True)
             return holder.id
-        return self._insert(values)
+        return self._insert(values, context.after)
 
-    def _insert(self, values: UserValues) -> int:
+    def _insert(self, values: UserValues, checked: dict[str, Any]) -> int:
+        """A new glpi_users row with its rows elsewhere; `self.inserted` is then the user's
+        SELECT row as it would read it (`checked`: what the checks read, the manager's names)."""
         users = tables.users
         profile_id, profile_name, entity_name = self._profile()
         row: dict[str, Any] = {
@@ -554,6 +570,7 @@ class UserWriter(Writer):
             "date_mod": self.now,
         }
         context = self.context(0, values, new=True)
+        context.after.update(checked)
         for declared in registry.USER:
             row.update(declared.insert(context, values.values[declared.name]))
         row.update(self._password(values.password))
@@ -576,6 +593,17 @@ class UserWriter(Writer):
         )
         if self.policy is not None:
             self.policy.created(USER, user_id)
+        self.inserted = Inserted(
+            {
+                **row,
+                **context.after,
+                "id": user_id,
+                "scim_row_id": 0,  # any: the row exists
+                "scim_external_id": values.external_id,
+                "scim_attributes": verbatim.dump_attributes(values.stored),
+            },
+            context.emails_after or [],
+        )
         return user_id
 
     def _password(self, password: str | None) -> dict[str, Any]:

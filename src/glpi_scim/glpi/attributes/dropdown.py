@@ -92,9 +92,10 @@ class Dropdown(Declared):
         return text.strip() or None
 
     def insert(self, context: WriteContext, value: str | None) -> dict[str, Any]:
-        found, _ = dropdowns.find_or_create(
+        found, name = dropdowns.find_or_create(
             context.connection, self.table, self.itemtype, value, context.log, context.now
         )
+        context.after[self.label] = name
         return {self.column: found}
 
     def update(

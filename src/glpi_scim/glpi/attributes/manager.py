@@ -100,7 +100,17 @@ class Manager(Declared):
         return int(text)
 
     def check(self, context: WriteContext, value: int) -> None:
-        self._boss_row(context, value)
+        self._show(context, self._boss_row(context, value))
+
+    @staticmethod
+    def _show(context: WriteContext, boss: Any) -> None:
+        """The manager's names as the user's SELECT reads them (the write's answer)."""
+        context.after.update(
+            boss_id=boss.id if boss else None,
+            boss_login=boss.name if boss else None,
+            boss_realname=boss.realname if boss else None,
+            boss_firstname=boss.firstname if boss else None,
+        )
 
     def _boss_row(self, context: WriteContext, value: int) -> Any:
         """The manager's row (its names, for the answer and the history); InvalidValue when
@@ -130,12 +140,7 @@ class Manager(Declared):
             return
         boss = self._boss_row(context, value)
         changes[self.column] = value
-        context.after.update(
-            boss_id=boss.id if boss else None,
-            boss_login=boss.name if boss else None,
-            boss_realname=boss.realname if boss else None,
-            boss_firstname=boss.firstname if boss else None,
-        )
+        self._show(context, boss)
         seen = context.seen
         if seen is not None and old and seen["boss_id"] == old:
             old_label = history.dropdown_value(seen["boss_login"], old)
