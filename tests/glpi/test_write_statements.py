@@ -253,3 +253,29 @@ def test_a_writes_lock_holds_the_users_row_only(store: GlpiStore, database: Data
                     text("SELECT id FROM glpi_users WHERE id = :i FOR UPDATE NOWAIT"),
                     {"i": one["id"]},
                 )
+
+
+def test_a_patch_that_keeps_the_title_reads_the_user_and_its_parts_only(
+    store: GlpiStore, database: Database
+) -> None:
+    """An IdP's PATCH that sends the title unchanged looks no dropdown up: past what every
+    write of a store without caches reads (the applied user's name, the protected accounts),
+    it reads the user and its parts, then writes."""
+    created = store.create("User", user(**person(9)))
+    with sent(database) as statements:
+        store.update(
+            "User", created["id"], replace_with(title="Engineer", name={"familyName": "New"})
+        )
+    assert reads(statements) == [
+        ("SELECT", "glpi_users"),  # the user, locked, with all SCIM shows of it
+        ("SELECT", "glpi_useremails"),  # its parts and both users' rights
+        # What a server's store reads at most every auth_cache_seconds:
+        ("SELECT", "glpi_users"),  # the applied user's name
+        ("SELECT", "glpi_plugin_glpiscim_servers"),  # the protected accounts
+        ("SELECT", "(no table)"),  # GLPI's system user (this test's server has no row)
+    ]
+    assert writes(statements) == [
+        ("UPDATE", "glpi_plugin_glpiscim_owners"),
+        ("UPDATE", "glpi_users"),  # the tool's row holds nothing new: not written
+        ("INSERT", "glpi_logs"),
+    ]

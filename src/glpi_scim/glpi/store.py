@@ -1,7 +1,9 @@
 """GlpiStore: the SCIM ResourceStore on GLPI's own tables, for one identity server.
 
 Each call is one transaction (see transaction.py): it reads, checks (If-Match, uniqueness,
-references), writes GLPI's rows and history, and returns the resource as GLPI now holds it.
+references), writes GLPI's rows and history, and returns the resource as GLPI now holds it: a
+user's create, PATCH and PUT build it from what they read and wrote (UserReader.answer), the
+others read it again.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ class GlpiStore:
 
     @staticmethod
     def _read_with(reader: UserReader, policy: Policy, user_id: int) -> list[EmailRow]:
-        """What UserReader.current(actor=...) read with the user: the authorizations go to the
+        """What UserReader.locked read with the user: the authorizations go to the
         policy, the e-mail rows (returned) to the writer."""
         parts = reader.parts
         assert parts is not None  # current() rendered the user

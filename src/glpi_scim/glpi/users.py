@@ -299,11 +299,9 @@ class UserReader:
         return self.current(user_id, skip=skip)[0]
 
     def current(
-        self, user_id: int, *, skip: frozenset[str] = frozenset(), actor: int | None = None
+        self, user_id: int, *, skip: frozenset[str] = frozenset()
     ) -> tuple[Resource, Row[Any]]:
-        """The user as SCIM sees it, and the row it was built from (a write compares with it
-        instead of reading the same columns again); with `actor`, `self.parts` also holds the
-        user's and that applied user's authorizations."""
+        """The user as SCIM sees it, and the row it was built from."""
         statement = ONE_USER
         if self.scope is not None:
             statement = ONE_USER.where(users_in_scope(self.scope, U))
@@ -312,12 +310,13 @@ class UserReader:
         ).first()
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return self.render([row], skip, actor)[0], row
+        return self.render([row], skip)[0], row
 
     def locked(self, user_id: int, actor: int) -> tuple[Resource, Row[Any]]:
-        """As `current(user_id, actor=actor)`, for a write: the user's row is locked until
-        commit by the same statement, which also reads its owner (LOCKED_USER). The row is
-        both the glpi_users row the write compares with and what `answer` starts from."""
+        """As `current(user_id)`, for a write: the user's row is locked until commit by the
+        same statement, which also reads its owner (LOCKED_USER), and `self.parts` also holds
+        the user's and the applied user's (`actor`) authorizations. The row is both the
+        glpi_users row the write compares with and what `answer` starts from."""
         statement, deferred = LOCKED_USER, self.server.is_recursive
         if self.server.entities_id == ROOT_ENTITY:
             deferred = False
