@@ -255,6 +255,10 @@ def test_a_sub_entity_server_neither_sees_nor_touches_root_entity_users(
     assert local
     flat, _ = make_idp("Paris only", entity=str(paris))
     assert [u["userName"] for u in flat.get("/Users").expect(200)["Resources"]] == ["paris-tech"]
+    # Without --recursive, Paris 11 is out of its scope: writes there find no user either.
+    flat.patch(f"/Users/{deep}", replace("title", "Boss")).expect_error(404)
+    flat.delete(f"/Users/{deep}").expect_error(404)
+    assert idp.get(f"/Users/{deep}").expect(200)["title"] == "Clerk"
 
 
 def test_a_sub_entity_server_can_neither_name_nor_unlink_users_outside_its_scope(

@@ -33,7 +33,8 @@ def owner_of(connection: Connection, itemtype: str, items_id: int) -> Owner | No
 
 def owner_columns(itemtype: str, items_id: ColumnElement[int]) -> list[ColumnElement[Any]]:
     """The owner of the item whose id is `items_id`, as two scalar subqueries correlated to it,
-    for the write's locking read of the item's row (the store's `_lock`).
+    for the write's locking read of the item's row (users.py's LOCKED_USER, the store's
+    `_lock_group`).
 
     Correlated, they run once the item's row is locked, so they see the last committed owner
     (MariaDB: an uncorrelated subquery would run first and fix an older snapshot); they take

@@ -9,6 +9,7 @@ others read it again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -20,7 +21,6 @@ from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
 from glpi_scim.glpi import guard, history, ids, mapping, owners
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.attributes.base import EmailRow
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
@@ -59,6 +59,29 @@ def _check_version(resource: Resource, if_match: str | None) -> None:
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
             f"the resource has changed: its version is {current}, not {if_match}"
+        )
+
+
+# What each delete policy does to a user, for GLPI's rules.
+_DELETE_ACTIONS: dict[str, Action] = {"purge": "purge", "deactivate": "deactivate"}
+
+
+@dataclass
+class _UserWrite:
+    """A user's PATCH, PUT or DELETE once the user is read (GlpiStore._begin_user_write)."""
+
+    reader: UserReader
+    current: Resource  # the user as SCIM sees it, read with its lock
+    row: Row[Any]  # its glpi_users row with its owner and all the SCIM document shows of it
+    log: history.History
+    policy: Policy
+    writer: UserWriter
+
+    def check(self, action: Action) -> None:
+        """Ownership, protection and GLPI's rules for `action` on the user (policy.py)."""
+        row = self.row
+        self.policy.check_user(
+            row.id, _login(row), action, is_active=bool(row.is_active), owner=owners.owner_in(row)
         )
 
 
@@ -110,15 +133,28 @@ class GlpiStore:
             protected=lambda read_with: self.protected_accounts.get(read_with, version),
         )
 
-    @staticmethod
-    def _read_with(reader: UserReader, policy: Policy, user_id: int) -> list[EmailRow]:
-        """What UserReader.locked read with the user: the authorizations go to the
-        policy, the e-mail rows (returned) to the writer."""
+    def _begin_user_write(
+        self, connection: Connection, notes: list[str], user_id: int
+    ) -> _UserWrite:
+        """The start of a PATCH, PUT or DELETE of a user: the user read first, locked, with its
+        owner and parts (NotFound outside the server's scope; concurrent writes queue here),
+        then the write's history, policy (given both users' rights read with the parts) and
+        writer (given the row and e-mail rows to compare with)."""
+        reader = UserReader(connection, self.server, self.sqlite)
+        current, row = reader.locked(user_id, self.server.users_id_applied)
+        now = self._moment()
+        log = self._history(connection, now)
+        policy = self._policy(connection, now, log, notes)
         parts = reader.parts
-        assert parts is not None  # current() rendered the user
-        ids = [user_id, policy.actor]
-        policy.known_authorizations = authorizations_of(ids, parts.authorizations)
-        return parts.email_rows[user_id]
+        assert parts is not None  # locked() rendered the user
+        policy.known_authorizations = authorizations_of(
+            [user_id, policy.actor], parts.authorizations
+        )
+        writer = UserWriter(connection, self.server, now, log, self.sqlite)
+        writer.policy = policy
+        writer.seen = row  # the write compares with it, and answers from it
+        writer.seen_emails = parts.email_rows[user_id]
+        return _UserWrite(reader, current, row, log, policy, writer)
 
     def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:
         """Run a write with its policy notes, kept only once the transaction committed (a
@@ -143,23 +179,22 @@ class GlpiStore:
         return result
 
     @staticmethod
-    def _lock(connection: Connection, resource_type: str, item_id: int) -> Row[Any]:
-        """The item's GLPI row, locked until commit, read before anything else, with its
-        owner (owners.owner_columns).
+    def _lock_group(connection: Connection, group_id: int) -> Row[Any]:
+        """The group's GLPI row, locked until commit, read before anything else, with its
+        owner (owners.owner_columns); a user's is UserReader.locked.
 
         On MariaDB the first plain read of a transaction fixes the snapshot later plain reads
         see: taking the lock first makes them see the last committed state, so a concurrent
         conditional update that got the lock first is seen and this one fails If-Match.
         """
-        table = tables.users if resource_type == USER else tables.groups
+        groups = tables.groups
         row = connection.execute(
-            select(table, *owners.owner_columns(resource_type, table.c.id))
-            .where(table.c.id == item_id)
+            select(groups, *owners.owner_columns(GROUP, groups.c.id))
+            .where(groups.c.id == group_id)
             .with_for_update()
         ).first()
         if row is None:
-            shown = item_id if resource_type == USER else ids.group_id(item_id)
-            raise NotFound(f"{resource_type} {shown} not found")
+            raise NotFound(f"{GROUP} {ids.group_id(group_id)} not found")
         return row
 
     def _reader(self, connection: Connection, resource_type: str) -> UserReader | GroupReader:
@@ -244,7 +279,7 @@ class GlpiStore:
             return self._update_user(item_id, mutate, if_match)
 
         def work(connection: Connection, notes: list[str]) -> Resource:
-            row = self._lock(connection, resource_type, item_id)  # concurrent updates queue here
+            row = self._lock_group(connection, item_id)  # concurrent updates queue here
             now = self._moment()
             log = self._history(connection, now)
             policy = self._policy(connection, now, log, notes)
@@ -267,36 +302,20 @@ class GlpiStore:
 
     def _update_user(self, item_id: int, mutate: Mutation, if_match: str | None) -> Resource:
         def work(connection: Connection, notes: list[str]) -> Resource:
-            # First, the user's row, locked (concurrent updates queue here), with its owner and
-            # all SCIM shows of it; NotFound outside the server's scope.
-            reader = UserReader(connection, self.server, self.sqlite)
-            current, row = reader.locked(item_id, self.server.users_id_applied)
-            now = self._moment()
-            log = self._history(connection, now)
-            policy = self._policy(connection, now, log, notes)
-            writer = UserWriter(connection, self.server, now, log, self.sqlite)
-            writer.policy = policy
-            writer.seen = row  # the write compares with it, and answers from it
-            writer.seen_emails = self._read_with(reader, policy, item_id)
-            _check_version(current, if_match)
-            user_values = mapping.split_user(mutate(current))
+            write = self._begin_user_write(connection, notes, item_id)
+            row = write.row
+            _check_version(write.current, if_match)
+            user_values = mapping.split_user(mutate(write.current))
             deactivating = bool(row.is_active) and user_values.active is False
-            action: Action = "deactivate" if deactivating else "update"
-            policy.check_user(
-                item_id,
-                _login(row),
-                action,
-                is_active=bool(row.is_active),
-                owner=owners.owner_in(row),
-            )
+            write.check("deactivate" if deactivating else "update")
             if deactivating:
                 guard.count_removal(
                     connection, self.server, USER, item_id, f"deactivation of User {item_id}"
                 )
-            writer.apply(row, user_values)
-            log.flush(connection)
-            assert writer.written is not None  # set by apply
-            return reader.answer(row, writer.written)
+            write.writer.apply(row, user_values)
+            write.log.flush(connection)
+            assert write.writer.written is not None  # set by apply
+            return write.reader.answer(row, write.writer.written)
 
         return self._run_checked(work)
 
@@ -306,7 +325,7 @@ class GlpiStore:
         item_id = _item_id(GROUP, group_id)
 
         def work(connection: Connection, notes: list[str]) -> None:
-            row = self._lock(connection, GROUP, item_id)
+            row = self._lock_group(connection, item_id)
             now = self._moment()
             log = self._history(connection, now)
             writer = GroupWriter(connection, self.server, now, log, self.sqlite)
@@ -336,51 +355,38 @@ class GlpiStore:
 
         def work(connection: Connection, notes: list[str]) -> None:
             if resource_type == USER:
-                # The user's row, locked, first; NotFound when already deleted or out of scope.
-                users_read = UserReader(connection, self.server, self.sqlite)
-                resource, row = users_read.locked(item_id, self.server.users_id_applied)
-            else:
-                row = self._lock(connection, resource_type, item_id)
-            now = self._moment()
-            log = self._history(connection, now)
-            checks = self._policy(connection, now, log, notes)
-            if resource_type == USER:
-                users = UserWriter(connection, self.server, now, log, self.sqlite)
-                self._read_with(users_read, checks, item_id)
-                _check_version(resource, if_match)
+                write = self._begin_user_write(connection, notes, item_id)
+                _check_version(write.current, if_match)
                 policy = self.server.delete_policy
-                action: Action = {"purge": "purge", "deactivate": "deactivate"}.get(
-                    policy, "delete"
-                )  # type: ignore[assignment]
-                checks.check_user(
-                    item_id,
-                    _login(row),
-                    action,
-                    is_active=bool(row.is_active),
-                    owner=owners.owner_in(row),
-                )
+                write.check(_DELETE_ACTIONS.get(policy, "delete"))
                 guard.count_removal(
                     connection, self.server, USER, item_id, f"DELETE User {item_id} ({policy})"
                 )
+                users, row = write.writer, write.row
                 if policy == "purge":
                     users.purge(row)
                 elif policy == "deactivate":
                     users.deactivate(row)
                 else:
                     users.trash(row)
-            else:
-                groups = GroupWriter(connection, self.server, now, log, self.sqlite)
-                reader = GroupReader(connection, self.server, self.sqlite)
-                found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
-                if if_match is not None:
-                    _check_version(found, if_match)
-                checks.check_group(
-                    item_id, _name(row), row.entities_id, purge=True, owner=owners.owner_in(row)
-                )
-                guard.count_removal(
-                    connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
-                )
-                groups.purge(row)
+                write.log.flush(connection)
+                return
+            row = self._lock_group(connection, item_id)
+            now = self._moment()
+            log = self._history(connection, now)
+            checks = self._policy(connection, now, log, notes)
+            found = GroupReader(connection, self.server, self.sqlite).one(
+                item_id, skip=frozenset({"members"})
+            )  # NotFound outside scope
+            if if_match is not None:
+                _check_version(found, if_match)
+            checks.check_group(
+                item_id, _name(row), row.entities_id, purge=True, owner=owners.owner_in(row)
+            )
+            guard.count_removal(
+                connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
+            )
+            GroupWriter(connection, self.server, now, log, self.sqlite).purge(row)
             log.flush(connection)
 
         self._run_checked(work)

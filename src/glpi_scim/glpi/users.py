@@ -101,11 +101,6 @@ READ_COLUMNS = (
 )
 
 
-# The labels of glpi_users' own columns in the user's SELECT: a write's changes to them show
-# in its answer as they are (UserReader.answer).
-_READ_LABELS = frozenset(column.name for column in READ_COLUMNS)
-
-
 class _Answered:
     """A row of the user's SELECT rebuilt from a mapping (UserReader.answer)."""
 
@@ -317,10 +312,11 @@ class UserReader:
         same statement, which also reads its owner (LOCKED_USER), and `self.parts` also holds
         the user's and the applied user's (`actor`) authorizations. The row is both the
         glpi_users row the write compares with and what `answer` starts from."""
-        statement, deferred = LOCKED_USER, self.server.is_recursive
-        if self.server.entities_id == ROOT_ENTITY:
-            deferred = False
-        elif not deferred:  # the server's one entity: known without a read
+        everywhere = self.server.entities_id == ROOT_ENTITY
+        # A recursive server's scope needs the entity tree: read after the lock, below.
+        deferred = not everywhere and self.server.is_recursive
+        statement = LOCKED_USER
+        if not everywhere and not deferred:  # the server's one entity: known without a read
             statement = LOCKED_USER.where(users_in_scope(self.scope, U))
         row = self.connection.execute(
             statement, {"server_id": self.server.id, "user_id": user_id}
@@ -334,15 +330,15 @@ class UserReader:
         return self.render([row], frozenset(), actor)[0], row
 
     def answer(self, seen: Row[Any], written: Written) -> Resource:
-        """The user as `current` read it (`seen`, with `self.parts`) with what the write
+        """The user as `locked` read it (`seen`, with `self.parts`) with what the write
         changed: what reading it again in this transaction would return, without the two
-        statements. Only for a write that read the user with `current` first: its groups and
-        membership fingerprint are unchanged (a user's write never changes them)."""
+        statements. Its groups and membership fingerprint are as read: a user's write never
+        changes them."""
         parts = self.parts
         if parts is None:
-            raise RuntimeError("answer() needs the user read with current() first")
+            raise RuntimeError("answer() needs the user read with locked() first")
         values = dict(seen._mapping)
-        values.update((k, v) for k, v in written.columns.items() if k in _READ_LABELS)
+        values.update(written.columns)  # glpi_users' columns keep their names in the SELECT
         values.update(written.after)
         if values.get("boss_id") == seen.id:  # its own manager: shown by the names just written
             values.update(
@@ -437,7 +433,6 @@ class Written:
     columns: dict[str, Any]  # glpi_users columns
     after: dict[str, Any]  # other labels of the user's SELECT (dropdown names, manager, tool row)
     emails: list[tuple[str, bool]] | None  # None: the e-mails were not changed
-    stored_changed: bool
 
 
 @dataclass
@@ -451,8 +446,8 @@ class Inserted:
 class UserWriter(Writer):
     # Set by the store: ownership, protection and GLPI's rules (policy.py).
     policy: Policy | None = None
-    # Set by the store: the user as this transaction read it through UserReader.current,
-    # after its lock (the same snapshot): its dropdown names and the tool's row come from it,
+    # Set by the store: the user as this transaction read it through UserReader.locked
+    # (its lock, then the same snapshot): its dropdown names and the tool's row come from it,
     # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
     seen_emails: list[EmailRow] | None = None
@@ -711,7 +706,7 @@ class UserWriter(Writer):
             self.connection.execute(
                 update(tables.users).where(tables.users.c.id == user_id).values(changes)
             )
-        self.written = Written(changes, context.after, context.emails_after, stored_changed)
+        self.written = Written(changes, context.after, context.emails_after)
         if stored_changed:
             self.written.after.update(
                 scim_external_id=values.external_id,

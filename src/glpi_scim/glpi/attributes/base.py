@@ -57,7 +57,7 @@ class WriteContext:
     # The verbatim attributes the tool's row will hold (a declaration may mark in it).
     stored: dict[str, Any] = field(default_factory=dict)
     new: bool = False  # the user row was inserted by this write: it has no other rows yet
-    # The user's row as its read this transaction returned it (UserReader.current), when the
+    # The user's row as its read this transaction returned it (UserReader.locked), when the
     # write has one: the columns a declaration reads there need no statement of their own.
     seen: Mapping[str, Any] | None = None
     # Its e-mail rows, read in the same snapshot with the user (users.py's parts statement).
