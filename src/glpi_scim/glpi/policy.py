@@ -301,6 +301,7 @@ class Policy:
         self.known_authorizations: dict[int, Authorizations] = {}
         self._protected: ProtectedAccounts | None = None
         self._applied_login: str | None = None
+        self._create_actor: Authorizations | None = None
 
     # -- facts read on demand, at most once per transaction
 
@@ -453,9 +454,18 @@ class Policy:
         auth = _load_authorizations(self.connection, [user_id])[user_id]
         return self._protection(user_id, login, auth)
 
-    def check_create_user(self) -> None:
+    def check_create_user(self, actor: Authorizations | None = None) -> None:
+        """`actor`: the applied user's authorizations with their `user` right, when the
+        create read them (creation.py); kept for a create that brings a user back."""
+        if actor is not None:
+            self._create_actor = actor
         self._check_glpi_rules(
-            USER_RIGHT, CREATE, "users", {self.server.entities_id}, all_entities=True
+            USER_RIGHT,
+            CREATE,
+            "users",
+            {self.server.entities_id},
+            all_entities=True,
+            actor=self._create_actor,
         )
 
     def check_user(

@@ -19,7 +19,7 @@ from glpi_scim.db import tables
 from glpi_scim.db.database import Database
 from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
-from glpi_scim.glpi import guard, history, ids, mapping, owners
+from glpi_scim.glpi import creation, guard, history, ids, mapping, owners
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.groups import GroupReader, GroupWriter
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
@@ -238,10 +238,11 @@ class GlpiStore:
                 now = self._moment()
                 log = self._history(connection, now)
                 policy = self._policy(connection, now, log, notes)
-                policy.check_create_user()
+                facts = creation.read(connection, self.server, user_values, self.sqlite)
+                policy.check_create_user(facts.actor)
                 writer = UserWriter(connection, self.server, now, log, self.sqlite)
                 writer.policy = policy
-                user_id = writer.create(user_values)
+                user_id = writer.create(user_values, facts)
                 log.flush(connection)
                 reader = UserReader(connection, self.server, self.sqlite)
                 if writer.inserted is not None:  # a new row: answered from what was written

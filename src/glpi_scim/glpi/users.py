@@ -23,11 +23,9 @@ from sqlalchemy import (
     Row,
     and_,
     bindparam,
-    case,
     delete,
     literal,
     null,
-    or_,
     select,
     union_all,
     update,
@@ -38,10 +36,11 @@ from sqlalchemy.sql.elements import BindParameter
 from glpi_scim.db import tables
 from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.db.transaction import inserted_id
-from glpi_scim.glpi import history, memberships, owners, passwords, verbatim
+from glpi_scim.glpi import creation, history, memberships, owners, passwords, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
+from glpi_scim.glpi.creation import LoginHolder, NewUserFacts
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import AuthorizationRow, Policy, authorization_rows
@@ -415,17 +414,6 @@ class UserReader:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LoginHolder:
-    id: int
-    is_deleted: bool
-    hidden_here: bool  # deleted through SCIM on this server ("deactivate" policy)
-
-    @property
-    def visible(self) -> bool:
-        return not self.is_deleted and not self.hidden_here
-
-
 @dataclass
 class Written:
     """What an update of a user wrote, as its SELECT would now read it (UserReader.answer)."""
@@ -459,14 +447,12 @@ class UserWriter(Writer):
 
     def holders(self, login: str) -> list[LoginHolder]:
         """Users whose login GLPI's collation sees as `login`, locked until commit."""
-        users = tables.users
         encoded = glpi_text.encode(login)
         # SQLite: through the index on glpi_key(name); MariaDB: GLPI's unique login key.
+        users = tables.users
         same = sqlite_equal(users.c.name, encoded) if self.sqlite else users.c.name == encoded
-        query = select(users.c.id, users.c.is_deleted).where(same).order_by(users.c.id)
-        rows = self.connection.execute(query.with_for_update()).all()
-        hidden = self._hidden({row.id for row in rows})
-        return [LoginHolder(row.id, bool(row.is_deleted), row.id in hidden) for row in rows]
+        rows = self.connection.execute(creation.login_holders(same, self.server.id)).all()
+        return creation.login_holders_of(rows)
 
     def _hidden(self, ids: set[int]) -> set[int]:
         if not ids:
@@ -512,9 +498,10 @@ class UserWriter(Writer):
 
     # -- create
 
-    def create(self, values: UserValues) -> int:
-        """A new GLPI user, or a trashed/SCIM-deleted one with the same login brought back."""
-        found = self.holders(values.login)
+    def create(self, values: UserValues, facts: NewUserFacts) -> int:
+        """A new GLPI user, or a trashed/SCIM-deleted one with the same login brought back;
+        `facts`: what creation.read found for it."""
+        found = facts.holders
         taken = [h for h in found if h.visible]
         if taken:
             raise Uniqueness(
@@ -523,13 +510,14 @@ class UserWriter(Writer):
         context = self.context(0, values)
         for declared in registry.USER:
             declared.check(context, values.values[declared.name])
-        verbatim.claim_external_id(
+        visible = {holder.items_id: holder.visible for holder in facts.external_holders}
+        verbatim.settle_external_id(
             self.connection,
-            self.server.id,
             USER,
             values.external_id,
             None,
-            holder_visible=self.is_visible,
+            [(h.row_id, h.items_id, h.external_id) for h in facts.external_holders],
+            holder_visible=visible.__getitem__,
         )
         if found:
             holder = found[0]
@@ -546,13 +534,13 @@ class UserWriter(Writer):
             active = True if values.active is None else values.active
             self.apply(row, _with_active(values, active), force_date=True)
             return holder.id
-        return self._insert(values, context.after)
+        return self._insert(values, context.after, facts)
 
-    def _insert(self, values: UserValues, checked: dict[str, Any]) -> int:
+    def _insert(self, values: UserValues, checked: dict[str, Any], facts: NewUserFacts) -> int:
         """A new glpi_users row with its rows elsewhere; `self.inserted` is then the user's
         SELECT row as it would read it (`checked`: what the checks read, the manager's names)."""
         users = tables.users
-        profile_id, profile_name, entity_name = self._profile()
+        profile_id, profile_name, entity_name = facts.profile
         row: dict[str, Any] = {
             "password": "",
             "authtype": self.server.authtype,
@@ -565,6 +553,7 @@ class UserWriter(Writer):
         }
         context = self.context(0, values, new=True)
         context.after.update(checked)
+        context.dropdown_rows = facts.dropdowns
         for declared in registry.USER:
             row.update(declared.insert(context, values.values[declared.name]))
         row.update(self._password(values.password))
@@ -608,30 +597,6 @@ class UserWriter(Writer):
         except passwords.UnusablePassword as exc:
             raise InvalidValue(f"password: {exc}") from None
         return {"password": hashed, "password_last_update": self.now}
-
-    def _profile(self) -> tuple[int, str, str]:
-        """The profile a new user gets (the server's, else GLPI's default one; id 0: none),
-        with its name and the server entity's for the history, in one statement."""
-        profiles = tables.profiles
-        chosen: ColumnElement[bool] = profiles.c.is_default == 1
-        order: list[ColumnElement[Any]] = [profiles.c.id]
-        if self.server.profiles_id:
-            named = profiles.c.id == self.server.profiles_id
-            chosen, order = or_(named, chosen), [case((named, 0), else_=1), *order]
-        entity_name = (
-            select(tables.entities.c.completename)
-            .where(tables.entities.c.id == self.server.entities_id)
-            .scalar_subquery()
-        )
-        found = self.connection.execute(
-            select(profiles.c.id, profiles.c.name, entity_name)
-            .where(chosen)
-            .order_by(*order)
-            .limit(1)
-        ).first()
-        if found is None:
-            return 0, "", ""
-        return int(found[0]), found[1] or "", found[2] or ""
 
     def _authorize(
         self, user_id: int, profile: tuple[int, str], entity_name: str, user: dict[str, Any]

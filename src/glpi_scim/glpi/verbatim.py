@@ -8,7 +8,7 @@ the "deactivate" policy (GLPI keeps the user, SCIM answers 404 for it on this se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -139,7 +139,7 @@ def claim_external_id(
     external_id: str | None,
     items_id: int | None,
     *,
-    holder_visible: Any,
+    holder_visible: Callable[[int], bool],
 ) -> None:
     """Make `external_id` free for `items_id` on this server, or raise Uniqueness.
 
@@ -153,18 +153,37 @@ def claim_external_id(
         ROWS.c.itemtype == itemtype,
         ROWS.c.external_id == external_id,
     )
-    for row in connection.execute(query.with_for_update()).all():
-        if row.items_id == items_id:
+    rows = connection.execute(query.with_for_update()).all()
+    settle_external_id(
+        connection, itemtype, external_id, items_id, rows, holder_visible=holder_visible
+    )
+
+
+def settle_external_id(
+    connection: Connection,
+    itemtype: str,
+    external_id: str | None,
+    items_id: int | None,
+    holders: Iterable[tuple[int, int, str | None]],
+    *,
+    holder_visible: Callable[[int], bool],
+) -> None:
+    """claim_external_id once its rows (row id, item id, externalId: those of the server
+    equal to `external_id` for the collation, locked) are read."""
+    if external_id is None:
+        return
+    for row_id, holder_id, held in holders:
+        if holder_id == items_id:
             continue
-        if row.external_id == external_id and holder_visible(row.items_id):
+        if held == external_id and holder_visible(holder_id):
             raise Uniqueness(
-                f"externalId {external_id!r} is already used by {itemtype} {row.items_id} "
+                f"externalId {external_id!r} is already used by {itemtype} {holder_id} "
                 "on this identity server"
             )
         # Not visible, or equal only for the collation (the unique key would still refuse it).
-        if row.external_id != external_id and holder_visible(row.items_id):
+        if held != external_id and holder_visible(holder_id):
             raise Uniqueness(
                 f"externalId {external_id!r} differs only in case or accents from "
-                f"{row.external_id!r}, already used by {itemtype} {row.items_id}"
+                f"{held!r}, already used by {itemtype} {holder_id}"
             )
-        connection.execute(update(ROWS).where(ROWS.c.id == row.id).values(external_id=None))
+        connection.execute(update(ROWS).where(ROWS.c.id == row_id).values(external_id=None))

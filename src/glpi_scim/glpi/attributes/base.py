@@ -67,6 +67,9 @@ class WriteContext:
     after: dict[str, Any] = field(default_factory=dict)
     # The e-mails (address, default) as the write left them, in row order; None: unchanged.
     emails_after: list[tuple[str, bool]] | None = None
+    # A create's: the rows of each dropdown its values name, read locked with the rest of what
+    # it reads (creation.py), by the dropdown's label; a dropdown absent here reads its own.
+    dropdown_rows: Mapping[str, Sequence[tuple[int, str]]] = field(default_factory=dict)
 
 
 class UserAttribute(Protocol):

@@ -93,7 +93,13 @@ class Dropdown(Declared):
 
     def insert(self, context: WriteContext, value: str | None) -> dict[str, Any]:
         found, name = dropdowns.find_or_create(
-            context.connection, self.table, self.itemtype, value, context.log, context.now
+            context.connection,
+            self.table,
+            self.itemtype,
+            value,
+            context.log,
+            context.now,
+            found=context.dropdown_rows.get(self.label),
         )
         context.after[self.label] = name
         return {self.column: found}

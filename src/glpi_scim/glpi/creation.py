@@ -1,0 +1,281 @@
+"""What a user's create reads before it writes, in one statement.
+
+A create needs five facts, each of which was a statement of its own:
+
+- the users holding its login, locked (uniqueness; a holder this server deleted may come back);
+- the tool rows holding its externalId on this server, locked, with whether their user is
+  still visible;
+- the rows of each dropdown it names (its title, its user type), locked: two creates of one
+  new title serialise on the index gap (dropdowns.py);
+- the applied user's authorizations with their `user` right (GLPI's rule 1, policy.py);
+- the profile a new user gets, with its name and the entity's name for the history.
+
+Here they are the parts of one UNION ALL, in that order: MariaDB runs the parts one after the
+other, so the locks are held before the plain parts read. MariaDB wants each locked part in
+parentheses, which SQLite refuses around a part of a compound SELECT, so the statement is built
+for the dialect. Every part has the same columns (kind, five numbers, three texts).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    case,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
+
+from glpi_scim.db import tables
+from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.attributes import registry
+from glpi_scim.glpi.mapping import UserValues
+from glpi_scim.glpi.policy import USER_RIGHT, AuthorizationRow, Authorizations, authorizations_of
+from glpi_scim.identity.models import IdentityServer
+from glpi_scim.scim.store import USER
+
+USERS = tables.users
+ROWS = tables.scim_resources
+_HOLDER, _EXTERNAL, _DROPDOWN, _RIGHTS, _PROFILE = range(5)
+# A part's columns: kind, five numbers, three texts.
+_LABELS = ("kind", "n1", "n2", "n3", "n4", "n5", "t1", "t2", "t3")
+
+
+@dataclass(frozen=True)
+class LoginHolder:
+    id: int
+    is_deleted: bool
+    hidden_here: bool  # deleted through SCIM on this server ("deactivate" policy)
+
+    @property
+    def visible(self) -> bool:
+        return not self.is_deleted and not self.hidden_here
+
+
+@dataclass(frozen=True)
+class ExternalIdHolder:
+    """A tool row of this server holding the externalId (for the collation), and whether
+    the user it names is one this server still sees."""
+
+    row_id: int
+    items_id: int
+    external_id: str | None
+    visible: bool
+
+
+@dataclass
+class NewUserFacts:
+    holders: list[LoginHolder] = field(default_factory=list)
+    external_holders: list[ExternalIdHolder] = field(default_factory=list)
+    # By dropdown label: the rows named as the create's value, lowest id first.
+    dropdowns: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    actor: Authorizations = field(default_factory=Authorizations)
+    # The new user's profile (id 0: none) with its name and the server entity's name.
+    profile: tuple[int, str, str] = (0, "", "")
+
+
+# -- the parts
+
+
+def _part(kind: int, numbers: Sequence[Any], texts: Sequence[Any]) -> list[ColumnElement[Any]]:
+    numbers = [*numbers, *[null()] * (5 - len(numbers))]
+    texts = [*texts, *[null()] * (3 - len(texts))]
+    values = [literal(kind), *numbers, *texts]
+    return [value.label(label) for value, label in zip(values, _LABELS, strict=True)]
+
+
+Equal = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
+
+
+def login_holders(login_equal: ColumnElement[bool], server_id: Any) -> Select[Any]:
+    """Users holding a login (`login_equal`: the test on glpi_users.name), locked, with
+    whether this server deleted them; users.py's rename reads the same part alone."""
+    tombstone = (
+        select(ROWS.c.is_deleted)
+        .where(
+            ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.items_id == USERS.c.id
+        )
+        .scalar_subquery()
+    )
+    hidden = case((tombstone == 1, 1), else_=0)
+    return (
+        select(*_part(_HOLDER, [USERS.c.id, USERS.c.is_deleted, hidden], []))
+        .where(login_equal)
+        .with_for_update()
+    )
+
+
+def login_holders_of(rows: Sequence[Any]) -> list[LoginHolder]:
+    found = [LoginHolder(row.n1, bool(row.n2), bool(row.n3)) for row in rows if row.kind == _HOLDER]
+    return sorted(found, key=lambda holder: holder.id)
+
+
+def _external_holders(server_id: Any, external_id: Any) -> Select[Any]:
+    user_deleted = select(USERS.c.is_deleted).where(USERS.c.id == ROWS.c.items_id).scalar_subquery()
+    visible = case(((user_deleted == 0) & (ROWS.c.is_deleted == 0), 1), else_=0)
+    return (
+        select(*_part(_EXTERNAL, [ROWS.c.id, ROWS.c.items_id, visible], [ROWS.c.external_id]))
+        .where(
+            ROWS.c.servers_id == server_id,
+            ROWS.c.itemtype == USER,
+            ROWS.c.external_id == external_id,
+        )
+        .with_for_update()
+    )
+
+
+def _dropdown_rows(position: int, name_equal: ColumnElement[bool], table: Any) -> Select[Any]:
+    return (
+        select(*_part(_DROPDOWN, [literal(position), table.c.id], [table.c.name]))
+        .where(name_equal)
+        .with_for_update()
+    )
+
+
+def _actor_rights(actor: Any) -> Select[Any]:
+    links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
+    numbers = [links.c.users_id, links.c.profiles_id, links.c.entities_id, links.c.is_recursive]
+    texts = [profiles.c.name, profiles.c.interface, rights.c.name]
+    same_right = (rights.c.profiles_id == links.c.profiles_id) & (rights.c.name == USER_RIGHT)
+    return (
+        select(*_part(_RIGHTS, [*numbers, rights.c.rights], texts))
+        .join(profiles, profiles.c.id == links.c.profiles_id)
+        .outerjoin(rights, same_right)
+        .where(links.c.users_id == actor)
+    )
+
+
+def _new_profile(profile_id: Any, entity_id: Any) -> Select[Any]:
+    """The server's profile, else GLPI's default one (a derived table: SQLite allows no
+    ORDER BY or LIMIT in a part of a compound SELECT)."""
+    profiles = tables.profiles
+    chosen: ColumnElement[bool] = profiles.c.is_default == 1
+    order: list[ColumnElement[Any]] = [profiles.c.id]
+    if profile_id is not None:
+        named = profiles.c.id == profile_id
+        chosen, order = or_(named, chosen), [case((named, 0), else_=1), *order]
+    first = (
+        select(profiles.c.id, profiles.c.name).where(chosen).order_by(*order).limit(1)
+    ).subquery("scim_new_profile")
+    entity_name = (
+        select(tables.entities.c.completename)
+        .where(tables.entities.c.id == entity_id)
+        .scalar_subquery()
+    )
+    return select(*_part(_PROFILE, [first.c.id], [first.c.name, entity_name]))
+
+
+# -- the statement
+
+
+@dataclass(frozen=True)
+class _Shape:
+    external_id: bool
+    dropdowns: tuple[int, ...]  # positions in registry.DROPDOWNS of the dropdowns named
+    named_profile: bool
+
+
+def _statement(shape: _Shape, equal: Equal | None, values: dict[str, Any]) -> Any:
+    """The UNION for `shape`; `equal` None: MariaDB's, with bound parameters."""
+
+    def same(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        return column == bindparam(name) if equal is None else equal(column, values[name])
+
+    server_id: BindParameter[int] = bindparam("server_id")
+    locked = [login_holders(same(USERS.c.name, "login"), server_id)]
+    if shape.external_id:
+        locked.append(_external_holders(server_id, bindparam("external_id")))
+    for position in shape.dropdowns:
+        table = registry.DROPDOWNS[position].table
+        locked.append(_dropdown_rows(position, same(table.c.name, f"dropdown_{position}"), table))
+    plain = [
+        _actor_rights(bindparam("actor")),
+        _new_profile(
+            bindparam("profile_id") if shape.named_profile else None, bindparam("entity_id")
+        ),
+    ]
+    if equal is not None:  # SQLite: no locks, no parentheses
+        return union_all(*locked, *plain)
+    return union_all(*(part.self_group() for part in locked), *plain)
+
+
+_mariadb_statement = functools.lru_cache(maxsize=32)(
+    lambda shape: _statement(shape, None, {})
+)  # built once per shape: its parameters are bound
+
+
+def read(
+    connection: Connection, server: IdentityServer, values: UserValues, sqlite: bool
+) -> NewUserFacts:
+    """Every fact a create of `values` needs before writing, in one statement."""
+    dropdown_names = {
+        position: glpi_text.encode(name)
+        for position, declared in enumerate(registry.DROPDOWNS)
+        if (name := (values.values[declared.name] or "").strip())
+    }
+    shape = _Shape(values.external_id is not None, tuple(dropdown_names), bool(server.profiles_id))
+    parameters: dict[str, Any] = {
+        "server_id": server.id,
+        "login": glpi_text.encode(values.login),
+        "external_id": values.external_id,
+        "actor": server.users_id_applied,
+        "profile_id": server.profiles_id,
+        "entity_id": server.entities_id,
+        **{f"dropdown_{position}": name for position, name in dropdown_names.items()},
+    }
+    statement = _statement(shape, sqlite_equal, parameters) if sqlite else _mariadb_statement(shape)
+    rows = [_Row.of(row) for row in connection.execute(statement, parameters)]
+    return _facts(rows, server.users_id_applied)
+
+
+class _Row(NamedTuple):
+    kind: int
+    # ints, None where a part has no value
+    n1: Any
+    n2: Any
+    n3: Any
+    n4: Any
+    n5: Any
+    t1: str | None
+    t2: str | None
+    t3: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> _Row:
+        """MariaDB gives a UNION's number columns the widest type of their parts (a DECIMAL
+        for a literal beside an id column): numbers as ints."""
+        n = [None if value is None else int(value) for value in row[1:6]]
+        return cls(int(row[0]), n[0], n[1], n[2], n[3], n[4], row[6], row[7], row[8])
+
+
+def _facts(rows: Sequence[_Row], actor: int) -> NewUserFacts:
+    facts = NewUserFacts(holders=login_holders_of(rows))
+    rights: list[AuthorizationRow] = []
+    for row in rows:
+        if row.kind == _EXTERNAL:
+            facts.external_holders.append(ExternalIdHolder(row.n1, row.n2, row.t1, bool(row.n3)))
+        elif row.kind == _DROPDOWN:
+            label = registry.DROPDOWNS[row.n1].label
+            facts.dropdowns.setdefault(label, []).append((int(row.n2), row.t1 or ""))
+        elif row.kind == _RIGHTS:
+            rights.append(
+                AuthorizationRow(row.n1, row.n2, row.n3, row.n4, row.t1, row.t2, row.t3, row.n5)
+            )
+        elif row.kind == _PROFILE and row.n1 is not None:
+            facts.profile = (int(row.n1), row.t1 or "", row.t2 or "")
+    for found in facts.dropdowns.values():
+        found.sort()
+    facts.actor = authorizations_of([actor], rights)[actor]
+    return facts
