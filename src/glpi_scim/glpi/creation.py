@@ -10,10 +10,8 @@ A create needs five facts, each of which was a statement of its own:
 - the applied user's authorizations with their `user` right (GLPI's rule 1, policy.py);
 - the profile a new user gets, with its name and the entity's name for the history.
 
-Here they are the parts of one UNION ALL, in that order: MariaDB runs the parts one after the
-other, so the locks are held before the plain parts read. MariaDB wants each locked part in
-parentheses, which SQLite refuses around a part of a compound SELECT, so the statement is built
-for the dialect. Every part has the same columns (kind, five numbers, three texts).
+Here they are the parts of one statement (facts.py), in that order: the locks are held before
+the plain parts read.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,28 +27,25 @@ from sqlalchemy import (
     bindparam,
     case,
     literal,
-    null,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
 from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.glpi import facts
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.mapping import UserValues
-from glpi_scim.glpi.policy import USER_RIGHT, AuthorizationRow, Authorizations, authorizations_of
+from glpi_scim.glpi.policy import USER_RIGHT, Authorizations, authorizations_of
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import USER
 
 USERS = tables.users
 ROWS = tables.scim_resources
 _HOLDER, _EXTERNAL, _DROPDOWN, _RIGHTS, _PROFILE = range(5)
-# A part's columns: kind, five numbers, three texts.
-_LABELS = ("kind", "n1", "n2", "n3", "n4", "n5", "t1", "t2", "t3")
 
 
 @dataclass(frozen=True)
@@ -89,13 +84,6 @@ class NewUserFacts:
 # -- the parts
 
 
-def _part(kind: int, numbers: Sequence[Any], texts: Sequence[Any]) -> list[ColumnElement[Any]]:
-    numbers = [*numbers, *[null()] * (5 - len(numbers))]
-    texts = [*texts, *[null()] * (3 - len(texts))]
-    values = [literal(kind), *numbers, *texts]
-    return [value.label(label) for value, label in zip(values, _LABELS, strict=True)]
-
-
 Equal = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
 
 
@@ -111,7 +99,7 @@ def login_holders(login_equal: ColumnElement[bool], server_id: Any) -> Select[An
     )
     hidden = case((tombstone == 1, 1), else_=0)
     return (
-        select(*_part(_HOLDER, [USERS.c.id, USERS.c.is_deleted, hidden], []))
+        select(*facts.columns(_HOLDER, [USERS.c.id, USERS.c.is_deleted, hidden], []))
         .where(login_equal)
         .with_for_update()
     )
@@ -126,7 +114,9 @@ def _external_holders(server_id: Any, external_id: Any) -> Select[Any]:
     user_deleted = select(USERS.c.is_deleted).where(USERS.c.id == ROWS.c.items_id).scalar_subquery()
     visible = case(((user_deleted == 0) & (ROWS.c.is_deleted == 0), 1), else_=0)
     return (
-        select(*_part(_EXTERNAL, [ROWS.c.id, ROWS.c.items_id, visible], [ROWS.c.external_id]))
+        select(
+            *facts.columns(_EXTERNAL, [ROWS.c.id, ROWS.c.items_id, visible], [ROWS.c.external_id])
+        )
         .where(
             ROWS.c.servers_id == server_id,
             ROWS.c.itemtype == USER,
@@ -138,22 +128,9 @@ def _external_holders(server_id: Any, external_id: Any) -> Select[Any]:
 
 def _dropdown_rows(position: int, name_equal: ColumnElement[bool], table: Any) -> Select[Any]:
     return (
-        select(*_part(_DROPDOWN, [literal(position), table.c.id], [table.c.name]))
+        select(*facts.columns(_DROPDOWN, [literal(position), table.c.id], [table.c.name]))
         .where(name_equal)
         .with_for_update()
-    )
-
-
-def _actor_rights(actor: Any) -> Select[Any]:
-    links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
-    numbers = [links.c.users_id, links.c.profiles_id, links.c.entities_id, links.c.is_recursive]
-    texts = [profiles.c.name, profiles.c.interface, rights.c.name]
-    same_right = (rights.c.profiles_id == links.c.profiles_id) & (rights.c.name == USER_RIGHT)
-    return (
-        select(*_part(_RIGHTS, [*numbers, rights.c.rights], texts))
-        .join(profiles, profiles.c.id == links.c.profiles_id)
-        .outerjoin(rights, same_right)
-        .where(links.c.users_id == actor)
     )
 
 
@@ -174,7 +151,7 @@ def _new_profile(profile_id: Any, entity_id: Any) -> Select[Any]:
         .where(tables.entities.c.id == entity_id)
         .scalar_subquery()
     )
-    return select(*_part(_PROFILE, [first.c.id], [first.c.name, entity_name]))
+    return select(*facts.columns(_PROFILE, [first.c.id], [first.c.name, entity_name]))
 
 
 # -- the statement
@@ -201,14 +178,12 @@ def _statement(shape: _Shape, equal: Equal | None, values: dict[str, Any]) -> An
         table = registry.DROPDOWNS[position].table
         locked.append(_dropdown_rows(position, same(table.c.name, f"dropdown_{position}"), table))
     plain = [
-        _actor_rights(bindparam("actor")),
+        facts.authorizations_part(_RIGHTS, USER_RIGHT, bindparam("actor")),
         _new_profile(
             bindparam("profile_id") if shape.named_profile else None, bindparam("entity_id")
         ),
     ]
-    if equal is not None:  # SQLite: no locks, no parentheses
-        return union_all(*locked, *plain)
-    return union_all(*(part.self_group() for part in locked), *plain)
+    return facts.statement(locked, plain, sqlite=equal is not None)
 
 
 _mariadb_statement = functools.lru_cache(maxsize=32)(
@@ -236,46 +211,22 @@ def read(
         **{f"dropdown_{position}": name for position, name in dropdown_names.items()},
     }
     statement = _statement(shape, sqlite_equal, parameters) if sqlite else _mariadb_statement(shape)
-    rows = [_Row.of(row) for row in connection.execute(statement, parameters)]
+    rows = [facts.Row.of(row) for row in connection.execute(statement, parameters)]
     return _facts(rows, server.users_id_applied)
 
 
-class _Row(NamedTuple):
-    kind: int
-    # ints, None where a part has no value
-    n1: Any
-    n2: Any
-    n3: Any
-    n4: Any
-    n5: Any
-    t1: str | None
-    t2: str | None
-    t3: str | None
-
-    @classmethod
-    def of(cls, row: Any) -> _Row:
-        """MariaDB gives a UNION's number columns the widest type of their parts (a DECIMAL
-        for a literal beside an id column): numbers as ints."""
-        n = [None if value is None else int(value) for value in row[1:6]]
-        return cls(int(row[0]), n[0], n[1], n[2], n[3], n[4], row[6], row[7], row[8])
-
-
-def _facts(rows: Sequence[_Row], actor: int) -> NewUserFacts:
-    facts = NewUserFacts(holders=login_holders_of(rows))
-    rights: list[AuthorizationRow] = []
+def _facts(rows: Sequence[facts.Row], actor: int) -> NewUserFacts:
+    found = NewUserFacts(holders=login_holders_of(rows))
     for row in rows:
         if row.kind == _EXTERNAL:
-            facts.external_holders.append(ExternalIdHolder(row.n1, row.n2, row.t1, bool(row.n3)))
+            found.external_holders.append(ExternalIdHolder(row.n1, row.n2, row.t1, bool(row.n3)))
         elif row.kind == _DROPDOWN:
             label = registry.DROPDOWNS[row.n1].label
-            facts.dropdowns.setdefault(label, []).append((int(row.n2), row.t1 or ""))
-        elif row.kind == _RIGHTS:
-            rights.append(
-                AuthorizationRow(row.n1, row.n2, row.n3, row.n4, row.t1, row.t2, row.t3, row.n5)
-            )
+            found.dropdowns.setdefault(label, []).append((row.n2, row.t1 or ""))
         elif row.kind == _PROFILE and row.n1 is not None:
-            facts.profile = (int(row.n1), row.t1 or "", row.t2 or "")
-    for found in facts.dropdowns.values():
-        found.sort()
-    facts.actor = authorizations_of([actor], rights)[actor]
-    return facts
+            found.profile = (row.n1, row.t1 or "", row.t2 or "")
+    for named in found.dropdowns.values():
+        named.sort()
+    rights = facts.authorization_rows(rows, _RIGHTS)
+    found.actor = authorizations_of([actor], rights)[actor]
+    return found
