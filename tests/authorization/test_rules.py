@@ -244,6 +244,10 @@ def test_a_sub_entity_server_neither_sees_nor_touches_root_entity_users(
         idp.delete(f"/Users/{root_admin}"),
         idp.delete("/Users/6"),  # glpi-system
         idp.get(f"/Groups/g{root_group}"),
+        idp.patch(
+            f"/Groups/g{root_group}",
+            {"op": "add", "path": "members", "value": [{"value": str(local)}]},
+        ),  # a member edit of a group outside the scope
         idp.delete(f"/Groups/g{root_group}"),
     ):
         response.expect_error(404)

@@ -15,7 +15,7 @@ from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from glpi_scim.scim.filter import parse_filter
-from glpi_scim.scim.store import ListQuery, MemberChange
+from glpi_scim.scim.store import ListQuery, MemberChange, MemberReply
 
 from .support import APPLIED, Clock, Rows, glpi_id, group, replace_with, user
 
@@ -331,17 +331,31 @@ def test_group_version_follows_changes_made_in_glpi(store: GlpiStore) -> None:
     assert member_ids(store.get("Group", created["id"])) == [ann]
 
 
-def test_count_members_counts_memberships_up_to_a_bound(store: GlpiStore) -> None:
+def test_a_member_edit_answers_with_the_group_up_to_the_reply_limit(store: GlpiStore) -> None:
+    """The limit counts the group's links after the edit (users hidden from the server
+    included); above it, or at limit 0, or with no reply asked, the edit answers nothing."""
     ann, bob, cid = make_users(store, "ann", "bob", "cid")
-    members = [{"value": ann}, {"value": bob}, {"value": cid}]
-    created = store.create("Group", group(displayName="T", members=members))
-    assert store.count_members(created["id"], up_to=10) == 3
-    assert store.count_members(created["id"], up_to=3) == 3
-    assert store.count_members(created["id"], up_to=2) == 2
-    store.change_members(created["id"], MemberChange(remove=[bob]))
-    assert store.count_members(created["id"], up_to=10) == 2
+    created = store.create("Group", group(displayName="T", members=[{"value": ann}]))
+    gid = created["id"]
+    add_bob = MemberChange(add=[{"value": bob}])
+    answer = store.change_members(gid, add_bob, reply=MemberReply(limit=2))
+    assert answer is not None and member_ids(answer) == [ann, bob]
+    assert answer == store.get("Group", gid)  # the same group, version included
+    add_cid = MemberChange(add=[{"value": cid}])
+    assert store.change_members(gid, add_cid, reply=MemberReply(limit=2)) is None  # now 3
+    # A removal brings it back to the limit: counted after the edit.
+    drop_cid = MemberChange(remove=[cid])
+    answer = store.change_members(gid, drop_cid, reply=MemberReply(limit=2))
+    assert answer is not None and member_ids(answer) == [ann, bob]
+    assert store.change_members(gid, add_cid, reply=MemberReply(limit=0)) is None
+    assert store.change_members(gid, drop_cid) is None
+    # A replace counts what it left.
+    replace = MemberChange(replace=[{"value": ann}])
+    answer = store.change_members(gid, replace, reply=MemberReply(frozenset({"members"}), 1))
+    assert answer is not None and "members" not in answer
+    assert answer == store.get("Group", gid, skip=frozenset({"members"}))
     with pytest.raises(NotFound):
-        store.count_members("g99999", up_to=10)
+        store.change_members("g99999", add_bob, reply=MemberReply(limit=10))
 
 
 def test_update_without_members_empties_the_group(store: GlpiStore, rows: Rows) -> None:

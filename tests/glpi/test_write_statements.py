@@ -4,8 +4,9 @@ of a write").
 Each write is one transaction: the reads GLPI's rules need (a create's one statement, creation.py;
 a change's locked row with its owner, then the user with its parts and both users' rights), its
 writes (GLPI's rows, their history in one INSERT, the tool's own rows); it answers from what it
-read and wrote. These tests pin the writes and the reads exactly, so a read added by mistake (a second lookup of something already
-read) fails here instead of slowing every IdP's provisioning run.
+read and wrote. These tests pin the writes and the reads exactly, so a read added by mistake (a
+second lookup of something already read) fails here instead of slowing every IdP's provisioning
+run.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from sqlalchemy.exc import OperationalError
 
 from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
+from glpi_scim.scim.errors import PreconditionFailed
+from glpi_scim.scim.store import MemberChange, MemberReply
 
-from .support import replace_with, user
+from .support import group, replace_with, user
 
 # What these tests count would include tests/conftest.py's check of each answer.
 pytestmark = pytest.mark.no_answer_check
@@ -284,3 +287,63 @@ def test_a_patch_that_keeps_the_title_reads_the_user_and_its_parts_only(
         ("UPDATE", "glpi_users"),  # the tool's row holds nothing new: not written
         ("INSERT", "glpi_logs"),
     ]
+
+
+def test_a_member_edit_of_a_large_group_reads_twice(store: GlpiStore, database: Database) -> None:
+    """A member added to and removed from a group past the reply limit: the locked group row
+    and one statement of facts (member_edit.py), then the writes; 204, nothing read back."""
+    ids = [store.create("User", user(userName=f"member{k}"))["id"] for k in range(4)]
+    team = store.create("Group", group(displayName="Big", members=[{"value": i} for i in ids[:3]]))
+    big = MemberReply(limit=2)  # three members: "large"
+    with sent(database) as added:
+        assert (
+            store.change_members(team["id"], MemberChange(add=[{"value": ids[3]}]), reply=big)
+            is None
+        )
+    assert reads(added) == [
+        ("SELECT", "glpi_groups"),  # locked, with its owner, tool row and own fingerprint
+        ("SELECT", "glpi_profiles_users"),  # the rights, the user added, its link, the count
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+    ]
+    assert writes(added) == [
+        ("UPDATE", "glpi_plugin_glpiscim_owners"),  # the owner's last change
+        ("INSERT", "glpi_groups_users"),
+        ("UPDATE", "glpi_groups"),  # date_mod
+        ("INSERT", "glpi_logs"),  # both sides' history in one statement
+    ]
+    with sent(database) as removed:
+        change = MemberChange(remove=[ids[3]])
+        assert store.change_members(team["id"], change, reply=big, if_match=None) is None
+    assert reads(removed) == reads(added)
+    assert writes(removed) == [
+        ("UPDATE", "glpi_plugin_glpiscim_owners"),
+        ("INSERT", "glpi_logs"),  # on the user, from the links removed
+        ("INSERT", "glpi_logs"),  # on the group, with the users' names
+        ("DELETE", "glpi_groups_users"),
+        ("UPDATE", "glpi_groups"),
+    ]
+
+
+def test_a_member_edit_with_if_match_reads_the_version_with_its_facts(
+    store: GlpiStore, database: Database
+) -> None:
+    ids = [store.create("User", user(userName=f"versioned{k}"))["id"] for k in range(2)]
+    team = store.create("Group", group(displayName="Versioned", members=[{"value": ids[0]}]))
+    version = store.get("Group", team["id"], skip=frozenset({"members"}))["meta"]["version"]
+    with sent(database) as statements:
+        answer = store.change_members(
+            team["id"],
+            MemberChange(add=[{"value": ids[1]}]),
+            if_match=version,
+            reply=MemberReply(limit=10),
+        )
+    assert answer is not None and [m["value"] for m in answer["members"]] == ids
+    assert reads(statements) == [
+        ("SELECT", "glpi_groups"),
+        ("SELECT", "glpi_profiles_users"),  # the shared fingerprint values too
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+        ("SELECT", "glpi_groups"),  # the answer: the group as a GET reads it
+        ("SELECT", "glpi_groups_users"),  # and its members
+    ]
+    with pytest.raises(PreconditionFailed):
+        store.change_members(team["id"], MemberChange(remove=[ids[1]]), if_match=version)

@@ -11,7 +11,7 @@ from glpi_scim.scim.ast import AttrPath
 from glpi_scim.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from glpi_scim.scim.filter import parse_filter
 from glpi_scim.scim.memory import InMemoryStore
-from glpi_scim.scim.store import GROUP, USER, ListQuery, MemberChange, ResourceStore
+from glpi_scim.scim.store import GROUP, USER, ListQuery, MemberChange, MemberReply, ResourceStore
 
 
 def test_is_a_resource_store(store: InMemoryStore) -> None:
@@ -119,14 +119,22 @@ def test_change_members(store: InMemoryStore) -> None:
         store.change_members("4", MemberChange(add=[{"value": "404"}]))
 
 
-def test_count_members_up_to(store: InMemoryStore) -> None:
+def test_change_members_answers_with_the_group_up_to_the_reply_limit(
+    store: InMemoryStore,
+) -> None:
     for name in ("a", "b"):
         store.create(USER, {"userName": name})
-    store.create(GROUP, {"displayName": "G", "members": [{"value": "1"}, {"value": "2"}]})
-    assert store.count_members("3", up_to=5) == 2
-    assert store.count_members("3", up_to=1) == 1
+    store.create(GROUP, {"displayName": "G", "members": [{"value": "1"}]})
+    add = MemberChange(add=[{"value": "2"}])
+    assert store.change_members("3", add) is None  # no reply asked
+    group = store.change_members("3", add, reply=MemberReply(limit=2))
+    assert group is not None and len(group["members"]) == 2
+    assert store.change_members("3", add, reply=MemberReply(limit=1)) is None
+    assert store.change_members("3", add, reply=MemberReply(limit=0)) is None
+    bare = store.change_members("3", add, reply=MemberReply(frozenset({"members"})))
+    assert bare is not None and "members" not in bare
     with pytest.raises(NotFound):
-        store.count_members("404", up_to=5)
+        store.change_members("404", add, reply=MemberReply())
 
 
 def test_delete_removes_memberships(store: InMemoryStore) -> None:

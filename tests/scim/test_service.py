@@ -18,7 +18,7 @@ from glpi_scim.scim.errors import (
 )
 from glpi_scim.scim.memory import InMemoryStore
 from glpi_scim.scim.service import ScimService, ServiceSettings
-from glpi_scim.scim.store import GROUP, USER, ListQuery, MemberChange, Page, Resource
+from glpi_scim.scim.store import GROUP, USER, ListQuery, MemberChange, MemberReply, Page, Resource
 
 from .helpers import BASE, ENTERPRISE, GROUP_URN, LIST_RESPONSE, USER_URN, patch_op
 
@@ -215,10 +215,15 @@ class RecordingStore(InMemoryStore):
         return super().update(*args, **kwargs)
 
     def change_members(
-        self, group_id: str, change: MemberChange, *, if_match: str | None = None
-    ) -> None:
+        self,
+        group_id: str,
+        change: MemberChange,
+        *,
+        if_match: str | None = None,
+        reply: MemberReply | None = None,
+    ) -> Resource | None:
         self.calls.append("change_members")
-        super().change_members(group_id, change, if_match=if_match)
+        return super().change_members(group_id, change, if_match=if_match, reply=reply)
 
     def list(self, resource_type: str, query: ListQuery) -> Page:
         self.calls.append(f"list {resource_type}")

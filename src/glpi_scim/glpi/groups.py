@@ -23,6 +23,7 @@ from glpi_scim.glpi import history, memberships, owners, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.member_edit import MemberEditFacts
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
@@ -71,12 +72,66 @@ _SERVER: BindParameter[int] = bindparam("server_id")
 ONE_GROUP = _select(_SERVER).where(G.c.id == bindparam("group_id"))
 
 
+def _locked_group() -> Select[Any]:
+    """A write's first read of the group it changes: its whole glpi_groups row, locked until
+    commit, with its owner, its tool row and its own fingerprint values, as subqueries
+    correlated to it (users.py's LOCKED_USER says why)."""
+    groups = tables.groups
+    found = R.c.servers_id == _SERVER, R.c.itemtype == GROUP, R.c.items_id == groups.c.id
+    tool = [
+        select(column).where(*found).scalar_subquery().label(label)
+        for label, column in (
+            ("scim_external_id", R.c.external_id),
+            ("scim_attributes", R.c.attributes),
+        )
+    ]
+    return (
+        select(
+            groups,
+            *tool,
+            *memberships.own_fingerprint_columns(groups),
+            *owners.owner_columns(GROUP, groups.c.id),
+        )
+        .where(groups.c.id == bindparam("group_id"))
+        .with_for_update()
+    )
+
+
+LOCKED_GROUP = _locked_group()
+
+
 class GroupReader:
     def __init__(self, connection: Connection, server: IdentityServer, sqlite: bool):
         self.connection = connection
         self.server = server
         self.sqlite = sqlite
-        self.scope: Scope = server_scope(connection, server)
+
+    @functools.cached_property
+    def scope(self) -> Scope:
+        """Read when first needed: a recursive server's reads the entity tree, which a write
+        must read only after its lock."""
+        return server_scope(self.connection, self.server)
+
+    def sees(self, locked: Row[Any]) -> bool:
+        """Whether the group of a LOCKED_GROUP row lies in the server's scope."""
+        return self.scope is None or locked.entities_id in self.scope
+
+    def locked_version(self, locked: Row[Any], shared: Sequence[int]) -> str:
+        """The version a GET would give the group of a LOCKED_GROUP row (read in the same
+        transaction), with the shared fingerprint values read after it."""
+        own = tuple(
+            int(locked._mapping[label] or 0) for label in memberships.FINGERPRINT_LABELS[:2]
+        )
+        record = GroupRecord(
+            id=locked.id,
+            name=glpi_text.decode(locked.name or ""),
+            date_creation=locked.date_creation,
+            date_mod=locked.date_mod,
+            membership=(*own, *shared),
+            external_id=locked.scim_external_id,
+            stored=verbatim.parse_attributes(locked.scim_attributes),
+        )
+        return str(group_resource(record)["meta"]["version"])
 
     def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
         query = ONE_GROUP
@@ -91,9 +146,6 @@ class GroupReader:
     def count_members(self, group_id: int, up_to: int) -> int:
         """The group's memberships, counted no further than `up_to` on the groups_id index
         (users hidden from this server included: the count only tells a large group)."""
-        found = select(G.c.id).where(G.c.id == group_id, groups_in_scope(self.scope, G))
-        if self.connection.execute(found).first() is None:
-            raise NotFound(f"Group {resource_ids.group_id(group_id)} not found")
         links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id)
         # Probing for the up_to-th link reads the index entries up to it, and nothing more
         # (a COUNT over a LIMITed subquery would copy them into a temporary table first).
@@ -168,6 +220,8 @@ class GroupReader:
 class GroupWriter(Writer):
     # Set by the store: ownership and GLPI's rules (policy.py).
     policy: Policy | None = None
+    # Set by change_members: links added minus removed; None when not known (a replace).
+    links_delta: int | None = None
     _scope: Scope = None
     _scope_read = False
 
@@ -324,15 +378,19 @@ class GroupWriter(Writer):
             )
         return bool(to_remove or to_add_ids)
 
-    def change_members(self, row: Row[Any], change: MemberChange) -> bool:
-        """Apply a membership edit without reading the whole member list (except to replace)."""
+    def change_members(self, row: Row[Any], change: MemberChange, facts: MemberEditFacts) -> bool:
+        """Apply a membership edit without reading the whole member list (except to replace
+        it): `facts` (member_edit.py) tells which of the users named are members and which may
+        be added. Sets `links_delta`: links added minus removed (None after a replace)."""
         from glpi_scim.glpi.mapping import member_ids
 
         group_id = row.id
         label = history.with_id(row.name or "", group_id)
         changed = False
+        self.links_delta = 0
         if change.replace is not None:
             changed = self._set_members(group_id, row.name or "", member_ids(list(change.replace)))
+            self.links_delta = None
         elif change.remove_all:
             current = memberships.visible_member_ids(
                 self.connection, self.server.id, group_id, self.scope
@@ -340,23 +398,38 @@ class GroupWriter(Writer):
             if current:
                 memberships.remove(self.connection, group_id, label, current, self.log)
                 changed = True
+            self.links_delta = None
         removing = [int(v) for v in change.remove if is_id_text(str(v))]
         if removing:
-            present = memberships.existing(self.connection, group_id, removing)
-            if self.scope is not None:  # users outside the server's scope do not exist to it
-                present &= memberships.in_scope(self.connection, list(present), self.scope)
+            # A user outside the server's scope does not exist to it: no change.
+            if self.links_delta is None:  # the members changed since `facts` were read
+                present = memberships.existing(self.connection, group_id, removing)
+                if self.scope is not None:
+                    present &= memberships.in_scope(self.connection, list(present), self.scope)
+            else:
+                present = {i for i, in_scope in facts.present.items() if in_scope}
             gone = [i for i in dict.fromkeys(removing) if i in present]
             if gone:
                 memberships.remove(self.connection, group_id, label, gone, self.log)
                 changed = True
+                if self.links_delta is not None:
+                    self.links_delta -= len(gone)
         adding = member_ids(list(change.add))
         if adding:
-            members = memberships.resolve_users(self.connection, self.server.id, adding, self.scope)
-            present = memberships.existing(self.connection, group_id, adding)
+            if self.links_delta is None:  # the members changed since `facts` were read
+                members = memberships.resolve_users(
+                    self.connection, self.server.id, adding, self.scope
+                )
+                present = memberships.existing(self.connection, group_id, adding)
+            else:
+                members = memberships.named_members(adding, facts.addable)
+                present = set(facts.present)
             new = [m for m in members if m.id not in present]
             if new:
                 memberships.add(self.connection, group_id, label, new, self.log)
                 changed = True
+                if self.links_delta is not None:
+                    self.links_delta += len(new)
         if changed:
             self.touch(group_id)
         return changed

@@ -75,6 +75,12 @@ def resolve_users(
         )
         for row in connection.execute(query):
             found[row.id] = Member(row.id, row.name, row.realname, row.firstname)
+    return named_members(ids, found)
+
+
+def named_members(ids: Sequence[int], found: dict[int, Member]) -> list[Member]:
+    """The users `ids` names, in order, from those found visible; InvalidValue naming the
+    others."""
     missing = [i for i in ids if i not in found]
     if missing:
         shown = ", ".join(str(i) for i in missing[:10])
@@ -259,6 +265,17 @@ def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]
       group. These are shared by all groups, so such a change renews every group's version;
       a weak ETag that changes too often only costs a client a re-read.
     """
+    shared = shared_fingerprint_values(server_id)
+    labels = FINGERPRINT_LABELS[len(FINGERPRINT_LABELS) - len(shared) :]
+    return [
+        *own_fingerprint_columns(groups),
+        *(value.label(label) for value, label in zip(shared, labels, strict=True)),
+    ]
+
+
+def own_fingerprint_columns(groups: Any) -> list[ColumnElement[Any]]:
+    """The fingerprint's values of the group itself (the first two), correlated to `groups`:
+    a write's locking read of the group reads them with its row."""
     logs = tables.logs
     highest_link = (
         select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == groups.c.id).scalar_subquery()
@@ -268,19 +285,25 @@ def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]
         .where(logs.c.itemtype == history.GROUP, logs.c.items_id == groups.c.id)
         .scalar_subquery()
     )
+    return [
+        value.label(label)
+        for value, label in zip((highest_link, highest_log), FINGERPRINT_LABELS, strict=False)
+    ]
+
+
+def shared_fingerprint_values(server_id: Any) -> list[ColumnElement[Any]]:
+    """The fingerprint's values shared by every group (the last four): uncorrelated, so a
+    write reads them after its lock, not with it (member_edit.py)."""
     trashed = USERS.c.is_deleted == 1
     tombstones = and_(
         ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1
     )
-    values = [
-        highest_link,
-        highest_log,
+    return [
         select(func.count()).select_from(USERS).where(trashed).scalar_subquery(),
         select(func.max(USERS.c.id)).where(trashed).scalar_subquery(),
         select(func.count()).select_from(ROWS).where(tombstones).scalar_subquery(),
         select(func.max(ROWS.c.id)).where(tombstones).scalar_subquery(),
     ]
-    return [value.label(label) for value, label in zip(values, FINGERPRINT_LABELS, strict=True)]
 
 
 def fingerprint(row: Any) -> tuple[int, ...]:

@@ -577,9 +577,17 @@ class Policy:
         )
 
     def check_group(
-        self, group_id: int, name: str, entity_id: int, *, purge: bool, owner: owners.Owner | None
+        self,
+        group_id: int,
+        name: str,
+        entity_id: int,
+        *,
+        purge: bool,
+        owner: owners.Owner | None,
+        actor: Authorizations | None = None,
     ) -> None:
-        """As check_user, for a group; `owner` read with its locked row."""
+        """As check_user, for a group; `owner` read with its locked row, `actor`: the applied
+        user's authorizations with their `group` right when the write read them already."""
         label = f"group {name!r}"
         if owner is not None and owner.servers_id != self.server.id:
             raise Forbidden(
@@ -587,7 +595,12 @@ class Policy:
                 "the groups it created or adopted (rule 2); change it through that server"
             )
         self._check_glpi_rules(
-            GROUP_RIGHT, PURGE if purge else UPDATE, "groups", {entity_id}, all_entities=True
+            GROUP_RIGHT,
+            PURGE if purge else UPDATE,
+            "groups",
+            {entity_id},
+            all_entities=True,
+            actor=actor,
         )
         if owner is None:
             self._adopt(GROUP, group_id, label)

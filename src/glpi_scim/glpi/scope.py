@@ -55,12 +55,17 @@ def server_scope(connection: Connection, server: IdentityServer) -> Scope:
 
 def users_in_scope(scope: Scope, users: Any) -> Any:
     """SQL: the user (a glpi_users alias) holds an authorization in the scope."""
+    return user_id_in_scope(scope, users.c.id)
+
+
+def user_id_in_scope(scope: Scope, user_id: Any) -> Any:
+    """SQL: the user whose id is `user_id` (a column) holds an authorization in the scope."""
     if scope is None:
         return true()
     links = tables.profiles_users
     return (
         select(links.c.id)
-        .where(links.c.users_id == users.c.id, links.c.entities_id.in_(sorted(scope)))
+        .where(links.c.users_id == user_id, links.c.entities_id.in_(sorted(scope)))
         .exists()
     )
 

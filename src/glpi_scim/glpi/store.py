@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
-from glpi_scim.db import tables
 from glpi_scim.db.database import Database
 from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
-from glpi_scim.glpi import creation, guard, history, ids, mapping, owners
+from glpi_scim.glpi import creation, guard, history, ids, mapping, member_edit, owners
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.groups import GroupReader, GroupWriter
+from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter
+from glpi_scim.glpi.member_edit import MemberEditFacts
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
+from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.metrics import GUARD_TRIPS
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
@@ -32,6 +33,7 @@ from glpi_scim.scim.store import (
     USER,
     ListQuery,
     MemberChange,
+    MemberReply,
     Mutation,
     Page,
     Resource,
@@ -53,9 +55,11 @@ def _item_id(resource_type: str, resource_id: str) -> int:
 
 
 def _check_version(resource: Resource, if_match: str | None) -> None:
-    if if_match is None:
-        return
-    current = resource["meta"]["version"]
+    if if_match is not None:
+        _check_etag(resource["meta"]["version"], if_match)
+
+
+def _check_etag(current: str, if_match: str) -> None:
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
             f"the resource has changed: its version is {current}, not {if_match}"
@@ -178,21 +182,17 @@ class GlpiStore:
             self.notes.extend(attempt[0])
         return result
 
-    @staticmethod
-    def _lock_group(connection: Connection, group_id: int) -> Row[Any]:
+    def _lock_group(self, connection: Connection, group_id: int) -> Row[Any]:
         """The group's GLPI row, locked until commit, read before anything else, with its
-        owner (owners.owner_columns); a user's is UserReader.locked.
+        owner, tool row and own fingerprint values (groups.py's LOCKED_GROUP); a user's is
+        UserReader.locked.
 
         On MariaDB the first plain read of a transaction fixes the snapshot later plain reads
         see: taking the lock first makes them see the last committed state, so a concurrent
         conditional update that got the lock first is seen and this one fails If-Match.
         """
-        groups = tables.groups
-        row = connection.execute(
-            select(groups, *owners.owner_columns(GROUP, groups.c.id))
-            .where(groups.c.id == group_id)
-            .with_for_update()
-        ).first()
+        parameters = {"group_id": group_id, "server_id": self.server.id}
+        row = connection.execute(LOCKED_GROUP, parameters).first()
         if row is None:
             raise NotFound(f"{GROUP} {ids.group_id(group_id)} not found")
         return row
@@ -321,35 +321,66 @@ class GlpiStore:
         return self._run_checked(work)
 
     def change_members(
-        self, group_id: str, change: MemberChange, *, if_match: str | None = None
-    ) -> None:
+        self,
+        group_id: str,
+        change: MemberChange,
+        *,
+        if_match: str | None = None,
+        reply: MemberReply | None = None,
+    ) -> Resource | None:
         item_id = _item_id(GROUP, group_id)
 
-        def work(connection: Connection, notes: list[str]) -> None:
+        def work(connection: Connection, notes: list[str]) -> Resource | None:
             row = self._lock_group(connection, item_id)
+            reader = GroupReader(connection, self.server, self.sqlite)
+            if not reader.sees(row):
+                raise NotFound(f"{GROUP} {ids.group_id(item_id)} not found")
+            simple = change.replace is None and not change.remove_all
+            removing = [int(v) for v in change.remove if is_id_text(str(v))] if simple else []
+            # Past this many links before the edit, the group has more than the limit after.
+            bound = None
+            if reply is not None and reply.limit and simple:
+                bound = reply.limit + len(removing) + 1
+            found = member_edit.read(
+                connection,
+                server_id=self.server.id,
+                scope=reader.scope,
+                sqlite=self.sqlite,
+                group_id=item_id,
+                actor=self.server.users_id_applied,
+                adding=mapping.member_ids(list(change.add)) if simple else [],
+                removing=removing,
+                count_up_to=bound,
+                shared=if_match is not None,
+            )
+            if if_match is not None:
+                assert found.shared_fingerprint is not None
+                _check_etag(reader.locked_version(row, found.shared_fingerprint), if_match)
             now = self._moment()
             log = self._history(connection, now)
-            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
-            reader = GroupReader(connection, self.server, self.sqlite)
-            found = reader.one(item_id, skip=frozenset({"members"}))  # NotFound outside scope
-            if if_match is not None:
-                _check_version(found, if_match)
             policy = self._policy(connection, now, log, notes)
             policy.check_group(
-                item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
+                item_id,
+                _name(row),
+                row.entities_id,
+                purge=False,
+                owner=owners.owner_in(row),
+                actor=found.actor,
             )
-            writer.change_members(row, change)
+            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+            writer.change_members(row, change, found)
             log.flush(connection)
+            if reply is None or reply.limit == 0:
+                return None
+            if reply.limit is not None:
+                members = _members_after(found, writer.links_delta, bound)
+                if members is None:
+                    members = reader.count_members(item_id, reply.limit + 1)
+                if not reply.wants(members):
+                    return None
+            return reader.one(item_id, skip=reply.skip)
 
-        self._run_checked(work)
-
-    def count_members(self, group_id: str, *, up_to: int) -> int:
-        item_id = _item_id(GROUP, group_id)
-
-        def work(connection: Connection) -> int:
-            return GroupReader(connection, self.server, self.sqlite).count_members(item_id, up_to)
-
-        return self.transactions.run(work, read_only=True)
+        return self._run_checked(work)
 
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         item_id = _item_id(resource_type, resource_id)
@@ -391,6 +422,16 @@ class GlpiStore:
             log.flush(connection)
 
         self._run_checked(work)
+
+
+def _members_after(found: MemberEditFacts, delta: int | None, bound: int | None) -> int | None:
+    """The group's links after a member edit, from those counted before it (up to `bound`)
+    and the edit's own; None when not known (a replace, or nothing counted)."""
+    if delta is None or bound is None or found.links_counted is None:
+        return None
+    if found.links_counted >= bound:
+        return found.links_counted  # more than the limit, and the edit's removals cannot undo it
+    return found.links_counted + delta
 
 
 def _login(row: Any) -> str:

@@ -30,6 +30,7 @@ from glpi_scim.scim.store import (
     USER,
     ListQuery,
     MemberChange,
+    MemberReply,
     Mutation,
     Page,
     Resource,
@@ -112,7 +113,8 @@ class InMemoryStore:
         change: MemberChange,
         *,
         if_match: str | None = None,
-    ) -> None:
+        reply: MemberReply | None = None,
+    ) -> Resource | None:
         """Applies `replace` or `remove_all` first, then `remove`, then `add`."""
         with self._lock:
             rt = self._type(GROUP)
@@ -129,17 +131,14 @@ class InMemoryStore:
             for member in self._members(change.add, group_id):
                 members.setdefault(member["value"], member)
             after = list(members.values())
-            if after == before:
-                return
-            data = {k: v for k, v in stored.items() if k not in _DERIVED and k != "members"}
-            if after:
-                data["members"] = after
-            self._save(rt, group_id, data, stored["meta"])
-
-    def count_members(self, group_id: str, *, up_to: int) -> int:
-        with self._lock:
-            stored = self._stored(self._type(GROUP), group_id)
-            return min(len(stored.get("members") or []), up_to)
+            if after != before:
+                data = {k: v for k, v in stored.items() if k not in _DERIVED and k != "members"}
+                if after:
+                    data["members"] = after
+                self._save(rt, group_id, data, stored["meta"])
+            if reply is None or not reply.wants(len(after)):
+                return None
+            return self.get(GROUP, group_id, skip=reply.skip)
 
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:
         with self._lock:

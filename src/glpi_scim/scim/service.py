@@ -38,7 +38,7 @@ from glpi_scim.scim.schemas import (
     schema_documents,
     service_provider_config,
 )
-from glpi_scim.scim.store import GROUP, ListQuery, Resource, ResourceStore
+from glpi_scim.scim.store import GROUP, ListQuery, MemberReply, Resource, ResourceStore
 from glpi_scim.scim.values import etag_matches
 
 # Imported from here by the HTTP layer and the tests; declared in contract.py.
@@ -176,11 +176,11 @@ class ScimService:
         projection = projection_for(rt, attributes, excluded)
         change = member_change(operations) if rt.name == GROUP else None
         if change is not None:
-            self.store.change_members(resource_id, change, if_match=if_match)
-            if not attributes and not excluded and self._no_content_after(resource_id):
+            reply = self._member_reply(projection.skip, bool(attributes or excluded))
+            group = self.store.change_members(resource_id, change, if_match=if_match, reply=reply)
+            if group is None:
                 return ScimResponse(204)
-            resource = self.store.get(rt.name, resource_id, skip=projection.skip)
-            return self._respond(200, rt, resource, projection, base_url)
+            return self._respond(200, rt, group, projection, base_url)
         tolerated = self.settings.tolerated_extensions
 
         def mutate(current: Resource) -> Resource:
@@ -195,14 +195,15 @@ class ScimService:
         updated = self.store.update(rt.name, resource_id, mutate, if_match=if_match)
         return self._respond(200, rt, updated, projection, base_url)
 
-    def _no_content_after(self, group_id: str) -> bool:
-        """Whether a members-only PATCH of this group answers 204 rather than the group."""
+    def _member_reply(self, skip: frozenset[str], projected: bool) -> MemberReply | None:
+        """What a members-only PATCH of a group answers with (None: 204): the group when the
+        request names attributes, else as the settings say (`members_patch_no_content`, and
+        `members_reply_limit` for a large group)."""
+        if projected:
+            return MemberReply(skip)
         if self.settings.members_patch_no_content:
-            return True
-        limit = self.settings.members_reply_limit
-        if limit is None:
-            return False
-        return limit == 0 or self.store.count_members(group_id, up_to=limit + 1) > limit
+            return None
+        return MemberReply(skip, self.settings.members_reply_limit)
 
     def delete(
         self, resource_type_: str, resource_id: str, *, if_match: str | None = None

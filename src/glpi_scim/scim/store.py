@@ -64,6 +64,22 @@ class MemberChange:
     remove_all: bool = False
 
 
+@dataclass(frozen=True)
+class MemberReply:
+    """What a member edit answers with: the group as the edit left it, without the
+    attributes in `skip`, unless it has more than `limit` members (None: whatever its size;
+    0: never). A store may count members hidden from this client: the limit only tells a
+    large group, and counting stops past it, so that the answer costs the same for a group of
+    50,000."""
+
+    skip: frozenset[str] = frozenset()
+    limit: int | None = None
+
+    def wants(self, members: int) -> bool:
+        """Whether a group of `members` members is sent back."""
+        return self.limit is None or (self.limit > 0 and members <= self.limit)
+
+
 class ResourceStore(Protocol):
     def get(self, resource_type: str, resource_id: str, *, skip: frozenset[str] = ...) -> Resource:
         """The resource, or NotFound."""
@@ -99,14 +115,10 @@ class ResourceStore(Protocol):
         change: MemberChange,
         *,
         if_match: str | None = None,
-    ) -> None:
-        """Edit a group's members in place (PATCH on `members` of a large group)."""
-        ...
-
-    def count_members(self, group_id: str, *, up_to: int) -> int:
-        """About how many members the group has (a store may count members hidden from this
-        client), counting no further than `up_to` so that the answer costs the same for a group
-        of 50,000; NotFound when absent."""
+        reply: MemberReply | None = None,
+    ) -> Resource | None:
+        """Edit a group's members in place (PATCH on `members` of a large group); the group
+        as it now is when `reply` asks for it, else None."""
         ...
 
     def delete(self, resource_type: str, resource_id: str, *, if_match: str | None = None) -> None:

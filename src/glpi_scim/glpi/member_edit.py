@@ -1,0 +1,151 @@
+"""What a member edit of a group reads before it writes, in one statement (facts.py).
+
+An identity provider adds or removes a member or two at a time, on groups of up to 50,000
+members. Once the group's row is locked (the store's `_lock_group`), the edit needs:
+
+- the applied user's authorizations with their `group` right (GLPI's rule 1, policy.py);
+- of the users it adds, those this server sees, with the names GLPI's history quotes;
+- which of the users it names are members already, and whether each is in the server's scope
+  (a removal outside it is no change: such a user does not exist for the server);
+- when the edit answers with the group below a size (`MemberReply.limit`): the group's links,
+  counted no further than that size and the removals allow, to tell a large group without
+  counting 50,000 links;
+- when the request carries If-Match: the parts of the group's version that are shared by every
+  group (memberships.fingerprint_columns), read after the lock, as the version of a GET would.
+
+A replace of the member list (or a removal of all members) reads the list itself; only the
+rights, count and version parts are read here for it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, func, select
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
+
+from glpi_scim.db import tables
+from glpi_scim.glpi import facts, memberships
+from glpi_scim.glpi.memberships import Member
+from glpi_scim.glpi.policy import GROUP_RIGHT, Authorizations, authorizations_of
+from glpi_scim.glpi.scope import Scope, user_id_in_scope
+
+LINKS = tables.groups_users
+USERS = tables.users
+_RIGHTS, _ADDABLE, _PRESENT, _COUNT, _SHARED = range(5)
+
+
+@dataclass
+class MemberEditFacts:
+    actor: Authorizations = field(default_factory=Authorizations)
+    # The users to add that this server sees, by id.
+    addable: dict[int, Member] = field(default_factory=dict)
+    # Of the users named, the group's members: id -> in the server's scope.
+    present: dict[int, bool] = field(default_factory=dict)
+    # The group's links before the edit, counted up to the bound asked; None: not counted.
+    links_counted: int | None = None
+    # memberships.fingerprint's shared values (If-Match), None when not asked.
+    shared_fingerprint: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class _Shape:
+    server_id: int
+    scope: Scope
+    first: bool  # the rights, the count and the version parts (the first chunk's statement)
+    adding: bool
+    named: bool
+    counted: bool
+    shared: bool
+
+
+@functools.lru_cache(maxsize=64)  # per server and shape: parameters are bound
+def _statement(shape: _Shape, sqlite: bool) -> Any:
+    group_id: BindParameter[int] = bindparam("group_id")
+    parts: list[Select[Any]] = []
+    if shape.first:
+        parts.append(facts.authorizations_part(_RIGHTS, GROUP_RIGHT, bindparam("actor")))
+    if shape.adding:
+        visible = memberships.visible_users_condition(shape.server_id, scope=shape.scope)
+        names = [USERS.c.name, USERS.c.realname, USERS.c.firstname]
+        parts.append(
+            select(*facts.columns(_ADDABLE, [USERS.c.id], names)).where(
+                USERS.c.id.in_(bindparam("adding", expanding=True)), visible
+            )
+        )
+    if shape.named:
+        in_scope = case((user_id_in_scope(shape.scope, LINKS.c.users_id), 1), else_=0)
+        parts.append(
+            select(*facts.columns(_PRESENT, [LINKS.c.users_id, in_scope])).where(
+                LINKS.c.groups_id == group_id,
+                LINKS.c.users_id.in_(bindparam("named", expanding=True)),
+            )
+        )
+    if shape.first and shape.counted:
+        # A derived table: SQLite allows no LIMIT in a part of a compound SELECT.
+        links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id).limit(bindparam("bound"))
+        counted = select(func.count()).select_from(links.subquery("scim_links"))
+        parts.append(select(*facts.columns(_COUNT, [counted.scalar_subquery()])))
+    if shape.first and shape.shared:
+        shared = memberships.shared_fingerprint_values(shape.server_id)
+        parts.append(select(*facts.columns(_SHARED, shared)))
+    return facts.statement([], parts, sqlite)
+
+
+def read(
+    connection: Connection,
+    *,
+    server_id: int,
+    scope: Scope,
+    sqlite: bool,
+    group_id: int,
+    actor: int,
+    adding: Sequence[int],
+    removing: Sequence[int],
+    count_up_to: int | None,
+    shared: bool,
+) -> MemberEditFacts:
+    """The facts of a member edit: in one statement for up to memberships.CHUNK users named,
+    then one more per chunk."""
+    found = MemberEditFacts()
+    named = list(dict.fromkeys([*adding, *removing]))
+    add_chunks = list(memberships.chunks(list(adding))) or [[]]
+    named_chunks = list(memberships.chunks(named)) or [[]]
+    rows: list[facts.Row] = []
+    for position in range(max(len(add_chunks), len(named_chunks))):
+        add_chunk = add_chunks[position] if position < len(add_chunks) else []
+        named_chunk = named_chunks[position] if position < len(named_chunks) else []
+        first = position == 0
+        shape = _Shape(
+            server_id,
+            scope,
+            first,
+            bool(add_chunk),
+            bool(named_chunk),
+            count_up_to is not None,
+            shared,
+        )
+        parameters = {
+            "actor": actor,
+            "group_id": group_id,
+            "adding": list(add_chunk),
+            "named": list(named_chunk),
+            "bound": count_up_to,
+        }
+        result = connection.execute(_statement(shape, sqlite), parameters)
+        rows.extend(facts.Row.of(row) for row in result)
+    for row in rows:
+        if row.kind == _ADDABLE:
+            found.addable[row.n1] = Member(row.n1, row.t1, row.t2, row.t3)
+        elif row.kind == _PRESENT:
+            found.present[row.n1] = bool(row.n2)
+        elif row.kind == _COUNT:
+            found.links_counted = row.n1
+        elif row.kind == _SHARED:
+            found.shared_fingerprint = (row.n1 or 0, row.n2 or 0, row.n3 or 0, row.n4 or 0)
+    found.actor = authorizations_of([actor], facts.authorization_rows(rows, _RIGHTS))[actor]
+    return found
