@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.dialects import mysql
 
 from glpi_scim.db import tables
-from glpi_scim.db.collation import KEY_INDEXES, collation_key, sqlite_equal
+from glpi_scim.db.collation import KEY_INDEXES, collation_key, sqlite_equal, sqlite_equal_key
 from glpi_scim.db.database import Database, engine_for_url, sqlite_url
 from glpi_scim.db.schema import ensure_tool_schema, initialise_embedded
 from glpi_scim.glpi.sqlfilter import SqlFilter
@@ -295,6 +295,34 @@ def test_key_lookup_selects_what_the_collation_equates(
         }
         query = select(users.c.id).where(users.c.authtype == 9, sqlite_equal(users.c.name, probe))
         found = set(connection.execute(query).scalars())
+        # The statement built once for every value, with the value's key bound (creation.py).
+        bound = sqlite_equal_key(users.c.name, bindparam("key"))
+        query = select(users.c.id).where(users.c.authtype == 9, bound)
+        found_bound = set(connection.execute(query, {"key": collation_key(probe)}).scalars())
+    wanted = {ids[n] for n in names if collation_key(n) == collation_key(probe)}
+    assert found == found_bound == wanted
+
+
+@pytest.mark.parametrize(
+    "names, probe",
+    [
+        (["Ingénieur", "INGENIEUR ", "ingenieur", "Ingénieure"], "ingenieur"),
+        (["Straße", "STRASSE", "strase"], "STRASSE "),
+        (["Chef", "CHEF", "chef!"], "Chéf"),
+    ],
+)
+def test_a_bound_key_selects_what_the_collation_equates_without_an_index(
+    sqlite_database: Database, names: list[str], probe: str
+) -> None:
+    """A title (glpi_usertitles has no key index): the create's lookup of its title."""
+    titles = tables.usertitles
+    with sqlite_database.begin() as connection:
+        ids = {
+            name: connection.execute(titles.insert().values(name=name)).lastrowid for name in names
+        }
+        bound = sqlite_equal_key(titles.c.name, bindparam("key"))
+        query = select(titles.c.id).where(titles.c.id.in_(ids.values()), bound)
+        found = set(connection.execute(query, {"key": collation_key(probe)}).scalars())
     assert found == {ids[n] for n in names if collation_key(n) == collation_key(probe)}
 
 

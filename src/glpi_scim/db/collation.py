@@ -128,6 +128,18 @@ def sqlite_equal(expr: ColumnElement[Any], value: str) -> ColumnElement[bool]:
     return type_coerce(test, Boolean)
 
 
+def sqlite_equal_key(expr: ColumnElement[Any], key: Any) -> ColumnElement[bool]:
+    """sqlite_equal for a value whose collation_key is the bound parameter `key`: the same
+    statement for every value, so that it is built once (sqlite_equal tailors the SQL to its
+    value). For printable ASCII text the key is the lower-cased text without trailing spaces,
+    which a non-ASCII key never equals."""
+    plain = func.lower(func.rtrim(expr, " ")) == key
+    if has_key_index(expr):
+        quick = type_coerce(case((_exotic(expr), true()), else_=plain), Boolean)
+        return and_(quick, func.glpi_key(expr) == key)
+    return type_coerce(case((_exotic(expr), func.glpi_key(expr) == key), else_=plain), Boolean)
+
+
 def sqlite_like(expr: ColumnElement[Any], folded_pattern: str, escape: str) -> ColumnElement[bool]:
     """SQLite: `expr LIKE pattern`, case- and accent-insensitively (pattern already folded)."""
     test = case(

@@ -17,7 +17,7 @@ the plain parts read.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
-from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.db.collation import collation_key, sqlite_equal_key
 from glpi_scim.glpi import facts
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
@@ -82,9 +82,6 @@ class NewUserFacts:
 
 
 # -- the parts
-
-
-Equal = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
 
 
 def login_holders(login_equal: ColumnElement[bool], server_id: Any) -> Select[Any]:
@@ -159,16 +156,18 @@ def _new_profile(profile_id: Any, entity_id: Any) -> Select[Any]:
 
 @dataclass(frozen=True)
 class _Shape:
+    sqlite: bool
     external_id: bool
     dropdowns: tuple[int, ...]  # positions in registry.DROPDOWNS of the dropdowns named
     named_profile: bool
 
 
-def _statement(shape: _Shape, equal: Equal | None, values: dict[str, Any]) -> Any:
-    """The UNION for `shape`; `equal` None: MariaDB's, with bound parameters."""
-
+@functools.lru_cache(maxsize=64)  # built once per shape: its parameters are bound
+def _statement(shape: _Shape) -> Any:
     def same(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-        return column == bindparam(name) if equal is None else equal(column, values[name])
+        # SQLite: the parameter is the value's collation key (sqlite_equal_key).
+        parameter: BindParameter[str] = bindparam(name)
+        return sqlite_equal_key(column, parameter) if shape.sqlite else column == parameter
 
     server_id: BindParameter[int] = bindparam("server_id")
     locked = [login_holders(same(USERS.c.name, "login"), server_id)]
@@ -177,41 +176,41 @@ def _statement(shape: _Shape, equal: Equal | None, values: dict[str, Any]) -> An
     for position in shape.dropdowns:
         table = registry.DROPDOWNS[position].table
         locked.append(_dropdown_rows(position, same(table.c.name, f"dropdown_{position}"), table))
+    profile_id: BindParameter[int] | None = None
+    if shape.named_profile:
+        profile_id = bindparam("profile_id")
     plain = [
         facts.authorizations_part(_RIGHTS, USER_RIGHT, bindparam("actor")),
-        _new_profile(
-            bindparam("profile_id") if shape.named_profile else None, bindparam("entity_id")
-        ),
+        _new_profile(profile_id, bindparam("entity_id")),
     ]
-    return facts.statement(locked, plain, sqlite=equal is not None)
-
-
-_mariadb_statement = functools.lru_cache(maxsize=32)(
-    lambda shape: _statement(shape, None, {})
-)  # built once per shape: its parameters are bound
+    return facts.statement(locked, plain, shape.sqlite)
 
 
 def read(
     connection: Connection, server: IdentityServer, values: UserValues, sqlite: bool
 ) -> NewUserFacts:
     """Every fact a create of `values` needs before writing, in one statement."""
-    dropdown_names = {
-        position: glpi_text.encode(name)
-        for position, declared in enumerate(registry.DROPDOWNS)
-        if (name := (values.values[declared.name] or "").strip())
-    }
-    shape = _Shape(values.external_id is not None, tuple(dropdown_names), bool(server.profiles_id))
+    texts = {"login": glpi_text.encode(values.login)}
+    dropdowns = []
+    for position, declared in enumerate(registry.DROPDOWNS):
+        name = (values.values[declared.name] or "").strip()
+        if name:
+            dropdowns.append(position)
+            texts[f"dropdown_{position}"] = glpi_text.encode(name)
+    if sqlite:
+        texts = {name: collation_key(text) for name, text in texts.items()}
+    shape = _Shape(
+        sqlite, values.external_id is not None, tuple(dropdowns), bool(server.profiles_id)
+    )
     parameters: dict[str, Any] = {
         "server_id": server.id,
-        "login": glpi_text.encode(values.login),
         "external_id": values.external_id,
         "actor": server.users_id_applied,
         "profile_id": server.profiles_id,
         "entity_id": server.entities_id,
-        **{f"dropdown_{position}": name for position, name in dropdown_names.items()},
+        **texts,
     }
-    statement = _statement(shape, sqlite_equal, parameters) if sqlite else _mariadb_statement(shape)
-    rows = [facts.Row.of(row) for row in connection.execute(statement, parameters)]
+    rows = [facts.Row.of(row) for row in connection.execute(_statement(shape), parameters)]
     return _facts(rows, server.users_id_applied)
 
 
