@@ -385,7 +385,8 @@ def _write_answers_match_a_fresh_read(
 ) -> Iterator[None]:
     """A user's create, PATCH or PUT answers with what it wrote (UserReader.answer_new), or with
     the user as it read it before writing changed by what it wrote (UserReader.answer), instead
-    of reading the user again. Every test checks that answer
+    of reading the user again; a group's change with its locked row and what it wrote
+    (GlpiStore._group_answer). Every test checks that answer
     against a read of the user in the same transaction, right after the writes: they must be
     equal, meta.version included. Marked `no_answer_check`, a test skips it: one that counts
     the statements a write sends (the check's read would count), or one where a concurrent
@@ -413,5 +414,18 @@ def _write_answers_match_a_fresh_read(
 
     monkeypatch.setattr(UserReader, "answer", checked)
     monkeypatch.setattr(UserReader, "answer_new", checked_new)
+    # A group's change answers with its locked row and what it wrote (GlpiStore._group_answer).
+    from glpi_scim.glpi.store import GlpiStore
+
+    group_answer = GlpiStore._group_answer
+
+    def checked_group(store: Any, connection: Any, reader: Any, *args: Any) -> Any:
+        given = group_answer(store, connection, reader, *args)
+        again = reader.one(int(given["id"].removeprefix("g")), skip=args[-1])
+        if given != again:
+            differences.append((given, again))
+        return given
+
+    monkeypatch.setattr(GlpiStore, "_group_answer", checked_group)
     yield
-    assert not differences, f"an answer differs from the user read again: {differences[0]}"
+    assert not differences, f"an answer differs from the item read again: {differences[0]}"

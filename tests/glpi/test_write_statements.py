@@ -291,7 +291,7 @@ def test_a_patch_that_keeps_the_title_reads_the_user_and_its_parts_only(
 
 def test_a_member_edit_of_a_large_group_reads_twice(store: GlpiStore, database: Database) -> None:
     """A member added to and removed from a group past the reply limit: the locked group row
-    and one statement of facts (member_edit.py), then the writes; 204, nothing read back."""
+    and one statement of facts (group_facts.py), then the writes; 204, nothing read back."""
     ids = [store.create("User", user(userName=f"member{k}"))["id"] for k in range(4)]
     team = store.create("Group", group(displayName="Big", members=[{"value": i} for i in ids[:3]]))
     big = MemberReply(limit=2)  # three members: "large"
@@ -342,8 +342,10 @@ def test_a_member_edit_with_if_match_reads_the_version_with_its_facts(
         ("SELECT", "glpi_groups"),
         ("SELECT", "glpi_profiles_users"),  # the shared fingerprint values too
         ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
-        ("SELECT", "glpi_groups"),  # the answer: the group as a GET reads it
-        ("SELECT", "glpi_groups_users"),  # and its members
+        # The answer: the locked row with what the edit wrote, and one statement for its
+        # version's values (first: the shared ones) and its members.
+        ("SELECT", "glpi_groups"),
     ]
+    assert answer == store.get("Group", team["id"])
     with pytest.raises(PreconditionFailed):
         store.change_members(team["id"], MemberChange(remove=[ids[1]]), if_match=version)

@@ -9,7 +9,7 @@ and moves its sub-groups up, as GLPI does.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
@@ -22,8 +22,8 @@ from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history, memberships, owners, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.group_facts import GroupFacts
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
-from glpi_scim.glpi.member_edit import MemberEditFacts
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
@@ -81,6 +81,7 @@ def _locked_group() -> Select[Any]:
     tool = [
         select(column).where(*found).scalar_subquery().label(label)
         for label, column in (
+            ("scim_row_id", R.c.id),
             ("scim_external_id", R.c.external_id),
             ("scim_attributes", R.c.attributes),
         )
@@ -116,22 +117,28 @@ class GroupReader:
         """Whether the group of a LOCKED_GROUP row lies in the server's scope."""
         return self.scope is None or locked.entities_id in self.scope
 
-    def locked_version(self, locked: Row[Any], shared: Sequence[int]) -> str:
-        """The version a GET would give the group of a LOCKED_GROUP row (read in the same
-        transaction), with the shared fingerprint values read after it."""
-        own = tuple(
-            int(locked._mapping[label] or 0) for label in memberships.FINGERPRINT_LABELS[:2]
-        )
+    def locked_resource(
+        self,
+        locked: Mapping[Any, Any],
+        shared: Sequence[int],
+        members: list[tuple[int, str]] | None = None,
+    ) -> Resource:
+        """The group of a LOCKED_GROUP row (its mapping) as a GET in the same transaction
+        would give it, from the shared fingerprint values and the members (None: skipped) read
+        after it (group_facts.py)."""
+        labels = memberships.FINGERPRINT_LABELS[:2]
+        own = tuple(int(locked[label] or 0) for label in labels)
         record = GroupRecord(
-            id=locked.id,
-            name=glpi_text.decode(locked.name or ""),
-            date_creation=locked.date_creation,
-            date_mod=locked.date_mod,
+            id=locked["id"],
+            name=glpi_text.decode(locked["name"] or ""),
+            date_creation=locked["date_creation"],
+            date_mod=locked["date_mod"],
+            members=members,
             membership=(*own, *shared),
-            external_id=locked.scim_external_id,
-            stored=verbatim.parse_attributes(locked.scim_attributes),
+            external_id=locked["scim_external_id"],
+            stored=verbatim.parse_attributes(locked["scim_attributes"]),
         )
-        return str(group_resource(record)["meta"]["version"])
+        return group_resource(record)
 
     def one(self, group_id: int, *, skip: frozenset[str] = frozenset()) -> Resource:
         query = ONE_GROUP
@@ -222,6 +229,14 @@ class GroupWriter(Writer):
     policy: Policy | None = None
     # Set by change_members: links added minus removed; None when not known (a replace).
     links_delta: int | None = None
+    # Set by apply and change_members: what they wrote of the group's LOCKED_GROUP row (its
+    # name, date_mod, tool row), for the answer (the store's `_group_answer`).
+    after: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.after = {}
+
     _scope: Scope = None
     _scope_read = False
 
@@ -293,7 +308,11 @@ class GroupWriter(Writer):
             self.policy.created(GROUP, group_id)
         return group_id
 
-    def apply(self, row: Row[Any], values: GroupValues) -> bool:
+    def apply(
+        self, row: Row[Any], values: GroupValues, members: Sequence[int] | None = None
+    ) -> bool:
+        """Write the difference between the group's LOCKED_GROUP `row` and `values`;
+        `members`: the ids of the members the server sees, when already read."""
         group_id = row.id
         changed = False
         encoded = glpi_text.encode(values.name)
@@ -301,8 +320,8 @@ class GroupWriter(Writer):
             self._check_name(values.name, group_id)
             self._rename(row, encoded)
             changed = True
-        changed = self._set_members(group_id, encoded, values.member_ids) or changed
-        changed = self._save_row(group_id, values) or changed
+        changed = self._set_members(group_id, encoded, values.member_ids, members) or changed
+        changed = self._save_row(row, values) or changed
         if changed:
             self.touch(group_id)
         return changed
@@ -311,6 +330,7 @@ class GroupWriter(Writer):
         self.connection.execute(
             update(tables.groups).where(tables.groups.c.id == group_id).values(date_mod=self.now)
         )
+        self.after["date_mod"] = self.now
 
     def _rename(self, row: Row[Any], encoded: str) -> None:
         groups = tables.groups
@@ -325,6 +345,7 @@ class GroupWriter(Writer):
             .where(groups.c.id == row.id)
             .values(name=encoded, completename=completename)
         )
+        self.after["name"] = encoded
         self.log.field(history.GROUP, row.id, history.GROUP_NAME, row.name or "", encoded)
         if completename != row.completename:
             self.log.field(
@@ -354,10 +375,17 @@ class GroupWriter(Writer):
                 )
                 pending.append((child_id, name, parent_level + 1))
 
-    def _set_members(self, group_id: int, encoded_name: str, wanted: list[int]) -> bool:
-        current = memberships.visible_member_ids(
-            self.connection, self.server.id, group_id, self.scope
-        )
+    def _set_members(
+        self,
+        group_id: int,
+        encoded_name: str,
+        wanted: list[int],
+        current: Sequence[int] | None = None,
+    ) -> bool:
+        if current is None:
+            current = memberships.visible_member_ids(
+                self.connection, self.server.id, group_id, self.scope
+            )
         current_set, wanted_set = set(current), set(wanted)
         to_remove = [i for i in current if i not in wanted_set]
         to_add_ids = [i for i in wanted if i not in current_set]
@@ -378,9 +406,9 @@ class GroupWriter(Writer):
             )
         return bool(to_remove or to_add_ids)
 
-    def change_members(self, row: Row[Any], change: MemberChange, facts: MemberEditFacts) -> bool:
+    def change_members(self, row: Row[Any], change: MemberChange, facts: GroupFacts) -> bool:
         """Apply a membership edit without reading the whole member list (except to replace
-        it): `facts` (member_edit.py) tells which of the users named are members and which may
+        it): `facts` (group_facts.py) tells which of the users named are members and which may
         be added. Sets `links_delta`: links added minus removed (None after a replace)."""
         from glpi_scim.glpi.mapping import member_ids
 
@@ -434,8 +462,18 @@ class GroupWriter(Writer):
             self.touch(group_id)
         return changed
 
-    def _save_row(self, group_id: int, values: GroupValues) -> bool:
-        old = verbatim.load(self.connection, self.server.id, GROUP, [group_id]).get(group_id)
+    def _save_row(self, row: Row[Any], values: GroupValues) -> bool:
+        """The tool's row of the group, as the LOCKED_GROUP `row` read it, made to hold
+        `values`' externalId and attributes."""
+        group_id = row.id
+        if row.scim_row_id is None:
+            old = None
+        else:
+            old = verbatim.ToolRow(
+                row.scim_row_id,
+                row.scim_external_id,
+                verbatim.parse_attributes(row.scim_attributes),
+            )
         if (
             old is not None
             and old.external_id == values.external_id
@@ -459,6 +497,10 @@ class GroupWriter(Writer):
             values.external_id,
             values.stored,
             self.now,
+        )
+        self.after.update(
+            scim_external_id=values.external_id,
+            scim_attributes=verbatim.dump_attributes(values.stored),
         )
         return True
 

@@ -276,6 +276,14 @@ def fingerprint_columns(groups: Any, server_id: Any) -> list[ColumnElement[Any]]
 def own_fingerprint_columns(groups: Any) -> list[ColumnElement[Any]]:
     """The fingerprint's values of the group itself (the first two), correlated to `groups`:
     a write's locking read of the group reads them with its row."""
+    return [
+        value.label(label)
+        for value, label in zip(own_fingerprint_values(groups), FINGERPRINT_LABELS, strict=False)
+    ]
+
+
+def own_fingerprint_values(groups: Any) -> list[ColumnElement[Any]]:
+    """own_fingerprint_columns, unlabelled."""
     logs = tables.logs
     highest_link = (
         select(func.max(LINKS.c.id)).where(LINKS.c.groups_id == groups.c.id).scalar_subquery()
@@ -285,15 +293,12 @@ def own_fingerprint_columns(groups: Any) -> list[ColumnElement[Any]]:
         .where(logs.c.itemtype == history.GROUP, logs.c.items_id == groups.c.id)
         .scalar_subquery()
     )
-    return [
-        value.label(label)
-        for value, label in zip((highest_link, highest_log), FINGERPRINT_LABELS, strict=False)
-    ]
+    return [highest_link, highest_log]
 
 
 def shared_fingerprint_values(server_id: Any) -> list[ColumnElement[Any]]:
     """The fingerprint's values shared by every group (the last four): uncorrelated, so a
-    write reads them after its lock, not with it (member_edit.py)."""
+    write reads them after its lock, not with it (group_facts.py)."""
     trashed = USERS.c.is_deleted == 1
     tombstones = and_(
         ROWS.c.servers_id == server_id, ROWS.c.itemtype == USER, ROWS.c.is_deleted == 1

@@ -18,10 +18,10 @@ from sqlalchemy import Connection, Row
 from glpi_scim.db.database import Database
 from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
-from glpi_scim.glpi import creation, guard, history, ids, mapping, member_edit, owners
+from glpi_scim.glpi import creation, group_facts, guard, history, ids, mapping, memberships, owners
 from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.group_facts import GroupFacts
 from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter
-from glpi_scim.glpi.member_edit import MemberEditFacts
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
 from glpi_scim.glpi.validation import is_id_text
@@ -55,11 +55,9 @@ def _item_id(resource_type: str, resource_id: str) -> int:
 
 
 def _check_version(resource: Resource, if_match: str | None) -> None:
-    if if_match is not None:
-        _check_etag(resource["meta"]["version"], if_match)
-
-
-def _check_etag(current: str, if_match: str) -> None:
+    if if_match is None:
+        return
+    current = resource["meta"]["version"]
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
             f"the resource has changed: its version is {current}, not {if_match}"
@@ -182,10 +180,10 @@ class GlpiStore:
             self.notes.extend(attempt[0])
         return result
 
-    def _lock_group(self, connection: Connection, group_id: int) -> Row[Any]:
+    def _lock_group(self, connection: Connection, group_id: int) -> tuple[Row[Any], GroupReader]:
         """The group's GLPI row, locked until commit, read before anything else, with its
-        owner, tool row and own fingerprint values (groups.py's LOCKED_GROUP); a user's is
-        UserReader.locked.
+        owner, tool row and own fingerprint values (groups.py's LOCKED_GROUP), and a reader;
+        NotFound outside the server's scope. A user's is UserReader.locked.
 
         On MariaDB the first plain read of a transaction fixes the snapshot later plain reads
         see: taking the lock first makes them see the last committed state, so a concurrent
@@ -193,9 +191,64 @@ class GlpiStore:
         """
         parameters = {"group_id": group_id, "server_id": self.server.id}
         row = connection.execute(LOCKED_GROUP, parameters).first()
-        if row is None:
+        reader = GroupReader(connection, self.server, self.sqlite)
+        if row is None or not reader.sees(row):
             raise NotFound(f"{GROUP} {ids.group_id(group_id)} not found")
-        return row
+        return row, reader
+
+    def _group_facts(
+        self,
+        connection: Connection,
+        reader: GroupReader,
+        group_id: int,
+        *,
+        adding: list[int] | None = None,
+        removing: list[int] | None = None,
+        count_up_to: int | None = None,
+        shared: bool = False,
+        members: bool = False,
+        own: bool = False,
+        rights: bool = True,
+    ) -> GroupFacts:
+        """What a change of the locked group reads before writing (group_facts.py)."""
+        return group_facts.read(
+            connection,
+            server_id=self.server.id,
+            scope=reader.scope,
+            sqlite=self.sqlite,
+            group_id=group_id,
+            actor=self.server.users_id_applied,
+            adding=adding or [],
+            removing=removing or [],
+            count_up_to=count_up_to,
+            shared=shared,
+            members=members,
+            own=own,
+            rights=rights,
+        )
+
+    def _group_answer(
+        self,
+        connection: Connection,
+        reader: GroupReader,
+        row: Row[Any],
+        written: dict[str, Any],
+        skip: frozenset[str],
+    ) -> Resource:
+        """A changed group as a GET would now read it: its locked row with what the change
+        wrote, and one statement for its version's values and its members (group_facts.py)."""
+        members = "members" not in skip
+        found = self._group_facts(
+            connection, reader, row.id, shared=True, members=members, own=True, rights=False
+        )
+        assert found.shared_fingerprint is not None and found.own_fingerprint is not None
+        labels = memberships.FINGERPRINT_LABELS[:2]
+        answered = {
+            **row._mapping,
+            **written,
+            **dict(zip(labels, found.own_fingerprint, strict=True)),
+        }
+        return reader.locked_resource(answered, found.shared_fingerprint, found.members)
 
     def _reader(self, connection: Connection, resource_type: str) -> UserReader | GroupReader:
         if resource_type == USER:
@@ -278,26 +331,34 @@ class GlpiStore:
         item_id = _item_id(resource_type, resource_id)
         if resource_type == USER:
             return self._update_user(item_id, mutate, if_match)
+        if resource_type != GROUP:
+            raise NotFound(f"unknown resource type {resource_type}")
 
         def work(connection: Connection, notes: list[str]) -> Resource:
-            row = self._lock_group(connection, item_id)  # concurrent updates queue here
-            now = self._moment()
-            log = self._history(connection, now)
-            policy = self._policy(connection, now, log, notes)
-            reader = self._reader(connection, resource_type)
-            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
-            writer.policy = policy
-            current = reader.one(item_id)  # NotFound outside the server's scope
+            row, reader = self._lock_group(connection, item_id)  # concurrent updates queue here
+            found = self._group_facts(connection, reader, item_id, shared=True, members=True)
+            assert found.shared_fingerprint is not None and found.members is not None
+            current = reader.locked_resource(row._mapping, found.shared_fingerprint, found.members)
             _check_version(current, if_match)
             group_values = mapping.split_group(mutate(current))
             if group_values.member_ids is None:  # the new state has no members: none remain
                 group_values.member_ids = []
+            now = self._moment()
+            log = self._history(connection, now)
+            policy = self._policy(connection, now, log, notes)
             policy.check_group(
-                item_id, _name(row), row.entities_id, purge=False, owner=owners.owner_in(row)
+                item_id,
+                _name(row),
+                row.entities_id,
+                purge=False,
+                owner=owners.owner_in(row),
+                actor=found.actor,
             )
-            writer.apply(row, group_values)
+            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+            writer.policy = policy
+            writer.apply(row, group_values, [member for member, _ in found.members])
             log.flush(connection)
-            return reader.one(item_id)
+            return self._group_answer(connection, reader, row, writer.after, frozenset())
 
         return self._run_checked(work)
 
@@ -331,23 +392,17 @@ class GlpiStore:
         item_id = _item_id(GROUP, group_id)
 
         def work(connection: Connection, notes: list[str]) -> Resource | None:
-            row = self._lock_group(connection, item_id)
-            reader = GroupReader(connection, self.server, self.sqlite)
-            if not reader.sees(row):
-                raise NotFound(f"{GROUP} {ids.group_id(item_id)} not found")
+            row, reader = self._lock_group(connection, item_id)
             simple = change.replace is None and not change.remove_all
             removing = [int(v) for v in change.remove if is_id_text(str(v))] if simple else []
             # Past this many links before the edit, the group has more than the limit after.
             bound = None
             if reply is not None and reply.limit and simple:
                 bound = reply.limit + len(removing) + 1
-            found = member_edit.read(
+            found = self._group_facts(
                 connection,
-                server_id=self.server.id,
-                scope=reader.scope,
-                sqlite=self.sqlite,
-                group_id=item_id,
-                actor=self.server.users_id_applied,
+                reader,
+                item_id,
                 adding=mapping.member_ids(list(change.add)) if simple else [],
                 removing=removing,
                 count_up_to=bound,
@@ -355,7 +410,8 @@ class GlpiStore:
             )
             if if_match is not None:
                 assert found.shared_fingerprint is not None
-                _check_etag(reader.locked_version(row, found.shared_fingerprint), if_match)
+                current = reader.locked_resource(row._mapping, found.shared_fingerprint)
+                _check_version(current, if_match)
             now = self._moment()
             log = self._history(connection, now)
             policy = self._policy(connection, now, log, notes)
@@ -378,7 +434,7 @@ class GlpiStore:
                     members = reader.count_members(item_id, reply.limit + 1)
                 if not reply.wants(members):
                     return None
-            return reader.one(item_id, skip=reply.skip)
+            return self._group_answer(connection, reader, row, writer.after, reply.skip)
 
         return self._run_checked(work)
 
@@ -403,17 +459,21 @@ class GlpiStore:
                     users.trash(row)
                 write.log.flush(connection)
                 return
-            row = self._lock_group(connection, item_id)
+            row, reader = self._lock_group(connection, item_id)
+            found = self._group_facts(connection, reader, item_id, shared=if_match is not None)
+            if found.shared_fingerprint is not None:
+                current = reader.locked_resource(row._mapping, found.shared_fingerprint)
+                _check_version(current, if_match)
             now = self._moment()
             log = self._history(connection, now)
             checks = self._policy(connection, now, log, notes)
-            found = GroupReader(connection, self.server, self.sqlite).one(
-                item_id, skip=frozenset({"members"})
-            )  # NotFound outside scope
-            if if_match is not None:
-                _check_version(found, if_match)
             checks.check_group(
-                item_id, _name(row), row.entities_id, purge=True, owner=owners.owner_in(row)
+                item_id,
+                _name(row),
+                row.entities_id,
+                purge=True,
+                owner=owners.owner_in(row),
+                actor=found.actor,
             )
             guard.count_removal(
                 connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
@@ -424,7 +484,7 @@ class GlpiStore:
         self._run_checked(work)
 
 
-def _members_after(found: MemberEditFacts, delta: int | None, bound: int | None) -> int | None:
+def _members_after(found: GroupFacts, delta: int | None, bound: int | None) -> int | None:
     """The group's links after a member edit, from those counted before it (up to `bound`)
     and the edit's own; None when not known (a replace, or nothing counted)."""
     if delta is None or bound is None or found.links_counted is None:

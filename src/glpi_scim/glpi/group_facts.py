@@ -1,20 +1,27 @@
-"""What a member edit of a group reads before it writes, in one statement (facts.py).
+"""What a change of a group reads before it writes, in one statement (facts.py).
 
 An identity provider adds or removes a member or two at a time, on groups of up to 50,000
-members. Once the group's row is locked (the store's `_lock_group`), the edit needs:
+members, and now and then renames a group or sends its whole member list. Once the group's row
+is locked (the store's `_lock_group`), the change needs:
 
 - the applied user's authorizations with their `group` right (GLPI's rule 1, policy.py);
-- of the users it adds, those this server sees, with the names GLPI's history quotes;
+- of the users a member edit adds, those this server sees, with the names GLPI's history
+  quotes;
 - which of the users it names are members already, and whether each is in the server's scope
   (a removal outside it is no change: such a user does not exist for the server);
 - when the edit answers with the group below a size (`MemberReply.limit`): the group's links,
   counted no further than that size and the removals allow, to tell a large group without
   counting 50,000 links;
-- when the request carries If-Match: the parts of the group's version that are shared by every
-  group (memberships.fingerprint_columns), read after the lock, as the version of a GET would.
+- when the request carries If-Match, or the change rebuilds the whole group (PATCH or PUT of
+  more than members): the parts of the group's version that are shared by every group
+  (memberships.fingerprint_columns), read after the lock, as the version of a GET would;
+- for that rebuild: the members this server sees, as a GET lists them.
 
-A replace of the member list (or a removal of all members) reads the list itself; only the
-rights, count and version parts are read here for it.
+Once the change is written, its answer reads the same parts again, with the group's own
+fingerprint values: the rest of the group is the locked row with what the change wrote.
+
+A member edit that replaces the member list (or removes all members) reads the list itself;
+only the rights, count and version parts are read here for it.
 """
 
 from __future__ import annotations
@@ -30,17 +37,19 @@ from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
 from glpi_scim.glpi import facts, memberships
+from glpi_scim.glpi import text as glpi_text
+from glpi_scim.glpi.attributes.targets import formatted_user_name
 from glpi_scim.glpi.memberships import Member
 from glpi_scim.glpi.policy import GROUP_RIGHT, Authorizations, authorizations_of
 from glpi_scim.glpi.scope import Scope, user_id_in_scope
 
 LINKS = tables.groups_users
 USERS = tables.users
-_RIGHTS, _ADDABLE, _PRESENT, _COUNT, _SHARED = range(5)
+_RIGHTS, _ADDABLE, _PRESENT, _COUNT, _SHARED, _MEMBER, _OWN = range(7)
 
 
 @dataclass
-class MemberEditFacts:
+class GroupFacts:
     actor: Authorizations = field(default_factory=Authorizations)
     # The users to add that this server sees, by id.
     addable: dict[int, Member] = field(default_factory=dict)
@@ -50,6 +59,11 @@ class MemberEditFacts:
     links_counted: int | None = None
     # memberships.fingerprint's shared values (If-Match), None when not asked.
     shared_fingerprint: tuple[int, ...] | None = None
+    # The members this server sees (id, GLPI's formatted name) in link order; None: not asked.
+    members: list[tuple[int, str]] | None = None
+    # memberships.fingerprint's values of the group itself, read again after a write (the
+    # answer's version); None when not asked.
+    own_fingerprint: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,17 +71,20 @@ class _Shape:
     server_id: int
     scope: Scope
     first: bool  # the rights, the count and the version parts (the first chunk's statement)
+    rights: bool
     adding: bool
     named: bool
     counted: bool
     shared: bool
+    members: bool
+    own: bool
 
 
 @functools.lru_cache(maxsize=64)  # per server and shape: parameters are bound
 def _statement(shape: _Shape, sqlite: bool) -> Any:
     group_id: BindParameter[int] = bindparam("group_id")
     parts: list[Select[Any]] = []
-    if shape.first:
+    if shape.first and shape.rights:
         parts.append(facts.authorizations_part(_RIGHTS, GROUP_RIGHT, bindparam("actor")))
     if shape.adding:
         visible = memberships.visible_users_condition(shape.server_id, scope=shape.scope)
@@ -93,6 +110,18 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
     if shape.first and shape.shared:
         shared = memberships.shared_fingerprint_values(shape.server_id)
         parts.append(select(*facts.columns(_SHARED, shared)))
+    if shape.first and shape.own:
+        groups = tables.groups
+        own = memberships.own_fingerprint_values(groups)
+        parts.append(select(*facts.columns(_OWN, own)).where(groups.c.id == group_id))
+    if shape.first and shape.members:
+        visible = memberships.visible_users_condition(shape.server_id, scope=shape.scope)
+        display = formatted_user_name(USERS)
+        parts.append(
+            select(*facts.columns(_MEMBER, [LINKS.c.users_id, LINKS.c.id], [display]))
+            .join(USERS, USERS.c.id == LINKS.c.users_id)
+            .where(LINKS.c.groups_id == group_id, visible)
+        )
     return facts.statement([], parts, sqlite)
 
 
@@ -108,10 +137,13 @@ def read(
     removing: Sequence[int],
     count_up_to: int | None,
     shared: bool,
-) -> MemberEditFacts:
+    members: bool = False,
+    own: bool = False,
+    rights: bool = True,
+) -> GroupFacts:
     """The facts of a member edit: in one statement for up to memberships.CHUNK users named,
     then one more per chunk."""
-    found = MemberEditFacts()
+    found = GroupFacts()
     named = list(dict.fromkeys([*adding, *removing]))
     add_chunks = list(memberships.chunks(list(adding))) or [[]]
     named_chunks = list(memberships.chunks(named)) or [[]]
@@ -124,10 +156,13 @@ def read(
             server_id,
             scope,
             first,
+            rights,
             bool(add_chunk),
             bool(named_chunk),
             count_up_to is not None,
             shared,
+            members,
+            own,
         )
         parameters = {
             "actor": actor,
@@ -138,14 +173,21 @@ def read(
         }
         result = connection.execute(_statement(shape, sqlite), parameters)
         rows.extend(facts.Row.of(row) for row in result)
+    listed: list[tuple[int, int, str]] = []
     for row in rows:
-        if row.kind == _ADDABLE:
+        if row.kind == _MEMBER:
+            listed.append((row.n2, row.n1, glpi_text.decode(row.t1 or "")))
+        elif row.kind == _ADDABLE:
             found.addable[row.n1] = Member(row.n1, row.t1, row.t2, row.t3)
         elif row.kind == _PRESENT:
             found.present[row.n1] = bool(row.n2)
         elif row.kind == _COUNT:
             found.links_counted = row.n1
+        elif row.kind == _OWN:
+            found.own_fingerprint = (row.n1 or 0, row.n2 or 0)
         elif row.kind == _SHARED:
             found.shared_fingerprint = (row.n1 or 0, row.n2 or 0, row.n3 or 0, row.n4 or 0)
+    if members:
+        found.members = [(user_id, name) for _, user_id, name in sorted(listed)]
     found.actor = authorizations_of([actor], facts.authorization_rows(rows, _RIGHTS))[actor]
     return found
