@@ -349,3 +349,30 @@ def test_a_member_edit_with_if_match_reads_the_version_with_its_facts(
     assert answer == store.get("Group", team["id"])
     with pytest.raises(PreconditionFailed):
         store.change_members(team["id"], MemberChange(remove=[ids[1]]), if_match=version)
+
+
+def test_a_group_create_reads_its_facts_once_and_its_version_once(
+    store: GlpiStore, database: Database
+) -> None:
+    member = store.create("User", user(userName="first-member"))["id"]
+    body = group(displayName="Fresh", externalId="ext-fresh", members=[{"value": member}])
+    with sent(database) as statements:
+        created = store.create("Group", body)
+    assert created["members"][0]["value"] == member
+    assert reads(statements) == [
+        # One statement (group_facts.py), the name's holders first: them and the externalId's
+        # holder, locked; the applied user's group rights; the member named.
+        ("SELECT", "glpi_groups"),
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+        # The answer: what was written, and one statement for its version's values and its
+        # members.
+        ("SELECT", "glpi_groups"),
+    ]
+    assert writes(statements) == [
+        ("INSERT", "glpi_groups"),
+        ("INSERT", "glpi_groups_users"),
+        ("INSERT", "glpi_plugin_glpiscim_resources"),
+        ("INSERT", "glpi_plugin_glpiscim_owners"),
+        ("INSERT", "glpi_logs"),
+    ]
+    assert created == store.get("Group", created["id"])

@@ -40,6 +40,7 @@ from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.mapping import UserValues
 from glpi_scim.glpi.policy import USER_RIGHT, Authorizations, authorizations_of
+from glpi_scim.glpi.verbatim import ExternalIdHolder
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.store import USER
 
@@ -57,17 +58,6 @@ class LoginHolder:
     @property
     def visible(self) -> bool:
         return not self.is_deleted and not self.hidden_here
-
-
-@dataclass(frozen=True)
-class ExternalIdHolder:
-    """A tool row of this server holding the externalId (for the collation), and whether
-    the user it names is one this server still sees."""
-
-    row_id: int
-    items_id: int
-    external_id: str | None
-    visible: bool
 
 
 @dataclass

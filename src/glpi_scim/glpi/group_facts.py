@@ -36,16 +36,20 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
+from glpi_scim.db.collation import collation_key, sqlite_equal_key
 from glpi_scim.glpi import facts, memberships
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.targets import formatted_user_name
 from glpi_scim.glpi.memberships import Member
 from glpi_scim.glpi.policy import GROUP_RIGHT, Authorizations, authorizations_of
 from glpi_scim.glpi.scope import Scope, user_id_in_scope
+from glpi_scim.glpi.verbatim import ExternalIdHolder
+from glpi_scim.scim.store import GROUP
 
 LINKS = tables.groups_users
 USERS = tables.users
-_RIGHTS, _ADDABLE, _PRESENT, _COUNT, _SHARED, _MEMBER, _OWN = range(7)
+_RIGHTS, _ADDABLE, _PRESENT, _COUNT, _SHARED, _MEMBER, _OWN, _NAMED, _EXTERNAL = range(9)
+ROWS = tables.scim_resources
 
 
 @dataclass
@@ -64,6 +68,10 @@ class GroupFacts:
     # memberships.fingerprint's values of the group itself, read again after a write (the
     # answer's version); None when not asked.
     own_fingerprint: tuple[int, int] | None = None
+    # A create's: the groups holding its displayName (locked), and the tool rows of this
+    # server holding its externalId (locked) with whether their group still exists.
+    name_holders: list[int] = field(default_factory=list)
+    external_holders: list[ExternalIdHolder] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,11 +86,33 @@ class _Shape:
     shared: bool
     members: bool
     own: bool
+    new_name: bool  # a create's locked parts: the name's holders, the externalId's
+    external_id: bool
 
 
 @functools.lru_cache(maxsize=64)  # per server and shape: parameters are bound
 def _statement(shape: _Shape, sqlite: bool) -> Any:
     group_id: BindParameter[int] = bindparam("group_id")
+    locked: list[Select[Any]] = []
+    if shape.new_name:
+        groups = tables.groups
+        name: BindParameter[str] = bindparam("name")
+        # SQLite: the parameter is the name's collation key (sqlite_equal_key).
+        same = sqlite_equal_key(groups.c.name, name) if sqlite else groups.c.name == name
+        locked.append(select(*facts.columns(_NAMED, [groups.c.id])).where(same).with_for_update())
+    if shape.external_id:
+        groups = tables.groups
+        exists = select(groups.c.id).where(groups.c.id == ROWS.c.items_id).exists()
+        holder = [ROWS.c.id, ROWS.c.items_id, case((exists, 1), else_=0)]
+        locked.append(
+            select(*facts.columns(_EXTERNAL, holder, [ROWS.c.external_id]))
+            .where(
+                ROWS.c.servers_id == shape.server_id,
+                ROWS.c.itemtype == GROUP,
+                ROWS.c.external_id == bindparam("external_id"),
+            )
+            .with_for_update()
+        )
     parts: list[Select[Any]] = []
     if shape.first and shape.rights:
         parts.append(facts.authorizations_part(_RIGHTS, GROUP_RIGHT, bindparam("actor")))
@@ -122,7 +152,7 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
             .join(USERS, USERS.c.id == LINKS.c.users_id)
             .where(LINKS.c.groups_id == group_id, visible)
         )
-    return facts.statement([], parts, sqlite)
+    return facts.statement(locked, parts, sqlite)
 
 
 def read(
@@ -140,11 +170,15 @@ def read(
     members: bool = False,
     own: bool = False,
     rights: bool = True,
+    new_name: str | None = None,
+    external_id: str | None = None,
 ) -> GroupFacts:
-    """The facts of a member edit: in one statement for up to memberships.CHUNK users named,
+    """The facts of a change of group `group_id`, or of a new group called `new_name` (with
+    `external_id`; `group_id` 0): in one statement for up to memberships.CHUNK users named,
     then one more per chunk."""
     found = GroupFacts()
-    named = list(dict.fromkeys([*adding, *removing]))
+    # The links of the users named (a new group has none).
+    named = list(dict.fromkeys([*adding, *removing])) if group_id else []
     add_chunks = list(memberships.chunks(list(adding))) or [[]]
     named_chunks = list(memberships.chunks(named)) or [[]]
     rows: list[facts.Row] = []
@@ -163,6 +197,8 @@ def read(
             shared,
             members,
             own,
+            first and new_name is not None,
+            first and external_id is not None,
         )
         parameters = {
             "actor": actor,
@@ -170,7 +206,11 @@ def read(
             "adding": list(add_chunk),
             "named": list(named_chunk),
             "bound": count_up_to,
+            "external_id": external_id,
         }
+        if new_name is not None:
+            encoded = glpi_text.encode(new_name)
+            parameters["name"] = collation_key(encoded) if sqlite else encoded
         result = connection.execute(_statement(shape, sqlite), parameters)
         rows.extend(facts.Row.of(row) for row in result)
     listed: list[tuple[int, int, str]] = []
@@ -183,6 +223,10 @@ def read(
             found.present[row.n1] = bool(row.n2)
         elif row.kind == _COUNT:
             found.links_counted = row.n1
+        elif row.kind == _NAMED:
+            found.name_holders.append(row.n1)
+        elif row.kind == _EXTERNAL:
+            found.external_holders.append(ExternalIdHolder(row.n1, row.n2, row.t1, bool(row.n3)))
         elif row.kind == _OWN:
             found.own_fingerprint = (row.n1 or 0, row.n2 or 0)
         elif row.kind == _SHARED:

@@ -264,19 +264,23 @@ class GroupWriter(Writer):
             is not None
         )
 
-    def create(self, values: GroupValues) -> int:
-        self._check_name(values.name, None)
-        verbatim.claim_external_id(
+    def create(self, values: GroupValues, facts: GroupFacts) -> int:
+        """A new GLPI group; `facts`: what group_facts.read found for it (the name's and
+        the externalId's holders, the members named)."""
+        if facts.name_holders:
+            raise Uniqueness(
+                f"displayName {values.name!r} is already used by GLPI group {facts.name_holders[0]}"
+            )
+        visible = {holder.items_id: holder.visible for holder in facts.external_holders}
+        verbatim.settle_external_id(
             self.connection,
-            self.server.id,
             GROUP,
             values.external_id,
             None,
-            holder_visible=self._is_visible,
+            [(h.row_id, h.items_id, h.external_id) for h in facts.external_holders],
+            holder_visible=visible.__getitem__,
         )
-        members = memberships.resolve_users(
-            self.connection, self.server.id, values.member_ids, self.scope
-        )
+        members = memberships.named_members(values.member_ids, facts.addable)
         encoded = glpi_text.encode(values.name)
         result = self.connection.execute(
             tables.groups.insert().values(
@@ -306,6 +310,14 @@ class GroupWriter(Writer):
         )
         if self.policy is not None:
             self.policy.created(GROUP, group_id)
+        self.after.update(
+            id=group_id,
+            name=encoded,
+            date_creation=self.now,
+            date_mod=self.now,
+            scim_external_id=values.external_id,
+            scim_attributes=verbatim.dump_attributes(values.stored),
+        )
         return group_id
 
     def apply(

@@ -571,9 +571,16 @@ class Policy:
 
     # -- groups
 
-    def check_create_group(self) -> None:
+    def check_create_group(self, actor: Authorizations | None = None) -> None:
+        """`actor`: the applied user's authorizations with their `group` right, when the
+        create read them (group_facts.py)."""
         self._check_glpi_rules(
-            GROUP_RIGHT, CREATE, "groups", {self.server.entities_id}, all_entities=True
+            GROUP_RIGHT,
+            CREATE,
+            "groups",
+            {self.server.entities_id},
+            all_entities=True,
+            actor=actor,
         )
 
     def check_group(

@@ -8,7 +8,7 @@ others read it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -209,6 +209,8 @@ class GlpiStore:
         members: bool = False,
         own: bool = False,
         rights: bool = True,
+        new_name: str | None = None,
+        external_id: str | None = None,
     ) -> GroupFacts:
         """What a change of the locked group reads before writing (group_facts.py)."""
         return group_facts.read(
@@ -225,26 +227,30 @@ class GlpiStore:
             members=members,
             own=own,
             rights=rights,
+            new_name=new_name,
+            external_id=external_id,
         )
 
     def _group_answer(
         self,
         connection: Connection,
         reader: GroupReader,
-        row: Row[Any],
+        seen: Mapping[Any, Any],
         written: dict[str, Any],
         skip: frozenset[str],
     ) -> Resource:
-        """A changed group as a GET would now read it: its locked row with what the change
-        wrote, and one statement for its version's values and its members (group_facts.py)."""
+        """A changed group as a GET would now read it: its locked row (`seen`, empty for a
+        new group) with what the change wrote, and one statement for its version's values and
+        its members (group_facts.py)."""
         members = "members" not in skip
+        group_id = int(written.get("id") or seen["id"])
         found = self._group_facts(
-            connection, reader, row.id, shared=True, members=members, own=True, rights=False
+            connection, reader, group_id, shared=True, members=members, own=True, rights=False
         )
         assert found.shared_fingerprint is not None and found.own_fingerprint is not None
         labels = memberships.FINGERPRINT_LABELS[:2]
         answered = {
-            **row._mapping,
+            **seen,
             **written,
             **dict(zip(labels, found.own_fingerprint, strict=True)),
         }
@@ -307,15 +313,24 @@ class GlpiStore:
             group_values = mapping.split_group(resource)
 
             def create_group(connection: Connection, notes: list[str]) -> Resource:
+                reader = GroupReader(connection, self.server, self.sqlite)
+                found = self._group_facts(
+                    connection,
+                    reader,
+                    0,
+                    adding=group_values.member_ids,
+                    new_name=group_values.name,
+                    external_id=group_values.external_id,
+                )
                 now = self._moment()
                 log = self._history(connection, now)
                 policy = self._policy(connection, now, log, notes)
-                policy.check_create_group()
+                policy.check_create_group(found.actor)
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
                 writer.policy = policy
-                group_id = writer.create(group_values)
+                writer.create(group_values, found)
                 log.flush(connection)
-                return GroupReader(connection, self.server, self.sqlite).one(group_id)
+                return self._group_answer(connection, reader, {}, writer.after, frozenset())
 
             return self._run_checked(create_group)
         raise NotFound(f"unknown resource type {resource_type}")
@@ -358,7 +373,7 @@ class GlpiStore:
             writer.policy = policy
             writer.apply(row, group_values, [member for member, _ in found.members])
             log.flush(connection)
-            return self._group_answer(connection, reader, row, writer.after, frozenset())
+            return self._group_answer(connection, reader, row._mapping, writer.after, frozenset())
 
         return self._run_checked(work)
 
@@ -434,7 +449,7 @@ class GlpiStore:
                     members = reader.count_members(item_id, reply.limit + 1)
                 if not reply.wants(members):
                     return None
-            return self._group_answer(connection, reader, row, writer.after, reply.skip)
+            return self._group_answer(connection, reader, row._mapping, writer.after, reply.skip)
 
         return self._run_checked(work)
 

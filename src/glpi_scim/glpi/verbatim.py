@@ -31,6 +31,18 @@ class ToolRow:
     is_deleted: bool = False
 
 
+@dataclass(frozen=True)
+class ExternalIdHolder:
+    """A tool row of this server holding an externalId (for the collation), and whether the
+    item it names is one this server still sees (a create's facts: creation.py,
+    group_facts.py)."""
+
+    row_id: int
+    items_id: int
+    external_id: str | None
+    visible: bool
+
+
 def parse_attributes(raw: str | None) -> dict[str, Any]:
     if not raw:
         return {}
