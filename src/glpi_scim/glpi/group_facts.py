@@ -155,6 +155,21 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
     return facts.statement(locked, parts, sqlite)
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """Which facts a change of a group reads (the module's docstring says when each is)."""
+
+    adding: Sequence[int] = ()  # users a member edit adds
+    removing: Sequence[int] = ()  # users it removes
+    count_up_to: int | None = None  # count the links no further than this
+    shared: bool = False  # the version's shared values
+    members: bool = False  # the members the server sees
+    own: bool = False  # the group's own fingerprint values (an answer)
+    rights: bool = True  # the applied user's `group` rights
+    new_name: str | None = None  # a create's: the name's holders, locked
+    external_id: str | None = None  # a create's: the externalId's holders, locked
+
+
 def read(
     connection: Connection,
     *,
@@ -163,19 +178,13 @@ def read(
     sqlite: bool,
     group_id: int,
     actor: int,
-    adding: Sequence[int],
-    removing: Sequence[int],
-    count_up_to: int | None,
-    shared: bool,
-    members: bool = False,
-    own: bool = False,
-    rights: bool = True,
-    new_name: str | None = None,
-    external_id: str | None = None,
+    wanted: Wanted,
 ) -> GroupFacts:
-    """The facts of a change of group `group_id`, or of a new group called `new_name` (with
-    `external_id`; `group_id` 0): in one statement for up to memberships.CHUNK users named,
-    then one more per chunk."""
+    """The facts of a change of group `group_id`, or of a new group (`group_id` 0, named
+    `wanted.new_name`): in one statement for up to memberships.CHUNK users named, then one
+    more per chunk."""
+    adding, removing, count_up_to = wanted.adding, wanted.removing, wanted.count_up_to
+    new_name, external_id = wanted.new_name, wanted.external_id
     found = GroupFacts()
     # The links of the users named (a new group has none).
     named = list(dict.fromkeys([*adding, *removing])) if group_id else []
@@ -190,13 +199,13 @@ def read(
             server_id,
             scope,
             first,
-            rights,
+            wanted.rights,
             bool(add_chunk),
             bool(named_chunk),
             count_up_to is not None,
-            shared,
-            members,
-            own,
+            wanted.shared,
+            wanted.members,
+            wanted.own,
             first and new_name is not None,
             first and external_id is not None,
         )
@@ -231,7 +240,7 @@ def read(
             found.own_fingerprint = (row.n1 or 0, row.n2 or 0)
         elif row.kind == _SHARED:
             found.shared_fingerprint = (row.n1 or 0, row.n2 or 0, row.n3 or 0, row.n4 or 0)
-    if members:
+    if wanted.members:
         found.members = [(user_id, name) for _, user_id, name in sorted(listed)]
     found.actor = authorizations_of([actor], facts.authorization_rows(rows, _RIGHTS))[actor]
     return found

@@ -77,19 +77,10 @@ def _locked_group() -> Select[Any]:
     commit, with its owner, its tool row and its own fingerprint values, as subqueries
     correlated to it (users.py's LOCKED_USER says why)."""
     groups = tables.groups
-    found = R.c.servers_id == _SERVER, R.c.itemtype == GROUP, R.c.items_id == groups.c.id
-    tool = [
-        select(column).where(*found).scalar_subquery().label(label)
-        for label, column in (
-            ("scim_row_id", R.c.id),
-            ("scim_external_id", R.c.external_id),
-            ("scim_attributes", R.c.attributes),
-        )
-    ]
     return (
         select(
             groups,
-            *tool,
+            *verbatim.row_columns(_SERVER, GROUP, groups.c.id),
             *memberships.own_fingerprint_columns(groups),
             *owners.owner_columns(GROUP, groups.c.id),
         )

@@ -20,7 +20,7 @@ from glpi_scim.db.localwrites import SERVERS, local_writes
 from glpi_scim.db.transaction import Transactions
 from glpi_scim.glpi import creation, group_facts, guard, history, ids, mapping, memberships, owners
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.group_facts import GroupFacts
+from glpi_scim.glpi.group_facts import GroupFacts, Wanted
 from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
@@ -197,22 +197,10 @@ class GlpiStore:
         return row, reader
 
     def _group_facts(
-        self,
-        connection: Connection,
-        reader: GroupReader,
-        group_id: int,
-        *,
-        adding: list[int] | None = None,
-        removing: list[int] | None = None,
-        count_up_to: int | None = None,
-        shared: bool = False,
-        members: bool = False,
-        own: bool = False,
-        rights: bool = True,
-        new_name: str | None = None,
-        external_id: str | None = None,
+        self, connection: Connection, reader: GroupReader, group_id: int, wanted: Wanted
     ) -> GroupFacts:
-        """What a change of the locked group reads before writing (group_facts.py)."""
+        """What a change of the locked group (or a create: `group_id` 0) reads before
+        writing, or to answer (group_facts.py)."""
         return group_facts.read(
             connection,
             server_id=self.server.id,
@@ -220,16 +208,34 @@ class GlpiStore:
             sqlite=self.sqlite,
             group_id=group_id,
             actor=self.server.users_id_applied,
-            adding=adding or [],
-            removing=removing or [],
-            count_up_to=count_up_to,
-            shared=shared,
-            members=members,
-            own=own,
-            rights=rights,
-            new_name=new_name,
-            external_id=external_id,
+            wanted=wanted,
         )
+
+    def _begin_group_write(
+        self,
+        connection: Connection,
+        notes: list[str],
+        row: Row[Any],
+        found: GroupFacts,
+        *,
+        purge: bool,
+    ) -> GroupWriter:
+        """Past a change's reads of a locked group: ownership, protection and GLPI's rules
+        (the applied user's rights read with the facts), then the writer, with its history."""
+        now = self._moment()
+        log = self._history(connection, now)
+        policy = self._policy(connection, now, log, notes)
+        policy.check_group(
+            row.id,
+            _name(row),
+            row.entities_id,
+            purge=purge,
+            owner=owners.owner_in(row),
+            actor=found.actor,
+        )
+        writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+        writer.policy = policy
+        return writer
 
     def _group_answer(
         self,
@@ -244,9 +250,8 @@ class GlpiStore:
         its members (group_facts.py)."""
         members = "members" not in skip
         group_id = int(written.get("id") or seen["id"])
-        found = self._group_facts(
-            connection, reader, group_id, shared=True, members=members, own=True, rights=False
-        )
+        wanted = Wanted(shared=True, members=members, own=True, rights=False)
+        found = self._group_facts(connection, reader, group_id, wanted)
         assert found.shared_fingerprint is not None and found.own_fingerprint is not None
         labels = memberships.FINGERPRINT_LABELS[:2]
         answered = {
@@ -314,14 +319,12 @@ class GlpiStore:
 
             def create_group(connection: Connection, notes: list[str]) -> Resource:
                 reader = GroupReader(connection, self.server, self.sqlite)
-                found = self._group_facts(
-                    connection,
-                    reader,
-                    0,
+                wanted = Wanted(
                     adding=group_values.member_ids,
                     new_name=group_values.name,
                     external_id=group_values.external_id,
                 )
+                found = self._group_facts(connection, reader, 0, wanted)
                 now = self._moment()
                 log = self._history(connection, now)
                 policy = self._policy(connection, now, log, notes)
@@ -351,28 +354,17 @@ class GlpiStore:
 
         def work(connection: Connection, notes: list[str]) -> Resource:
             row, reader = self._lock_group(connection, item_id)  # concurrent updates queue here
-            found = self._group_facts(connection, reader, item_id, shared=True, members=True)
+            wanted = Wanted(shared=True, members=True)
+            found = self._group_facts(connection, reader, item_id, wanted)
             assert found.shared_fingerprint is not None and found.members is not None
             current = reader.locked_resource(row._mapping, found.shared_fingerprint, found.members)
             _check_version(current, if_match)
             group_values = mapping.split_group(mutate(current))
             if group_values.member_ids is None:  # the new state has no members: none remain
                 group_values.member_ids = []
-            now = self._moment()
-            log = self._history(connection, now)
-            policy = self._policy(connection, now, log, notes)
-            policy.check_group(
-                item_id,
-                _name(row),
-                row.entities_id,
-                purge=False,
-                owner=owners.owner_in(row),
-                actor=found.actor,
-            )
-            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
-            writer.policy = policy
+            writer = self._begin_group_write(connection, notes, row, found, purge=False)
             writer.apply(row, group_values, [member for member, _ in found.members])
-            log.flush(connection)
+            writer.log.flush(connection)
             return self._group_answer(connection, reader, row._mapping, writer.after, frozenset())
 
         return self._run_checked(work)
@@ -414,33 +406,20 @@ class GlpiStore:
             bound = None
             if reply is not None and reply.limit and simple:
                 bound = reply.limit + len(removing) + 1
-            found = self._group_facts(
-                connection,
-                reader,
-                item_id,
+            wanted = Wanted(
                 adding=mapping.member_ids(list(change.add)) if simple else [],
                 removing=removing,
                 count_up_to=bound,
                 shared=if_match is not None,
             )
+            found = self._group_facts(connection, reader, item_id, wanted)
             if if_match is not None:
                 assert found.shared_fingerprint is not None
                 current = reader.locked_resource(row._mapping, found.shared_fingerprint)
                 _check_version(current, if_match)
-            now = self._moment()
-            log = self._history(connection, now)
-            policy = self._policy(connection, now, log, notes)
-            policy.check_group(
-                item_id,
-                _name(row),
-                row.entities_id,
-                purge=False,
-                owner=owners.owner_in(row),
-                actor=found.actor,
-            )
-            writer = GroupWriter(connection, self.server, now, log, self.sqlite)
+            writer = self._begin_group_write(connection, notes, row, found, purge=False)
             writer.change_members(row, change, found)
-            log.flush(connection)
+            writer.log.flush(connection)
             if reply is None or reply.limit == 0:
                 return None
             if reply.limit is not None:
@@ -475,26 +454,17 @@ class GlpiStore:
                 write.log.flush(connection)
                 return
             row, reader = self._lock_group(connection, item_id)
-            found = self._group_facts(connection, reader, item_id, shared=if_match is not None)
+            wanted = Wanted(shared=if_match is not None)
+            found = self._group_facts(connection, reader, item_id, wanted)
             if found.shared_fingerprint is not None:
                 current = reader.locked_resource(row._mapping, found.shared_fingerprint)
                 _check_version(current, if_match)
-            now = self._moment()
-            log = self._history(connection, now)
-            checks = self._policy(connection, now, log, notes)
-            checks.check_group(
-                item_id,
-                _name(row),
-                row.entities_id,
-                purge=True,
-                owner=owners.owner_in(row),
-                actor=found.actor,
-            )
+            writer = self._begin_group_write(connection, notes, row, found, purge=True)
             guard.count_removal(
                 connection, self.server, GROUP, item_id, f"DELETE Group {ids.group_id(item_id)}"
             )
-            GroupWriter(connection, self.server, now, log, self.sqlite).purge(row)
-            log.flush(connection)
+            writer.purge(row)
+            writer.log.flush(connection)
 
         self._run_checked(work)
 

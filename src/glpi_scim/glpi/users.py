@@ -141,20 +141,11 @@ def _locked_user() -> Select[Any]:
     are subqueries: only the user's row is locked. Correlated to it, they run once its lock is
     held and see the last committed state, as the plain reads after it do (owners.py).
     """
-    found = R.c.servers_id == _SERVER, R.c.itemtype == USER, R.c.items_id == U.c.id
-    tool = [
-        select(column).where(*found).scalar_subquery().label(label)
-        for label, column in (
-            ("scim_row_id", R.c.id),
-            ("scim_external_id", R.c.external_id),
-            ("scim_attributes", R.c.attributes),
-        )
-    ]
     return (
         select(
             U,
             *(column for declared in registry.USER for column in declared.correlated(U)),
-            *tool,
+            *verbatim.row_columns(_SERVER, USER, U.c.id),
             *owners.owner_columns(USER, U.c.id),
         )
         .where(U.c.id == bindparam("user_id"), visible(_SERVER))

@@ -43,6 +43,21 @@ class ExternalIdHolder:
     visible: bool
 
 
+def row_columns(server_id: Any, itemtype: str, items_id: Any) -> list[Any]:
+    """The tool's row of the item whose id is `items_id` (a column), as scalar subqueries
+    correlated to it, labelled scim_row_id, scim_external_id and scim_attributes: a write's
+    locking read of the item reads them so, since a join would lock the tool's row too."""
+    found = ROWS.c.servers_id == server_id, ROWS.c.itemtype == itemtype, ROWS.c.items_id == items_id
+    return [
+        select(column).where(*found).scalar_subquery().label(label)
+        for label, column in (
+            ("scim_row_id", ROWS.c.id),
+            ("scim_external_id", ROWS.c.external_id),
+            ("scim_attributes", ROWS.c.attributes),
+        )
+    ]
+
+
 def parse_attributes(raw: str | None) -> dict[str, Any]:
     if not raw:
         return {}
