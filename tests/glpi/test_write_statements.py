@@ -376,3 +376,28 @@ def test_a_group_create_reads_its_facts_once_and_its_version_once(
         ("INSERT", "glpi_logs"),
     ]
     assert created == store.get("Group", created["id"])
+
+
+def test_a_group_rename_writes_its_row_once(store: GlpiStore, database: Database) -> None:
+    """A PATCH of displayName: the group rebuilt from its locked row and one statement of
+    facts, the new name's uniqueness and the sub-groups' complete names checked, one UPDATE."""
+    team = store.create("Group", group(displayName="Before"))
+    with sent(database) as statements:
+        renamed = store.update(
+            "Group", team["id"], lambda current: {**current, "displayName": "After"}
+        )
+    assert renamed["displayName"] == "After"
+    assert renamed == store.get("Group", team["id"])
+    assert reads(statements) == [
+        ("SELECT", "glpi_groups"),  # locked, with its owner, tool row and own fingerprint
+        ("SELECT", "glpi_profiles_users"),  # the rights, the members, the version's values
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+        ("SELECT", "glpi_groups"),  # the new name's holders, locked
+        ("SELECT", "glpi_groups"),  # the sub-groups whose complete names change
+        ("SELECT", "glpi_groups"),  # the answer's version values and members
+    ]
+    assert writes(statements) == [
+        ("UPDATE", "glpi_plugin_glpiscim_owners"),
+        ("UPDATE", "glpi_groups"),  # name, complete name and date_mod together
+        ("INSERT", "glpi_logs"),
+    ]

@@ -19,10 +19,10 @@ from sqlalchemy.sql.elements import BindParameter
 from glpi_scim.db import tables
 from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.db.transaction import inserted_id
-from glpi_scim.glpi import history, memberships, owners, verbatim
+from glpi_scim.glpi import group_facts, history, memberships, owners, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
-from glpi_scim.glpi.group_facts import GroupFacts
+from glpi_scim.glpi.group_facts import GroupFacts, Wanted
 from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
@@ -317,25 +317,28 @@ class GroupWriter(Writer):
         """Write the difference between the group's LOCKED_GROUP `row` and `values`;
         `members`: the ids of the members the server sees, when already read."""
         group_id = row.id
-        changed = False
+        renamed: dict[str, Any] = {}
         encoded = glpi_text.encode(values.name)
         if encoded != row.name:
             self._check_name(values.name, group_id)
-            self._rename(row, encoded)
-            changed = True
-        changed = self._set_members(group_id, encoded, values.member_ids, members) or changed
+            renamed = self._rename(row, encoded)
+        changed = self._set_members(group_id, encoded, values.member_ids, members)
         changed = self._save_row(row, values) or changed
-        if changed:
-            self.touch(group_id)
-        return changed
+        if changed or renamed:
+            self.touch(group_id, renamed)  # the new name with date_mod: one UPDATE
+        return changed or bool(renamed)
 
-    def touch(self, group_id: int) -> None:
+    def touch(self, group_id: int, also: dict[str, Any] | None = None) -> None:
+        """The group's date_mod, with `also` (other glpi_groups columns) in the same UPDATE."""
+        values = {**(also or {}), "date_mod": self.now}
         self.connection.execute(
-            update(tables.groups).where(tables.groups.c.id == group_id).values(date_mod=self.now)
+            update(tables.groups).where(tables.groups.c.id == group_id).values(values)
         )
-        self.after["date_mod"] = self.now
+        self.after.update(values)
 
-    def _rename(self, row: Row[Any], encoded: str) -> None:
+    def _rename(self, row: Row[Any], encoded: str) -> dict[str, Any]:
+        """The renamed group's glpi_groups values (the caller writes them), its history and
+        its sub-groups' complete names."""
         groups = tables.groups
         parent = None
         if row.groups_id:
@@ -343,12 +346,6 @@ class GroupWriter(Writer):
                 select(groups.c.completename).where(groups.c.id == row.groups_id)
             ).scalar()
         completename = f"{parent}{SEPARATOR}{encoded}" if parent else encoded
-        self.connection.execute(
-            update(groups)
-            .where(groups.c.id == row.id)
-            .values(name=encoded, completename=completename)
-        )
-        self.after["name"] = encoded
         self.log.field(history.GROUP, row.id, history.GROUP_NAME, row.name or "", encoded)
         if completename != row.completename:
             self.log.field(
@@ -359,6 +356,7 @@ class GroupWriter(Writer):
                 completename,
             )
             self._rebuild_below(row.id, completename, row.level)
+        return {"name": encoded, "completename": completename}
 
     def _rebuild_below(self, group_id: int, completename: str, level: int) -> None:
         """Recompute completename and level of the sub-groups (GLPI's regenerateTreeUnderID)."""
@@ -396,15 +394,22 @@ class GroupWriter(Writer):
         if to_remove:
             memberships.remove(self.connection, group_id, label, to_remove, self.log)
         if to_add_ids:
-            members = memberships.resolve_users(
-                self.connection, self.server.id, to_add_ids, self.scope
+            # The users added and their links (hidden members' among them), in one statement.
+            found = group_facts.read(
+                self.connection,
+                server_id=self.server.id,
+                scope=self.scope,
+                sqlite=self.sqlite,
+                group_id=group_id,
+                actor=self.server.users_id_applied,
+                wanted=Wanted(adding=to_add_ids, rights=False),
             )
-            hidden_rows = memberships.existing(self.connection, group_id, to_add_ids)
+            members = memberships.named_members(to_add_ids, found.addable)
             memberships.add(
                 self.connection,
                 group_id,
                 label,
-                [m for m in members if m.id not in hidden_rows],
+                [m for m in members if m.id not in found.present],
                 self.log,
             )
         return bool(to_remove or to_add_ids)
