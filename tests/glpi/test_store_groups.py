@@ -343,6 +343,9 @@ def test_a_member_edit_answers_with_the_group_up_to_the_reply_limit(store: GlpiS
     assert answer == store.get("Group", gid)  # the same group, version included
     add_cid = MemberChange(add=[{"value": cid}])
     assert store.change_members(gid, add_cid, reply=MemberReply(limit=2)) is None  # now 3
+    # No change, three links: past the count's bound, the probe alone tells a large group.
+    assert store.change_members(gid, add_bob, reply=MemberReply(limit=2)) is None
+    assert store.change_members(gid, add_bob, reply=MemberReply(limit=3)) is not None
     # A removal brings it back to the limit: counted after the edit.
     drop_cid = MemberChange(remove=[cid])
     answer = store.change_members(gid, drop_cid, reply=MemberReply(limit=2))

@@ -61,21 +61,36 @@ def sent(database: Database) -> Iterator[list[tuple[str, str]]]:
 def _outer_table(statement: str) -> str:
     """The first table a SELECT reads outside its subqueries (the locked row's SELECT carries
     its owner as subqueries); of a UNION, its first part's (MariaDB's parts are in
-    parentheses)."""
+    parentheses); of a derived table, the table it reads."""
+    statement = statement.strip()
     if statement.startswith("("):
-        depth = 0
-        for end, char in enumerate(statement):
-            depth += (char == "(") - (char == ")")
-            if depth == 0:
-                return _outer_table(statement[1:end])
+        return _outer_table(statement[1 : _group_end(statement)])
     depth, words = 0, []
-    for char in statement:
+    for at, char in enumerate(statement):
         depth += char == "("
         if depth == 0:
             words.append(char)
+        elif depth == 1 and char == "(" and _first_from(words):
+            return _outer_table(statement[at:])  # the first FROM: (SELECT ...) AS alias
         depth -= char == ")"
     outer = "".join(words).split()
     return outer[outer.index("FROM") + 1] if "FROM" in outer else "(no table)"
+
+
+def _first_from(words: list[str]) -> bool:
+    """Whether the outer words read so far end with their first FROM."""
+    read = "".join(words).split()
+    return read[-1:] == ["FROM"] and read.count("FROM") == 1
+
+
+def _group_end(text: str) -> int:
+    """Where the parenthesis that opens `text` closes."""
+    depth = 0
+    for end, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return end
+    return len(text)
 
 
 def writes(statements: list[tuple[str, str]]) -> list[tuple[str, str]]:

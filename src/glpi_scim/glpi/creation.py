@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
 from glpi_scim.db.collation import collation_key, sqlite_equal_key
-from glpi_scim.glpi import facts
+from glpi_scim.glpi import facts, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.mapping import UserValues
@@ -104,11 +104,7 @@ def _external_holders(server_id: Any, external_id: Any) -> Select[Any]:
         select(
             *facts.columns(_EXTERNAL, [ROWS.c.id, ROWS.c.items_id, visible], [ROWS.c.external_id])
         )
-        .where(
-            ROWS.c.servers_id == server_id,
-            ROWS.c.itemtype == USER,
-            ROWS.c.external_id == external_id,
-        )
+        .where(verbatim.external_id_held(server_id, USER, external_id))
         .with_for_update()
     )
 

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.sql import Select
 
-from glpi_scim.db import tables
 from glpi_scim.glpi.policy import AuthorizationRow
+from glpi_scim.glpi.policy import authorization_rows as policy_rows
 
 NUMBERS, TEXTS = 5, 3
 LABELS = ("kind", "n1", "n2", "n3", "n4", "n5", "t1", "t2", "t3")
@@ -67,19 +67,12 @@ class Row(NamedTuple):
 
 
 def authorizations_part(kind: int, right: str, actor: Any) -> Select[Any]:
-    """The user `actor`'s authorizations with their profile's `right` (policy.AuthorizationRow
-    as n1-n4, t1-t3, n5: users_id, profiles_id, entities_id, is_recursive, name, interface,
-    right_name, rights)."""
-    links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
-    numbers = [links.c.users_id, links.c.profiles_id, links.c.entities_id, links.c.is_recursive]
-    texts = [profiles.c.name, profiles.c.interface, rights.c.name]
-    same_right = (rights.c.profiles_id == links.c.profiles_id) & (rights.c.name == right)
-    return (
-        select(*columns(kind, [*numbers, rights.c.rights], texts))
-        .join(profiles, profiles.c.id == links.c.profiles_id)
-        .outerjoin(rights, same_right)
-        .where(links.c.users_id == actor)
-    )
+    """The user `actor`'s authorizations with their profile's `right` (policy's
+    AuthorizationRow as n1-n4, t1-t3, n5)."""
+    found = policy_rows(lambda user: user == actor, right).subquery(f"scim_rights_{kind}")
+    numbers = [found.c.users_id, found.c.profiles_id, found.c.entities_id, found.c.is_recursive]
+    texts = [found.c.name, found.c.interface, found.c.right_name]
+    return select(*columns(kind, [*numbers, found.c.rights], texts))
 
 
 def authorization_rows(rows: Sequence[Row], kind: int) -> list[AuthorizationRow]:

@@ -31,13 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, select
+from sqlalchemy import Connection, bindparam, case, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
 from glpi_scim.db.collation import collation_key, sqlite_equal_key
-from glpi_scim.glpi import facts, memberships
+from glpi_scim.glpi import facts, memberships, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.targets import formatted_user_name
 from glpi_scim.glpi.memberships import Member
@@ -106,11 +106,7 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
         holder = [ROWS.c.id, ROWS.c.items_id, case((exists, 1), else_=0)]
         locked.append(
             select(*facts.columns(_EXTERNAL, holder, [ROWS.c.external_id]))
-            .where(
-                ROWS.c.servers_id == shape.server_id,
-                ROWS.c.itemtype == GROUP,
-                ROWS.c.external_id == bindparam("external_id"),
-            )
+            .where(verbatim.external_id_held(shape.server_id, GROUP, bindparam("external_id")))
             .with_for_update()
         )
     parts: list[Select[Any]] = []
@@ -133,10 +129,10 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
             )
         )
     if shape.first and shape.counted:
-        # A derived table: SQLite allows no LIMIT in a part of a compound SELECT.
-        links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id).limit(bindparam("bound"))
-        counted = select(func.count()).select_from(links.subquery("scim_links"))
-        parts.append(select(*facts.columns(_COUNT, [counted.scalar_subquery()])))
+        counted = memberships.bounded_link_count(
+            group_id, bindparam("bound"), bindparam("probe_offset")
+        )
+        parts.append(select(*facts.columns(_COUNT, [counted])))
     if shape.first and shape.shared:
         shared = memberships.shared_fingerprint_values(shape.server_id)
         parts.append(select(*facts.columns(_SHARED, shared)))
@@ -215,6 +211,7 @@ def read(
             "adding": list(add_chunk),
             "named": list(named_chunk),
             "bound": count_up_to,
+            "probe_offset": None if count_up_to is None else count_up_to - 1,
             "external_id": external_id,
         }
         if new_name is not None:

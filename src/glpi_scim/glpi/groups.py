@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -23,12 +23,17 @@ from glpi_scim.glpi import group_facts, history, memberships, owners, verbatim
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.group_facts import GroupFacts, Wanted
-from glpi_scim.glpi.mapping import GroupRecord, GroupValues, group_resource
+from glpi_scim.glpi.mapping import (
+    GroupRecord,
+    GroupValues,
+    group_resource,
+    member_ids,
+    removed_ids,
+)
 from glpi_scim.glpi.paging import PageRequest, read_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
-from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -144,14 +149,8 @@ class GroupReader:
     def count_members(self, group_id: int, up_to: int) -> int:
         """The group's memberships, counted no further than `up_to` on the groups_id index
         (users hidden from this server included: the count only tells a large group)."""
-        links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id)
-        # Probing for the up_to-th link reads the index entries up to it, and nothing more
-        # (a COUNT over a LIMITed subquery would copy them into a temporary table first).
-        probe = links.order_by(LINKS.c.id).offset(up_to - 1).limit(1)
-        if up_to > 0 and self.connection.execute(probe).first() is not None:
-            return up_to
-        counted = select(func.count()).select_from(links.subquery())
-        return int(self.connection.execute(counted).scalar_one())
+        counted = memberships.bounded_link_count(group_id, up_to, max(up_to - 1, 0))
+        return min(int(self.connection.execute(select(counted)).scalar_one()), up_to)
 
     def page(
         self,
@@ -262,14 +261,8 @@ class GroupWriter(Writer):
             raise Uniqueness(
                 f"displayName {values.name!r} is already used by GLPI group {facts.name_holders[0]}"
             )
-        visible = {holder.items_id: holder.visible for holder in facts.external_holders}
         verbatim.settle_external_id(
-            self.connection,
-            GROUP,
-            values.external_id,
-            None,
-            [(h.row_id, h.items_id, h.external_id) for h in facts.external_holders],
-            holder_visible=visible.__getitem__,
+            self.connection, GROUP, values.external_id, None, facts.external_holders
         )
         members = memberships.named_members(values.member_ids, facts.addable)
         encoded = glpi_text.encode(values.name)
@@ -418,15 +411,14 @@ class GroupWriter(Writer):
         """Apply a membership edit without reading the whole member list (except to replace
         it): `facts` (group_facts.py) tells which of the users named are members and which may
         be added. Sets `links_delta`: links added minus removed (None after a replace)."""
-        from glpi_scim.glpi.mapping import member_ids
-
         group_id = row.id
         label = history.with_id(row.name or "", group_id)
         changed = False
-        self.links_delta = 0
+        # A replace or a removal of all members changes the links `facts` describe: what
+        # follows it reads them again.
+        rebuilt = change.replace is not None or change.remove_all
         if change.replace is not None:
             changed = self._set_members(group_id, row.name or "", member_ids(list(change.replace)))
-            self.links_delta = None
         elif change.remove_all:
             current = memberships.visible_member_ids(
                 self.connection, self.server.id, group_id, self.scope
@@ -434,11 +426,11 @@ class GroupWriter(Writer):
             if current:
                 memberships.remove(self.connection, group_id, label, current, self.log)
                 changed = True
-            self.links_delta = None
-        removing = [int(v) for v in change.remove if is_id_text(str(v))]
+        delta = 0
+        removing = removed_ids(change.remove)
         if removing:
             # A user outside the server's scope does not exist to it: no change.
-            if self.links_delta is None:  # the members changed since `facts` were read
+            if rebuilt:
                 present = memberships.existing(self.connection, group_id, removing)
                 if self.scope is not None:
                     present &= memberships.in_scope(self.connection, list(present), self.scope)
@@ -447,12 +439,10 @@ class GroupWriter(Writer):
             gone = [i for i in dict.fromkeys(removing) if i in present]
             if gone:
                 memberships.remove(self.connection, group_id, label, gone, self.log)
-                changed = True
-                if self.links_delta is not None:
-                    self.links_delta -= len(gone)
+                changed, delta = True, delta - len(gone)
         adding = member_ids(list(change.add))
         if adding:
-            if self.links_delta is None:  # the members changed since `facts` were read
+            if rebuilt:
                 members = memberships.resolve_users(
                     self.connection, self.server.id, adding, self.scope
                 )
@@ -463,9 +453,8 @@ class GroupWriter(Writer):
             new = [m for m in members if m.id not in present]
             if new:
                 memberships.add(self.connection, group_id, label, new, self.log)
-                changed = True
-                if self.links_delta is not None:
-                    self.links_delta += len(new)
+                changed, delta = True, delta + len(new)
+        self.links_delta = None if rebuilt else delta
         if changed:
             self.touch(group_id)
         return changed

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -147,6 +147,11 @@ def member_ids(values: Any) -> list[int]:
     for entry in values if isinstance(values, list) else []:
         ids[member_id(entry)] = None
     return list(ids)
+
+
+def removed_ids(values: Sequence[Any]) -> list[int]:
+    """The GLPI ids a member edit removes: a value that is no id names no member (no change)."""
+    return [int(value) for value in values if is_id_text(str(value))]
 
 
 def group_name(value: Any) -> str:

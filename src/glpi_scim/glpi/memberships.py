@@ -17,6 +17,7 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    case,
     cast,
     delete,
     func,
@@ -247,6 +248,21 @@ def remove_user_everywhere(
             old=user_label,
         )  # fmt: skip
     connection.execute(delete(LINKS).where(LINKS.c.users_id == user_id))
+
+
+def bounded_link_count(group_id: Any, up_to: Any, probe_offset: Any) -> ColumnElement[int]:
+    """SQL: the group's links, counted no further than `up_to` (`probe_offset`: up_to - 1,
+    apart since MariaDB takes no expression in OFFSET). Users hidden from the server count:
+    the figure only tells a large group.
+
+    A probe for the up_to-th link reads the index entries up to it and nothing more; only when
+    it finds none is the (then small) group counted. MariaDB evaluates only the CASE branch
+    it takes; a COUNT over a LIMITed derived table would copy the entries first (2,023 rows
+    read per call against 1,001, measured at 50,000 links)."""
+    links = select(LINKS.c.id).where(LINKS.c.groups_id == group_id)
+    probe = links.order_by(LINKS.c.id).offset(probe_offset).limit(1).scalar_subquery()
+    every = select(func.count()).select_from(LINKS).where(LINKS.c.groups_id == group_id)
+    return case((probe.is_(None), every.scalar_subquery()), else_=up_to)
 
 
 FINGERPRINT_LABELS = tuple(f"fingerprint_{i}" for i in range(6))

@@ -102,9 +102,12 @@ class AuthorizationRow(NamedTuple):
     rights: int | None
 
 
-def authorization_rows(users: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> Any:
-    """AuthorizationRow's columns, in that order, for the users `users` selects."""
-    return _authorizations_query(False, users)
+def authorization_rows(
+    users: Callable[[ColumnElement[int]], ColumnElement[bool]], right: str | None = None
+) -> Any:
+    """AuthorizationRow's columns, in that order, for the users `users` selects, with all
+    their profiles' rights or only `right`."""
+    return _authorizations_query(right is not None, users, right)
 
 
 def _authorizations_query(
@@ -112,9 +115,12 @@ def _authorizations_query(
     users: Callable[[ColumnElement[int]], ColumnElement[bool]] = lambda user: user.in_(
         bindparam("ids", expanding=True)
     ),
+    right: str | None = None,
 ) -> Any:
+    """`one_right`: only the right named `right`, or by the parameter `right` when None."""
     links, profiles, rights = tables.profiles_users, tables.profiles, tables.profilerights
     same_profile = rights.c.profiles_id == links.c.profiles_id
+    named = bindparam("right") if right is None else right
     return (
         select(
             links.c.users_id,
@@ -129,7 +135,7 @@ def _authorizations_query(
         .join(profiles, profiles.c.id == links.c.profiles_id)
         .outerjoin(
             rights,
-            and_(same_profile, rights.c.name == bindparam("right")) if one_right else same_profile,
+            and_(same_profile, rights.c.name == named) if one_right else same_profile,
         )
         .where(users(links.c.users_id))
     )

@@ -2,8 +2,9 @@
 
 Each call is one transaction (see transaction.py): it reads, checks (If-Match, uniqueness,
 references), writes GLPI's rows and history, and returns the resource as GLPI now holds it: a
-user's create, PATCH and PUT build it from what they read and wrote (UserReader.answer), the
-others read it again.
+user's create, PATCH and PUT build it from what they read and wrote (UserReader.answer); a
+group's from its locked row, what it wrote and one statement for its version and members
+(`_group_answer`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from glpi_scim.glpi.group_facts import GroupFacts, Wanted
 from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
-from glpi_scim.glpi.validation import is_id_text
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.metrics import GUARD_TRIPS
 from glpi_scim.scim.errors import NotFound, PreconditionFailed
@@ -401,7 +401,7 @@ class GlpiStore:
         def work(connection: Connection, notes: list[str]) -> Resource | None:
             row, reader = self._lock_group(connection, item_id)
             simple = change.replace is None and not change.remove_all
-            removing = [int(v) for v in change.remove if is_id_text(str(v))] if simple else []
+            removing = mapping.removed_ids(change.remove) if simple else []
             # Past this many links before the edit, the group has more than the limit after.
             bound = None
             if reply is not None and reply.limit and simple:

@@ -501,14 +501,8 @@ class UserWriter(Writer):
         context = self.context(0, values)
         for declared in registry.USER:
             declared.check(context, values.values[declared.name])
-        visible = {holder.items_id: holder.visible for holder in facts.external_holders}
         verbatim.settle_external_id(
-            self.connection,
-            USER,
-            values.external_id,
-            None,
-            [(h.row_id, h.items_id, h.external_id) for h in facts.external_holders],
-            holder_visible=visible.__getitem__,
+            self.connection, USER, values.external_id, None, facts.external_holders
         )
         if found:
             holder = found[0]

@@ -159,6 +159,15 @@ def remove(
     connection.execute(delete(ROWS).where(condition))
 
 
+def external_id_held(server_id: Any, itemtype: str, external_id: Any) -> Any:
+    """SQL: a tool row of this server and itemtype holds `external_id` (for the collation)."""
+    return and_(
+        ROWS.c.servers_id == server_id,
+        ROWS.c.itemtype == itemtype,
+        ROWS.c.external_id == external_id,
+    )
+
+
 def claim_external_id(
     connection: Connection,
     server_id: int,
@@ -176,14 +185,14 @@ def claim_external_id(
     if external_id is None:
         return
     query = select(ROWS.c.id, ROWS.c.items_id, ROWS.c.external_id).where(
-        ROWS.c.servers_id == server_id,
-        ROWS.c.itemtype == itemtype,
-        ROWS.c.external_id == external_id,
+        external_id_held(server_id, itemtype, external_id)
     )
-    rows = connection.execute(query.with_for_update()).all()
-    settle_external_id(
-        connection, itemtype, external_id, items_id, rows, holder_visible=holder_visible
-    )
+    holders = [
+        ExternalIdHolder(row.id, row.items_id, row.external_id, holder_visible(row.items_id))
+        for row in connection.execute(query.with_for_update())
+        if row.items_id != items_id
+    ]
+    settle_external_id(connection, itemtype, external_id, items_id, holders)
 
 
 def settle_external_id(
@@ -191,26 +200,24 @@ def settle_external_id(
     itemtype: str,
     external_id: str | None,
     items_id: int | None,
-    holders: Iterable[tuple[int, int, str | None]],
-    *,
-    holder_visible: Callable[[int], bool],
+    holders: Iterable[ExternalIdHolder],
 ) -> None:
-    """claim_external_id once its rows (row id, item id, externalId: those of the server
-    equal to `external_id` for the collation, locked) are read."""
+    """claim_external_id once its rows (those of the server holding `external_id` for the
+    collation, locked) are read with their items' visibility."""
     if external_id is None:
         return
-    for row_id, holder_id, held in holders:
-        if holder_id == items_id:
+    for holder in holders:
+        if holder.items_id == items_id:
             continue
-        if held == external_id and holder_visible(holder_id):
+        if holder.visible and holder.external_id == external_id:
             raise Uniqueness(
-                f"externalId {external_id!r} is already used by {itemtype} {holder_id} "
+                f"externalId {external_id!r} is already used by {itemtype} {holder.items_id} "
                 "on this identity server"
             )
-        # Not visible, or equal only for the collation (the unique key would still refuse it).
-        if held != external_id and holder_visible(holder_id):
+        # Equal only for the collation: the unique key would still refuse it.
+        if holder.visible:
             raise Uniqueness(
                 f"externalId {external_id!r} differs only in case or accents from "
-                f"{held!r}, already used by {itemtype} {holder_id}"
+                f"{holder.external_id!r}, already used by {itemtype} {holder.items_id}"
             )
-        connection.execute(update(ROWS).where(ROWS.c.id == row_id).values(external_id=None))
+        connection.execute(update(ROWS).where(ROWS.c.id == holder.row_id).values(external_id=None))
