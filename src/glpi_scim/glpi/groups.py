@@ -30,10 +30,10 @@ from glpi_scim.glpi.mapping import (
     member_ids,
     removed_ids,
 )
-from glpi_scim.glpi.paging import PageRequest, read_page
+from glpi_scim.glpi.paging import PageRequest, PageStatement, page_statement, read_page, run_page
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
+from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Frame, SqlFilter, formatted_user_name
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -75,6 +75,24 @@ def _select(server_id: int | BindParameter[Any]) -> Select[Any]:
 # Built once, as the user's: a GET of a group runs it.
 _SERVER: BindParameter[int] = bindparam("server_id")
 ONE_GROUP = _select(_SERVER).where(G.c.id == bindparam("group_id"))
+
+
+@functools.lru_cache(maxsize=128)  # per server, scope, attribute and page: the value is bound
+def _equality_page(
+    server_id: int, scope: Scope, sqlite: bool, path: AttrPath, offset: int, count: int
+) -> PageStatement:
+    """A page of the groups whose `path` equals the bound EQUALITY_VALUE (sqlfilter.Equality),
+    built once: the `displayName eq` lookup identity providers send before a create."""
+    condition = SqlFilter(frame(server_id, sqlite)).bound_equality(path)
+    if scope is not None:
+        condition = and_(groups_in_scope(scope, G), condition)
+    return page_statement(
+        source=base(server_id),
+        item_id=G.c.id,
+        condition=condition,
+        rows=_select(server_id),
+        request=PageRequest(offset + 1, count),
+    )
 
 
 def _locked_group() -> Select[Any]:
@@ -162,6 +180,15 @@ class GroupReader:
         skip: frozenset[str],
     ) -> tuple[int, list[Resource]]:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
+        lookup = sql.equality(filter_) if filter_ is not None and sort_by is None else None
+        if lookup is not None:
+            request = PageRequest(start_index, count)
+            statement = _equality_page(
+                self.server.id, self.scope, self.sqlite, lookup.path, request.offset, count
+            )
+            parameters = {EQUALITY_VALUE: lookup.value}
+            total, rows = run_page(self.connection, statement, request, parameters)
+            return total, self.render(rows, skip)
         condition = sql.where(filter_) if filter_ is not None else None
         if self.scope is not None:
             in_scope = groups_in_scope(self.scope, G)

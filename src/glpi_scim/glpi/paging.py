@@ -12,7 +12,7 @@ the total is counted on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,26 +47,32 @@ def order_by(
     return [missing.asc(), direction, tiebreak.asc()]
 
 
-def read_page(
-    connection: Connection,
+@dataclass(frozen=True)
+class PageStatement:
+    """The statements of one page: its rows with the total, and the total alone (for an empty
+    page past the first). Built once per shape where the values are bound (`run_page`'s
+    parameters), as the lookups by an exact value are (users.py, groups.py)."""
+
+    rows: Select[Any]
+    total: Select[Any]
+
+
+def page_statement(
     *,
     source: FromClause,
     item_id: ColumnElement[int],
     condition: Predicate | None,
     rows: Select[Any],
     request: PageRequest,
-) -> tuple[int, list[Row[Any]]]:
-    """(total, the page's rows in order).
-
-    `source` is the FROM the filter and sort key are written against (the item and the tool's
+) -> PageStatement:
+    """`source` is the FROM the filter and sort key are written against (the item and the tool's
     row for it), `item_id` its id column; `rows` the full SELECT of an item, which must contain
-    the same `item_id` column to be joined on.
-    """
+    the same `item_id` column to be joined on."""
     total_query = select(func.count()).select_from(source)
     if condition is not None:
         total_query = total_query.where(condition)
     if request.count <= 0:
-        return _total(connection, total_query), []
+        return PageStatement(total_query, total_query)
     key = request.sort_key
     chosen = select(item_id.label("page_id")).select_from(source)
     if key is not None:
@@ -88,13 +94,41 @@ def read_page(
         .join(page, page.c.page_id == item_id)
         .order_by(*terms)
     )
-    found: Sequence[Row[Any]] = connection.execute(statement).all()
+    return PageStatement(statement, total_query)
+
+
+def read_page(
+    connection: Connection,
+    *,
+    source: FromClause,
+    item_id: ColumnElement[int],
+    condition: Predicate | None,
+    rows: Select[Any],
+    request: PageRequest,
+) -> tuple[int, list[Row[Any]]]:
+    """(total, the page's rows in order); the arguments are page_statement's."""
+    built = page_statement(
+        source=source, item_id=item_id, condition=condition, rows=rows, request=request
+    )
+    return run_page(connection, built, request)
+
+
+def run_page(
+    connection: Connection,
+    statement: PageStatement,
+    request: PageRequest,
+    parameters: Mapping[str, Any] | None = None,
+) -> tuple[int, list[Row[Any]]]:
+    """(total, the page's rows in order) of a page_statement built for `request`."""
+    if request.count <= 0:
+        return _total(connection, statement.total, parameters), []
+    found: Sequence[Row[Any]] = connection.execute(statement.rows, parameters).all()
     if found:
         return int(found[0].page_total), list(found)
     if request.offset == 0:
         return 0, []
-    return _total(connection, total_query), []
+    return _total(connection, statement.total, parameters), []
 
 
-def _total(connection: Connection, query: Select[Any]) -> int:
-    return int(connection.execute(query).scalar() or 0)
+def _total(connection: Connection, query: Select[Any], parameters: Mapping[str, Any] | None) -> int:
+    return int(connection.execute(query, parameters).scalar() or 0)

@@ -20,6 +20,7 @@ An attribute the server cannot filter on raises InvalidFilter; nothing is ever d
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -27,6 +28,7 @@ from sqlalchemy import (
     FromClause,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -67,7 +69,15 @@ from glpi_scim.scim.schemas import ENTERPRISE_USER_SCHEMA as ENTERPRISE
 from glpi_scim.scim.schemas import Resolved, ResourceType, resource_type
 from glpi_scim.scim.store import GROUP, USER
 
-__all__ = ["Frame", "SqlFilter", "formatted_user_name", "json_path", "like_pattern"]
+__all__ = [
+    "EQUALITY_VALUE",
+    "Equality",
+    "Frame",
+    "SqlFilter",
+    "formatted_user_name",
+    "json_path",
+    "like_pattern",
+]
 
 
 class SentPrimaryTarget:
@@ -298,6 +308,20 @@ class UnionElements:
 # ---------------------------------------------------------------------------------------------
 
 
+EQUALITY_VALUE = "filter_value"
+
+
+@dataclass(frozen=True)
+class Equality:
+    """A filter `attr eq "text"` on a single-valued text attribute: the lookup identity
+    providers send before each create (`userName eq`, `externalId eq`, a group's `displayName
+    eq`). Its statement depends only on `path` (canonical, so that spellings share it) and is
+    built once (`SqlFilter.bound_equality`); `value` is the text as that statement binds it."""
+
+    path: AttrPath
+    value: Any
+
+
 class SqlFilter:
     """Compiles filters and sort keys for one query frame."""
 
@@ -323,6 +347,31 @@ class SqlFilter:
             test = elements.exists(lambda element: self._scoped(node.filter, element, attribute))
             return _narrowed(elements, _required_value(node.filter, attribute), test)
         return self._leaf(node)
+
+    def equality(self, node: Filter) -> Equality | None:
+        """`node` as an Equality when it is `attr eq "text"` on a single-valued text attribute,
+        else None (`where` then compiles it)."""
+        if not isinstance(node, Compare) or node.op != "eq" or not isinstance(node.value, str):
+            return None
+        found = self._resolve(node.path)
+        if not isinstance(found, TextTarget):
+            return None
+        resolved = self.rt.resolve(node.path)
+        assert resolved is not None  # _resolve found it
+        canonical = AttrPath(
+            resolved.attribute.name,
+            resolved.sub.name if resolved.sub else None,
+            resolved.schema.id if resolved.extension else None,
+        )
+        return Equality(canonical, found.bound_operand(node.value))
+
+    def bound_equality(self, path: AttrPath) -> Predicate:
+        """What `where` compiles `path eq "text"` to, with the text bound as EQUALITY_VALUE
+        (Equality.value): the same statement for every value."""
+        found = self._resolve(path)
+        if not isinstance(found, TextTarget):
+            raise InvalidFilter(f"'{path}' is not a text attribute")
+        return found.equals(bindparam(EQUALITY_VALUE))
 
     def sort_key(self, path: AttrPath) -> ColumnElement[Any]:
         found = self._resolve(path, sorting=True)

@@ -42,10 +42,10 @@ from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
 from glpi_scim.glpi.creation import LoginHolder, NewUserFacts
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
-from glpi_scim.glpi.paging import PageRequest, read_page
+from glpi_scim.glpi.paging import PageRequest, PageStatement, page_statement, read_page, run_page
 from glpi_scim.glpi.policy import AuthorizationRow, Policy, authorization_rows
 from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
-from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
+from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Frame, SqlFilter
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -131,6 +131,23 @@ def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
 _SERVER: BindParameter[int] = bindparam("server_id")
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 ONE_USER = _page_select(_SERVER).where(U.c.id == bindparam("user_id"), visible(_SERVER))
+
+
+@functools.lru_cache(maxsize=128)  # per server, scope, attribute and page: the value is bound
+def _equality_page(
+    server_id: int, scope: Scope, sqlite: bool, path: AttrPath, offset: int, count: int
+) -> PageStatement:
+    """A page of the users whose `path` equals the bound EQUALITY_VALUE (sqlfilter.Equality):
+    the lookup identity providers send before each create, built once instead of per request."""
+    sql = SqlFilter(frame(server_id, sqlite))
+    condition = and_(visible(server_id), users_in_scope(scope, U), sql.bound_equality(path))
+    return page_statement(
+        source=base(server_id),
+        item_id=U.c.id,
+        condition=condition,
+        rows=_page_select(server_id),
+        request=PageRequest(offset + 1, count),
+    )
 
 
 def _locked_user() -> Select[Any]:
@@ -355,6 +372,15 @@ class UserReader:
         skip: frozenset[str],
     ) -> tuple[int, list[Resource]]:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
+        lookup = sql.equality(filter_) if filter_ is not None and sort_by is None else None
+        if lookup is not None:
+            request = PageRequest(start_index, count)
+            statement = _equality_page(
+                self.server.id, self.scope, self.sqlite, lookup.path, request.offset, count
+            )
+            parameters = {EQUALITY_VALUE: lookup.value}
+            total, rows = run_page(self.connection, statement, request, parameters)
+            return total, self.render(rows, skip)
         shown = and_(visible(self.server.id), users_in_scope(self.scope, U))
         condition = shown if filter_ is None else and_(shown, sql.where(filter_))
         key = sql.sort_key(sort_by) if sort_by is not None else None

@@ -27,8 +27,16 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.db.collation import fold, sqlite_equal, sqlite_folded, sqlite_like
+from glpi_scim.db.collation import (
+    collation_key,
+    fold,
+    sqlite_equal,
+    sqlite_equal_key,
+    sqlite_folded,
+    sqlite_like,
+)
 from glpi_scim.glpi import ids as resource_ids
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.scim.ast import Literal_
@@ -178,14 +186,38 @@ class TextTarget:
             side = self._exact(expr) if self.case_exact else self._ci(expr)
             return side.like(like_pattern(value, op), escape=LIKE_ESCAPE)
         if op == "eq":
-            if not self.case_exact:
-                return self._ci(expr) == value
-            if self.native_binary:
-                return expr == value
-            # The collation's `=` can use the index; the binary one then decides.
-            return and_(expr == value, self._exact(expr) == value)
+            return self._equal(expr, value)
         side = self._exact(expr) if self.case_exact else self._ci(expr)
         return _order(side, op, value)
+
+    def _equal(self, expr: ColumnElement[Any], operand: Any) -> Predicate:
+        """MariaDB: `expr` equals `operand` (a text, or a bound parameter holding one)."""
+        test: Predicate
+        if not self.case_exact:
+            test = self._ci(expr) == operand
+        elif self.native_binary:
+            test = expr == operand
+        else:
+            # The collation's `=` can use the index; the binary one then decides.
+            test = and_(expr == operand, self._exact(expr) == operand)
+        return test
+
+    def bound_operand(self, value: str) -> Any:
+        """What `equals` binds for `compare("eq", value)`: the text as GLPI stores it, and on
+        SQLite, where the comparison is not exact, its collation key."""
+        operand = glpi_text.encode(value) if self.encoded else value
+        return collation_key(operand) if self.sqlite and not self.case_exact else operand
+
+    def equals(self, operand: BindParameter[Any]) -> Predicate:
+        """compare("eq", value) for the value bound as `operand` (bound_operand(value)): one
+        statement for every value, so that it is built once."""
+        if not self.sqlite:
+            test = self._equal(self.expr, operand)
+        elif self.case_exact:
+            test = self.expr == operand
+        else:
+            test = sqlite_equal_key(self.expr, operand)
+        return and_(self.present(), test)
 
     def _compare_sqlite(self, expr: ColumnElement[Any], op: str, value: str) -> Predicate:
         if self.case_exact:
