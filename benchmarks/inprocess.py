@@ -35,6 +35,7 @@ from benchmarks.seed import add_identity_server
 from glpi_scim.config import Settings
 from glpi_scim.db.database import Database
 from glpi_scim.db.liveness import PINGED
+from glpi_scim.db.pool_reset import ROLLED_BACK
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -155,8 +156,9 @@ def wsgi_call(
 
 def round_trip_counter(database: Database) -> Callable[[], int]:
     """What goes to the database and waits for its answer, as a running total: statements
-    (SQLite's BEGIN is one), COMMIT and ROLLBACK, and the pings of checkouts of a connection
-    that sat idle (db/liveness.py). Not SQLAlchemy's `begin`: MySQL drivers start a transaction
+    (SQLite's BEGIN is one), COMMIT and ROLLBACK, the pings of checkouts of a connection that
+    sat idle (db/liveness.py) and the pool's ROLLBACK of a connection given back inside a
+    transaction (db/pool_reset.py). Not SQLAlchemy's `begin`: MySQL drivers start a transaction
     with its first statement, and SQLite's BEGIN is already counted as a statement."""
     counts = [0]
 
@@ -168,11 +170,17 @@ def round_trip_counter(database: Database) -> Callable[[], int]:
         if record.info.get(PINGED):
             counts[0] += 1
 
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        # The pool's ROLLBACK of a connection returned inside a transaction (pool_reset.py).
+        if record is not None and record.info.pop(ROLLED_BACK, False):
+            counts[0] += 1
+
     engine = database.engine
     event.listen(engine, "before_cursor_execute", bump)
     for name in ("commit", "rollback"):
         event.listen(engine, name, bump)
     event.listen(engine.pool, "checkout", checked_out)
+    event.listen(engine.pool, "checkin", checked_in)
     return lambda: counts[0]
 
 

@@ -28,6 +28,7 @@ from glpi_scim.db.errors import DatabaseError as DatabaseError
 from glpi_scim.db.errors import DatabaseUnreachable as DatabaseUnreachable
 from glpi_scim.db.errors import UnknownDatabase as UnknownDatabase
 from glpi_scim.db.liveness import ping_when_idle
+from glpi_scim.db.pool_reset import reset_only_open_transactions
 from glpi_scim.db.statement_limit import limit_statements
 
 T = TypeVar("T")
@@ -280,9 +281,12 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
         ) from None
     try:
         if parsed.get_backend_name() == "sqlite":
-            engine = create_engine(parsed, connect_args=sqlite_connect_args(timeout))
+            engine = create_engine(
+                parsed, connect_args=sqlite_connect_args(timeout), pool_reset_on_return=None
+            )
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+            reset_only_open_transactions(engine)
             return engine
         if parsed.get_backend_name() not in ("mysql", "mariadb"):
             raise DatabaseConfigError(
@@ -297,9 +301,11 @@ def _engine_for_url(url: str, *, timeout: int, statement_timeout: int) -> Engine
             connect_args=mysql_connect_args(
                 str(parsed.password) if parsed.password else None, timeout
             ),
+            pool_reset_on_return=None,  # pool_reset.py: no ROLLBACK after a COMMIT
         )
         event.listen(engine, "do_connect", _mysql_connect)
         ping_when_idle(engine)  # not pool_pre_ping: no round trip per request under load
+        reset_only_open_transactions(engine)
         return engine
     except NoSuchModuleError:
         raise DatabaseConfigError(
