@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import group_facts, history, memberships, owners, verbatim
@@ -351,9 +351,7 @@ class GroupWriter(Writer):
     def touch(self, group_id: int, also: dict[str, Any] | None = None) -> None:
         """The group's date_mod, with `also` (other glpi_groups columns) in the same UPDATE."""
         values = {**(also or {}), "date_mod": self.now}
-        self.connection.execute(
-            update(tables.groups).where(tables.groups.c.id == group_id).values(values)
-        )
+        dml.update_row(self.connection, tables.groups, group_id, values)
         self.after.update(values)
 
     def _rename(self, row: Row[Any], encoded: str) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, select, update
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 
 Origin = Literal["created", "adopted", "migrated"]
 OWNERS = tables.owners
@@ -64,24 +64,29 @@ def record(
     now: datetime,
 ) -> None:
     connection.execute(
-        OWNERS.insert().values(
-            itemtype=itemtype,
-            items_id=items_id,
-            servers_id=server_id,
-            origin=origin,
-            date_creation=now,
-            date_mod=now,
-        )
+        dml.insert(OWNERS),
+        {
+            "itemtype": itemtype,
+            "items_id": items_id,
+            "servers_id": server_id,
+            "origin": origin,
+            "date_creation": now,
+            "date_mod": now,
+        },
     )
+
+
+# Built once: the item is bound (names no column of the table has).
+_TOUCH = update(OWNERS).where(
+    OWNERS.c.itemtype == bindparam("owned_itemtype"),
+    OWNERS.c.items_id == bindparam("owned_items_id"),
+)
 
 
 def touch(connection: Connection, itemtype: str, items_id: int, now: datetime) -> None:
     """The owner wrote the item (last change by which server)."""
-    connection.execute(
-        update(OWNERS)
-        .where(OWNERS.c.itemtype == itemtype, OWNERS.c.items_id == items_id)
-        .values(date_mod=now)
-    )
+    parameters = {"date_mod": now, "owned_itemtype": itemtype, "owned_items_id": items_id}
+    connection.execute(_TOUCH, parameters)
 
 
 def forget(connection: Connection, itemtype: str, items_id: int) -> None:

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.db.collation import sqlite_equal
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import creation, history, memberships, owners, passwords, verbatim
@@ -569,7 +569,7 @@ class UserWriter(Writer):
             row.update(declared.insert(context, values.values[declared.name]))
         row.update(self._password(values.password))
         log = self.log
-        user_id = inserted_id(self.connection.execute(users.insert().values(row)))
+        user_id = inserted_id(self.connection.execute(dml.insert(users), row))
         log.created(history.USER, user_id)
         context.user_id = user_id
         for declared in registry.USER:
@@ -617,14 +617,15 @@ class UserWriter(Writer):
         entity_id = self.server.entities_id
         recursive = 1 if self.server.is_recursive else 0
         self.connection.execute(
-            tables.profiles_users.insert().values(
-                users_id=user_id,
-                profiles_id=profile_id,
-                entities_id=entity_id,
-                is_recursive=recursive,
-                is_dynamic=1,
-                is_default_profile=1,
-            )
+            dml.insert(tables.profiles_users),
+            {
+                "users_id": user_id,
+                "profiles_id": profile_id,
+                "entities_id": entity_id,
+                "is_recursive": recursive,
+                "is_dynamic": 1,
+                "is_default_profile": 1,
+            },
         )
         user_label = history.user_log_name(
             user_id, user["name"], user.get("realname"), user.get("firstname")
@@ -679,9 +680,7 @@ class UserWriter(Writer):
         changed = bool(changes) or rows_changed or stored_changed
         if changed or force_date:
             changes["date_mod"] = self.now
-            self.connection.execute(
-                update(tables.users).where(tables.users.c.id == user_id).values(changes)
-            )
+            dml.update_row(self.connection, tables.users, user_id, changes)
         self.written = Written(changes, context.after, context.emails_after)
         if stored_changed:
             self.written.after.update(
@@ -732,20 +731,16 @@ class UserWriter(Writer):
     # -- delete
 
     def trash(self, row: Row[Any]) -> None:
-        self.connection.execute(
-            update(tables.users)
-            .where(tables.users.c.id == row.id)
-            .values(is_deleted=1, date_mod=self.now)
+        dml.update_row(
+            self.connection, tables.users, row.id, {"is_deleted": 1, "date_mod": self.now}
         )
         self.log.trashed(history.USER, row.id)
         verbatim.remove(self.connection, USER, row.id, self.server.id)
 
     def deactivate(self, row: Row[Any]) -> None:
         if row.is_active:
-            self.connection.execute(
-                update(tables.users)
-                .where(tables.users.c.id == row.id)
-                .values(is_active=0, date_mod=self.now)
+            dml.update_row(
+                self.connection, tables.users, row.id, {"is_active": 0, "date_mod": self.now}
             )
             self.log.field(history.USER, row.id, history.USER_ACTIVE, "1", "0")
         verbatim.mark_deleted(self.connection, self.server.id, USER, row.id, self.now)

@@ -14,10 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.scim.errors import Uniqueness
 
 ROWS = tables.scim_resources
@@ -89,6 +87,11 @@ def load(
     }
 
 
+# The tool row's unique key per item, and what a save sets on the row already there.
+_ITEM_KEY = ("servers_id", "itemtype", "items_id")
+_SAVED = ("external_id", "attributes", "is_deleted", "date_mod")
+
+
 def save(
     connection: Connection,
     server_id: int,
@@ -113,14 +116,8 @@ def save(
     }
     row = {"servers_id": server_id, "itemtype": itemtype, "items_id": items_id}
     row.update(values, date_creation=now)
-    if connection.dialect.name == "sqlite":
-        lite = sqlite_insert(ROWS).values(row)
-        statement: Any = lite.on_conflict_do_update(
-            index_elements=[ROWS.c.servers_id, ROWS.c.itemtype, ROWS.c.items_id], set_=values
-        )
-    else:
-        statement = mysql_insert(ROWS).values(row).on_duplicate_key_update(values)
-    connection.execute(statement)
+    sqlite = connection.dialect.name == "sqlite"
+    connection.execute(dml.upsert(ROWS, sqlite, _ITEM_KEY, _SAVED), row)
 
 
 def mark_deleted(

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Row, delete, select, update
+from sqlalchemy import ColumnElement, FromClause, Row, delete, select
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.db.collation import collation_key
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import history
@@ -157,9 +157,7 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRo
         wanted_entry = wanted_keys.get(key(glpi_text.decode(entry["email"] or "")))
         encoded = glpi_text.encode(wanted_entry.address) if wanted_entry else None
         if encoded and encoded != entry["email"] and _is_dynamic(rows, entry["id"]):
-            connection.execute(
-                update(EMAILS).where(EMAILS.c.id == entry["id"]).values(email=encoded)
-            )
+            dml.update_row(connection, EMAILS, entry["id"], {"email": encoded})
             log.add(
                 history.USER, user_id, history.UPDATE_SUBITEM,
                 itemtype_link=history.USER_EMAIL, old=entry["email"], new=encoded,
@@ -173,9 +171,7 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRo
         is_default = key(glpi_text.decode(entry["email"] or "")) == default_key
         left.append((entry["id"], entry["email"] or "", is_default))
         if is_default != entry["is_default"]:
-            connection.execute(
-                update(EMAILS).where(EMAILS.c.id == entry["id"]).values(is_default=int(is_default))
-            )
+            dml.update_row(connection, EMAILS, entry["id"], {"is_default": int(is_default)})
             if is_default:
                 log.add(
                     history.USER, user_id, history.UPDATE_SUBITEM,
@@ -187,12 +183,13 @@ def sync(context: WriteContext, wanted: list[EmailValue], rows: Sequence[EmailRo
             continue
         encoded = glpi_text.encode(email.address)
         result = connection.execute(
-            EMAILS.insert().values(
-                users_id=user_id,
-                email=encoded,
-                is_dynamic=1,
-                is_default=int(key(email.address) == default_key),
-            )
+            dml.insert(EMAILS),
+            {
+                "users_id": user_id,
+                "email": encoded,
+                "is_dynamic": 1,
+                "is_default": int(key(email.address) == default_key),
+            },
         )
         new_id = inserted_id(result)
         log.add(
