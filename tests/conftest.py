@@ -414,13 +414,14 @@ def _write_answers_match_a_fresh_read(
 
     monkeypatch.setattr(UserReader, "answer", checked)
     monkeypatch.setattr(UserReader, "answer_new", checked_new)
-    # A group's change answers with its locked row and what it wrote (GlpiStore._group_answer).
+    # A group's change answers with its locked row and what it wrote (GlpiStore._group_answer),
+    # and a rebuild of a group with what it read and wrote only (its `known`).
     from glpi_scim.glpi.store import GlpiStore
 
     group_answer = GlpiStore._group_answer
 
-    def checked_group(store: Any, connection: Any, reader: Any, *args: Any) -> Any:
-        given = group_answer(store, connection, reader, *args)
+    def checked_group(store: Any, connection: Any, reader: Any, *args: Any, **known: Any) -> Any:
+        given = group_answer(store, connection, reader, *args, **known)
         again = reader.one(int(given["id"].removeprefix("g")), skip=args[-1])
         if given != again:
             differences.append((given, again))

@@ -395,7 +395,8 @@ def test_a_group_create_reads_its_facts_once_and_its_version_once(
 
 def test_a_group_rename_writes_its_row_once(store: GlpiStore, database: Database) -> None:
     """A PATCH of displayName: the group rebuilt from its locked row and one statement of
-    facts, the new name's uniqueness and the sub-groups' complete names checked, one UPDATE."""
+    facts, the new name's uniqueness and the sub-groups' complete names checked, one UPDATE,
+    and no read for the answer."""
     team = store.create("Group", group(displayName="Before"))
     with sent(database) as statements:
         renamed = store.update(
@@ -409,10 +410,56 @@ def test_a_group_rename_writes_its_row_once(store: GlpiStore, database: Database
         ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
         ("SELECT", "glpi_groups"),  # the new name's holders, locked
         ("SELECT", "glpi_groups"),  # the sub-groups whose complete names change
-        ("SELECT", "glpi_groups"),  # the answer's version values and members
+        # No answer's read: its version and members are known from what it read and wrote.
     ]
     assert writes(statements) == [
         ("UPDATE", "glpi_plugin_glpiscim_owners"),
         ("UPDATE", "glpi_groups"),  # name, complete name and date_mod together
         ("INSERT", "glpi_logs"),
     ]
+
+
+def test_a_groups_put_answers_from_what_it_read_and_wrote(
+    store: GlpiStore, database: Database
+) -> None:
+    """A PUT of a group's members: its answer (version and members) comes from its locked row,
+    its facts and what its writes returned; only a removal of the group's newest link needs
+    the answer's read (the link below it is not known)."""
+    a, b, c = (store.create("User", user(userName=f"put-{k}"))["id"] for k in "abc")
+    team = store.create("Group", group(displayName="Put", members=[{"value": a}]))
+    store.change_members(team["id"], MemberChange(add=[{"value": b}]))  # b: the newest link
+
+    def put(*members: str) -> Any:
+        body = {"displayName": "Put", "members": [{"value": m} for m in members]}
+        return store.update("Group", team["id"], lambda current: group(**body))
+
+    with sent(database) as statements:
+        answer = put(b, c)  # a removed, c added
+    assert [m["value"] for m in answer["members"]] == [b, c]
+    assert answer == store.get("Group", team["id"])
+    assert reads(statements) == [
+        ("SELECT", "glpi_groups"),  # locked, with its owner, tool row and own fingerprint
+        ("SELECT", "glpi_profiles_users"),  # the rights, the members, the version's values
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+        ("SELECT", "glpi_users"),  # the users added, and their links
+    ]
+    with sent(database) as statements:
+        answer = put(b)  # c, the newest link, removed
+    assert [m["value"] for m in answer["members"]] == [b]
+    assert answer == store.get("Group", team["id"])
+    assert reads(statements)[-1] == ("SELECT", "glpi_groups")  # the answer's read
+
+
+def test_a_database_without_returning_reads_a_groups_answer(
+    store: GlpiStore, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MySQL has no INSERT ... RETURNING: a group's rebuild then reads its answer."""
+    monkeypatch.setattr(database.engine.dialect, "insert_returning", False)
+    a, b = (store.create("User", user(userName=f"plain-{k}"))["id"] for k in "ab")
+    team = store.create("Group", group(displayName="Plain", members=[{"value": a}]))
+    body = {"displayName": "Plain", "members": [{"value": b}]}
+    with sent(database) as statements:
+        answer = store.update("Group", team["id"], lambda current: group(**body))
+    assert [m["value"] for m in answer["members"]] == [b]
+    assert answer == store.get("Group", team["id"])
+    assert reads(statements)[-1] == ("SELECT", "glpi_groups")  # the answer's read

@@ -63,8 +63,10 @@ class GroupFacts:
     links_counted: int | None = None
     # memberships.fingerprint's shared values (If-Match), None when not asked.
     shared_fingerprint: tuple[int, ...] | None = None
-    # The members this server sees (id, GLPI's formatted name) in link order; None: not asked.
+    # The members this server sees (id, GLPI's formatted name) in link order, and their links'
+    # ids by user; None: not asked.
     members: list[tuple[int, str]] | None = None
+    member_links: dict[int, int] | None = None
     # memberships.fingerprint's values of the group itself, read again after a write (the
     # answer's version); None when not asked.
     own_fingerprint: tuple[int, int] | None = None
@@ -239,5 +241,6 @@ def read(
             found.shared_fingerprint = (row.n1 or 0, row.n2 or 0, row.n3 or 0, row.n4 or 0)
     if wanted.members:
         found.members = [(user_id, name) for _, user_id, name in sorted(listed)]
+        found.member_links = {user_id: link_id for link_id, user_id, _ in listed}
     found.actor = authorizations_of([actor], facts.authorization_rows(rows, _RIGHTS))[actor]
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, select, update
@@ -241,6 +242,17 @@ class GroupReader:
         return members
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a group's answer reads, known from a rebuild's reads and writes instead
+    (GroupWriter.rebuilt): its own fingerprint values, labelled as in LOCKED_GROUP's row, the
+    version's shared values, and its members (id, display) in link order."""
+
+    own: dict[str, Any]
+    shared: tuple[int, ...]
+    members: list[tuple[int, str]]
+
+
 class GroupWriter(Writer):
     # Set by the store: ownership and GLPI's rules (policy.py).
     policy: Policy | None = None
@@ -253,6 +265,13 @@ class GroupWriter(Writer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.after = {}
+        # Set by apply where the database returns what it inserts: the new links by user,
+        # their users' names, the users removed and the group's new history rows, for an
+        # answer without reading the group again (`rebuilt_answer`).
+        self.added_links: dict[int, int] | None = None
+        self.added: dict[int, memberships.Member] = {}
+        self.removed: list[int] = []
+        self.group_log_ids: list[int] = []
 
     _scope: Scope = None
     _scope_read = False
@@ -337,6 +356,8 @@ class GroupWriter(Writer):
         """Write the difference between the group's LOCKED_GROUP `row` and `values`;
         `members`: the ids of the members the server sees, when already read."""
         group_id = row.id
+        if self.connection.dialect.insert_returning:
+            self.added_links = {}
         renamed: dict[str, Any] = {}
         encoded = glpi_text.encode(values.name)
         if encoded != row.name:
@@ -410,7 +431,10 @@ class GroupWriter(Writer):
         to_add_ids = [i for i in wanted if i not in current_set]
         label = history.with_id(encoded_name, group_id)
         if to_remove:
-            memberships.remove(self.connection, group_id, label, to_remove, self.log)
+            memberships.remove(
+                self.connection, group_id, label, to_remove, self.log, logged=self.group_log_ids
+            )
+            self.removed.extend(to_remove)
         if to_add_ids:
             # The users added and their links (hidden members' among them), in one statement.
             found = group_facts.read(
@@ -423,14 +447,37 @@ class GroupWriter(Writer):
                 wanted=Wanted(adding=to_add_ids, rights=False),
             )
             members = memberships.named_members(to_add_ids, found.addable)
-            memberships.add(
-                self.connection,
-                group_id,
-                label,
-                [m for m in members if m.id not in found.present],
-                self.log,
-            )
+            new = [m for m in members if m.id not in found.present]
+            self.added.update((member.id, member) for member in new)
+            memberships.add(self.connection, group_id, label, new, self.log, links=self.added_links)
         return bool(to_remove or to_add_ids)
+
+    def rebuilt(self, row: Row[Any], found: GroupFacts, logged: Sequence[int]) -> Rebuilt | None:
+        """After `apply` to the LOCKED_GROUP `row` given `found`'s members (read with their
+        links) and version's shared values: the group's version values and members now, from
+        what it read and wrote, `logged` the group's history rows the flush added. None where
+        that is not known: a database that does not return what it inserts, or a removal of
+        the group's newest link (the next one is not read)."""
+        shared = found.shared_fingerprint
+        if self.added_links is None or found.members is None or found.member_links is None:
+            return None
+        if shared is None:
+            return None
+        labels = memberships.FINGERPRINT_LABELS
+        highest_link = int(row._mapping[labels[0]] or 0)
+        removed = set(self.removed)
+        if any(found.member_links[user_id] == highest_link for user_id in removed):
+            return None
+        links = self.added_links
+        highest_log = int(row._mapping[labels[1]] or 0)
+        own = {
+            labels[0]: max([highest_link, *links.values()]),
+            labels[1]: max([highest_log, *self.group_log_ids, *logged]),
+        }
+        kept = [member for member in found.members if member[0] not in removed]
+        added = sorted(links, key=links.__getitem__)
+        names = [(user_id, self.added[user_id].formatted_name) for user_id in added]
+        return Rebuilt(own, shared, kept + names)
 
     def change_members(self, row: Row[Any], change: MemberChange, facts: GroupFacts) -> bool:
         """Apply a membership edit without reading the whole member list (except to replace

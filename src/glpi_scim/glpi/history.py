@@ -164,7 +164,21 @@ class History:
     def field(self, itemtype: str, items_id: int, option: int, old: str, new: str) -> None:
         self.add(itemtype, items_id, FIELD_UPDATE, option=option, old=old, new=new)
 
-    def flush(self, connection: Connection) -> None:
-        if self.rows:
-            connection.execute(tables.logs.insert(), self.rows)
-            self.rows = []
+    def flush(self, connection: Connection, *, ids_of: tuple[str, int] | None = None) -> list[int]:
+        """Insert the rows kept; with `ids_of` (itemtype, items_id) and a database that
+        returns what it inserts (INSERT ... RETURNING: MariaDB 10.5, SQLite 3.35), the ids of
+        that item's new rows."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return []
+        logs = tables.logs
+        if ids_of is None or not connection.dialect.insert_returning:
+            connection.execute(logs.insert(), rows)
+            return []
+        returning = logs.insert().returning(logs.c.id, logs.c.itemtype, logs.c.items_id)
+        itemtype, items_id = ids_of
+        return [
+            int(row.id)
+            for row in connection.execute(returning, rows)
+            if row.itemtype == itemtype and row.items_id == items_id
+        ]

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from glpi_scim.db import tables
 from glpi_scim.glpi import history
+from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes.targets import formatted_user_name
 from glpi_scim.glpi.scope import Scope, users_in_scope
 from glpi_scim.scim.errors import InvalidValue
@@ -54,6 +55,15 @@ class Member:
     @property
     def log_name(self) -> str:
         return history.user_log_name(self.id, self.login, self.realname, self.firstname)
+
+    @property
+    def formatted_name(self) -> str:
+        """What formatted_user_name reads for this user (a member's display), decoded."""
+        if self.realname:
+            name = f"{self.realname} {self.firstname}" if self.firstname else self.realname
+        else:
+            name = self.login or ""
+        return glpi_text.decode(name)
 
 
 def visible_users_condition(server_id: int, users: Any = USERS, scope: Scope = None) -> Any:
@@ -128,8 +138,11 @@ def add(
     group_label: str,
     members: Iterable[Member],
     log: history.History,
+    *,
+    links: dict[int, int] | None = None,
 ) -> int:
-    """Add memberships (the caller checked they do not exist); returns how many."""
+    """Add memberships (the caller checked they do not exist); returns how many. `links`,
+    where the database returns what it inserts: filled with each new link's id by user."""
     rows = []
     for member in members:
         rows.append(
@@ -149,8 +162,15 @@ def add(
             history.GROUP, group_id, history.ADD_RELATION, itemtype_link=history.USER,
             new=member.log_name,
         )  # fmt: skip
+    returning = links is not None and connection.dialect.insert_returning
+    statement = LINKS.insert().returning(LINKS.c.id, LINKS.c.users_id) if returning else None
     for start in range(0, len(rows), CHUNK):
-        connection.execute(LINKS.insert(), rows[start : start + CHUNK])
+        chunk = rows[start : start + CHUNK]
+        if statement is None or links is None:
+            connection.execute(LINKS.insert(), chunk)
+            continue
+        for link in connection.execute(statement, chunk):
+            links[int(link.users_id)] = int(link.id)
     return len(rows)
 
 
@@ -162,13 +182,16 @@ def remove(
     log: history.History,
     *,
     log_on_group: bool = True,
+    logged: list[int] | None = None,
 ) -> None:
-    """Remove memberships of `user_ids` (all of the group's when None), logging each removal."""
+    """Remove memberships of `user_ids` (all of the group's when None), logging each removal.
+    `logged`, where the database returns what it inserts: given the ids of the group's new
+    history rows."""
     if user_ids is None:
-        _remove_where(connection, group_id, group_label, None, log, log_on_group)
+        _remove_where(connection, group_id, group_label, None, log, log_on_group, logged)
         return
     for chunk in chunks(user_ids):
-        _remove_where(connection, group_id, group_label, chunk, log, log_on_group)
+        _remove_where(connection, group_id, group_label, chunk, log, log_on_group, logged)
 
 
 def _remove_where(
@@ -178,6 +201,7 @@ def _remove_where(
     chunk: Sequence[int] | None,
     log: history.History,
     log_on_group: bool,
+    logged: list[int] | None,
 ) -> None:
     condition = LINKS.c.groups_id == group_id
     if chunk is not None:
@@ -227,7 +251,11 @@ def _remove_where(
             .select_from(LINKS.join(USERS, USERS.c.id == LINKS.c.users_id))
             .where(condition)
         )
-        connection.execute(logs.insert().from_select(columns, on_group))
+        inserted = logs.insert().from_select(columns, on_group)
+        if logged is not None and connection.dialect.insert_returning:
+            logged.extend(int(row.id) for row in connection.execute(inserted.returning(logs.c.id)))
+        else:
+            connection.execute(inserted)
     connection.execute(delete(LINKS).where(condition))
 
 

@@ -22,7 +22,7 @@ from glpi_scim.db.transaction import Transactions
 from glpi_scim.glpi import creation, group_facts, guard, history, ids, mapping, memberships, owners
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.group_facts import GroupFacts, Wanted
-from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter
+from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter, Rebuilt
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
 from glpi_scim.glpi.users import UserReader, UserWriter
 from glpi_scim.identity.models import IdentityServer
@@ -244,10 +244,18 @@ class GlpiStore:
         seen: Mapping[Any, Any],
         written: dict[str, Any],
         skip: frozenset[str],
+        *,
+        known: Rebuilt | None = None,
     ) -> Resource:
         """A changed group as a GET would now read it: its locked row (`seen`, empty for a
         new group) with what the change wrote, and one statement for its version's values and
-        its members (group_facts.py)."""
+        its members (group_facts.py); none when the change knows them (GroupWriter.rebuilt:
+        a group rebuilt from the members it read, on a database that returns what it inserts).
+        """
+        if known is not None:
+            answered = {**seen, **written, **known.own}
+            members_now = None if "members" in skip else known.members
+            return reader.locked_resource(answered, known.shared, members_now)
         members = "members" not in skip
         group_id = int(written.get("id") or seen["id"])
         wanted = Wanted(shared=True, members=members, own=True, rights=False)
@@ -364,8 +372,11 @@ class GlpiStore:
                 group_values.member_ids = []
             writer = self._begin_group_write(connection, notes, row, found, purge=False)
             writer.apply(row, group_values, [member for member, _ in found.members])
-            writer.log.flush(connection)
-            return self._group_answer(connection, reader, row._mapping, writer.after, frozenset())
+            logged = writer.log.flush(connection, ids_of=(history.GROUP, item_id))
+            known = writer.rebuilt(row, found, logged)
+            return self._group_answer(
+                connection, reader, row._mapping, writer.after, frozenset(), known=known
+            )
 
         return self._run_checked(work)
 
