@@ -14,6 +14,7 @@ medians per operation and the ratio to scim2-server.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import secrets
@@ -320,9 +321,15 @@ def one_run(
             cleanup.append(lambda: drop_mariadb(database))
         targets.append(scim2_server_target())
         for target in targets:
+            # Each target starts from a collected heap, the objects alive so far (the other
+            # targets' included) frozen: the collector then never walks one target's objects
+            # while another is measured.
+            gc.collect()
+            gc.freeze()
             exercise(target, preload, requests)
         return summary(targets), [t.name for t in targets]
     finally:
+        gc.unfreeze()  # this run's objects may go now
         for target in targets:
             target.close()
         for step in cleanup:
