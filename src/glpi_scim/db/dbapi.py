@@ -65,9 +65,15 @@ def mysql_connect_args(password: str | None, timeout: int) -> dict[str, Any]:
         "read_timeout": timeout,
         "write_timeout": timeout,
         # The tool writes UTC; TIMESTAMP columns convert from the session time zone, so the
-        # session must be UTC whatever the server's default zone is.
-        "init_command": "SET time_zone = '+00:00'",
+        # session must be UTC whatever the server's default zone is. A profile's rights are
+        # read as one GROUP_CONCAT (policy.packed_authorization_rows): MySQL cuts its result
+        # at 1,024 bytes by default, MariaDB at 1 MB.
+        "init_command": f"SET time_zone = '+00:00', group_concat_max_len = {PACKED_RIGHTS_MAX}",
     }
+
+
+# The longest GROUP_CONCAT a session returns whole (a profile's rights are about 2 kB).
+PACKED_RIGHTS_MAX = 1048576
 
 
 @functools.cache

@@ -43,7 +43,7 @@ from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
 from glpi_scim.glpi.creation import LoginHolder, NewUserFacts
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
 from glpi_scim.glpi.paging import PageRequest, PageStatement, page_statement, read_page, run_page
-from glpi_scim.glpi.policy import AuthorizationRow, Policy, authorization_rows
+from glpi_scim.glpi.policy import AuthorizationRow, Policy, packed_authorization_rows
 from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Frame, SqlFilter
 from glpi_scim.glpi.writer import Writer
@@ -211,7 +211,7 @@ def _user_parts(
         .where(owners(LINKS.c.users_id)),
     ]
     if with_rights:
-        rows = authorization_rows(
+        rows = packed_authorization_rows(
             lambda user: user.in_([bindparam("id"), bindparam("actor")])
         ).subquery("scim_rights")
         members.append(
