@@ -31,10 +31,16 @@ from glpi_scim.glpi.mapping import (
     member_ids,
     removed_ids,
 )
-from glpi_scim.glpi.paging import PageRequest, PageStatement, page_statement, read_page, run_page
+from glpi_scim.glpi.paging import (
+    PageRequest,
+    PageStatement,
+    equality_page,
+    page_statement,
+    read_page,
+)
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import Scope, groups_in_scope, server_scope
-from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Frame, SqlFilter, formatted_user_name
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter, formatted_user_name
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -183,12 +189,8 @@ class GroupReader:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
         lookup = sql.equality(filter_) if filter_ is not None and sort_by is None else None
         if lookup is not None:
-            request = PageRequest(start_index, count)
-            statement = _equality_page(
-                self.server.id, self.scope, self.sqlite, lookup.path, request.offset, count
-            )
-            parameters = {EQUALITY_VALUE: lookup.value}
-            total, rows = run_page(self.connection, statement, request, parameters)
+            built = functools.partial(_equality_page, self.server.id, self.scope, self.sqlite)
+            total, rows = equality_page(self.connection, lookup, built, start_index, count)
             return total, self.render(rows, skip)
         condition = sql.where(filter_) if filter_ is not None else None
         if self.scope is not None:

@@ -12,12 +12,15 @@ the total is counted on its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, Row, case, func, select
 from sqlalchemy.sql import Select
+
+from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Equality
+from glpi_scim.scim.ast import AttrPath
 
 Predicate = ColumnElement[bool]
 
@@ -128,6 +131,20 @@ def run_page(
     if request.offset == 0:
         return 0, []
     return _total(connection, statement.total, parameters), []
+
+
+def equality_page(
+    connection: Connection,
+    equality: Equality,
+    built: Callable[[AttrPath, int, int], PageStatement],
+    start_index: int,
+    count: int,
+) -> tuple[int, list[Row[Any]]]:
+    """(total, rows) of a filter by equality (sqlfilter.Equality): its statement
+    `built(path, offset, count)`, cached by the caller, with the value bound."""
+    request = PageRequest(start_index, count)
+    statement = built(equality.path, request.offset, count)
+    return run_page(connection, statement, request, {EQUALITY_VALUE: equality.value})
 
 
 def _total(connection: Connection, query: Select[Any], parameters: Mapping[str, Any] | None) -> int:

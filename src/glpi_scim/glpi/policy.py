@@ -119,6 +119,17 @@ def authorization_rows(
     return _authorizations_query(right is not None, users, right)
 
 
+# AuthorizationRow's columns up to its right: the glpi_profiles_users row and its profile.
+_LINK_COLUMNS = (
+    tables.profiles_users.c.users_id,
+    tables.profiles_users.c.profiles_id,
+    tables.profiles_users.c.entities_id,
+    tables.profiles_users.c.is_recursive,
+    tables.profiles.c.name,
+    tables.profiles.c.interface,
+)
+
+
 def _authorizations_query(
     one_right: bool,
     users: Callable[[ColumnElement[int]], ColumnElement[bool]] = lambda user: user.in_(
@@ -131,16 +142,7 @@ def _authorizations_query(
     same_profile = rights.c.profiles_id == links.c.profiles_id
     named = bindparam("right") if right is None else right
     return (
-        select(
-            links.c.users_id,
-            links.c.profiles_id,
-            links.c.entities_id,
-            links.c.is_recursive,
-            profiles.c.name,
-            profiles.c.interface,
-            rights.c.name.label("right_name"),
-            rights.c.rights,
-        )
+        select(*_LINK_COLUMNS, rights.c.name.label("right_name"), rights.c.rights)
         .join(profiles, profiles.c.id == links.c.profiles_id)
         .outerjoin(
             rights,
@@ -168,16 +170,7 @@ def packed_authorization_rows(users: Callable[[ColumnElement[int]], ColumnElemen
         .scalar_subquery()
     )
     return (
-        select(
-            links.c.users_id,
-            links.c.profiles_id,
-            links.c.entities_id,
-            links.c.is_recursive,
-            profiles.c.name,
-            profiles.c.interface,
-            packed.label("right_name"),
-            literal(PACKED).label("rights"),
-        )
+        select(*_LINK_COLUMNS, packed.label("right_name"), literal(PACKED).label("rights"))
         .join(profiles, profiles.c.id == links.c.profiles_id)
         .where(users(links.c.users_id))
     )

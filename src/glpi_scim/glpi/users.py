@@ -42,10 +42,16 @@ from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import EmailRow, WriteContext
 from glpi_scim.glpi.creation import LoginHolder, NewUserFacts
 from glpi_scim.glpi.mapping import UserRecord, UserValues, user_resource
-from glpi_scim.glpi.paging import PageRequest, PageStatement, page_statement, read_page, run_page
+from glpi_scim.glpi.paging import (
+    PageRequest,
+    PageStatement,
+    equality_page,
+    page_statement,
+    read_page,
+)
 from glpi_scim.glpi.policy import AuthorizationRow, Policy, packed_authorization_rows
 from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
-from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Frame, SqlFilter
+from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -374,12 +380,8 @@ class UserReader:
         sql = SqlFilter(frame(self.server.id, self.sqlite))
         lookup = sql.equality(filter_) if filter_ is not None and sort_by is None else None
         if lookup is not None:
-            request = PageRequest(start_index, count)
-            statement = _equality_page(
-                self.server.id, self.scope, self.sqlite, lookup.path, request.offset, count
-            )
-            parameters = {EQUALITY_VALUE: lookup.value}
-            total, rows = run_page(self.connection, statement, request, parameters)
+            built = functools.partial(_equality_page, self.server.id, self.scope, self.sqlite)
+            total, rows = equality_page(self.connection, lookup, built, start_index, count)
             return total, self.render(rows, skip)
         shown = and_(visible(self.server.id), users_in_scope(self.scope, U))
         condition = shown if filter_ is None else and_(shown, sql.where(filter_))
