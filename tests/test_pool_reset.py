@@ -86,15 +86,14 @@ def test_a_raw_connection_given_back_inside_a_transaction_is_rolled_back(
 
 
 @pytest.mark.mysql
-def test_a_failed_statement_is_rolled_back_on_return(
+def test_a_connection_closed_after_a_failed_statement_leaves_no_lock(
     engine: Engine, mysql_database: Database
 ) -> None:
     with engine.connect() as connection:
         connection.execute(text(f"SELECT id FROM {PROBE} WHERE id = 1 FOR UPDATE"))
-        connection.commit()
-        connection.execute(text(f"SELECT id FROM {PROBE} WHERE id = 1 FOR UPDATE"))
         with pytest.raises(DBAPIError):
             connection.execute(text("SELECT no_such_column FROM " + PROBE))
+        assert not lock_is_free(mysql_database)  # the failure ended nothing
     assert lock_is_free(mysql_database)
 
 

@@ -9,7 +9,7 @@ profiles. A statement without values, executed with the row as its parameters, i
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Table, bindparam, update
@@ -41,7 +41,7 @@ def update_row(
 
 
 @functools.cache
-def upsert(table: Table, sqlite: bool, keys: Sequence[str], updated: Sequence[str]) -> Any:
+def upsert(table: Table, sqlite: bool, keys: tuple[str, ...], updated: tuple[str, ...]) -> Any:
     """An INSERT that, where a row with the same unique `keys` exists, sets its `updated`
     columns to the values given instead (SQLite: ON CONFLICT on `keys`; MariaDB: ON DUPLICATE
     KEY, on whichever unique key the row meets)."""

@@ -269,7 +269,7 @@ class GroupWriter(Writer):
         self.after = {}
         # Set by apply where the database returns what it inserts: the new links by user,
         # their users' names, the users removed and the group's new history rows, for an
-        # answer without reading the group again (`rebuilt_answer`).
+        # answer without reading the group again (`rebuilt`).
         self.added_links: dict[int, int] | None = None
         self.added: dict[int, memberships.Member] = {}
         self.removed: list[int] = []
@@ -460,17 +460,14 @@ class GroupWriter(Writer):
         what it read and wrote, `logged` the group's history rows the flush added. None where
         that is not known: a database that does not return what it inserts, or a removal of
         the group's newest link (the next one is not read)."""
-        shared = found.shared_fingerprint
-        if self.added_links is None or found.members is None or found.member_links is None:
-            return None
-        if shared is None:
+        shared, links = found.shared_fingerprint, self.added_links
+        if links is None or shared is None or found.members is None or found.member_links is None:
             return None
         labels = memberships.FINGERPRINT_LABELS
         highest_link = int(row._mapping[labels[0]] or 0)
         removed = set(self.removed)
         if any(found.member_links[user_id] == highest_link for user_id in removed):
             return None
-        links = self.added_links
         highest_log = int(row._mapping[labels[1]] or 0)
         own = {
             labels[0]: max([highest_link, *links.values()]),

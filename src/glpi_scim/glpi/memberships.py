@@ -162,15 +162,16 @@ def add(
             history.GROUP, group_id, history.ADD_RELATION, itemtype_link=history.USER,
             new=member.log_name,
         )  # fmt: skip
-    returning = links is not None and connection.dialect.insert_returning
-    statement = LINKS.insert().returning(LINKS.c.id, LINKS.c.users_id) if returning else None
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        if statement is None or links is None:
+    chunked = [rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK)]
+    if links is None or not connection.dialect.insert_returning:
+        for chunk in chunked:
             connection.execute(LINKS.insert(), chunk)
-            continue
-        for link in connection.execute(statement, chunk):
-            links[int(link.users_id)] = int(link.id)
+        return len(rows)
+    returning = LINKS.insert().returning(LINKS.c.id, LINKS.c.users_id)
+    for chunk in chunked:
+        links.update(
+            (int(link.users_id), int(link.id)) for link in connection.execute(returning, chunk)
+        )
     return len(rows)
 
 
