@@ -14,7 +14,7 @@ from glpi_scim.db.transaction import Transactions
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.scim.errors import PreconditionFailed, ScimError, ServiceUnavailable, Uniqueness
-from glpi_scim.scim.store import MemberChange
+from glpi_scim.scim.store import MemberChange, Preview
 
 from .support import Clock, Rows, group, replace_with, user
 
@@ -47,6 +47,21 @@ def test_parallel_creates_share_a_new_title(store: GlpiStore, rows: Rows, race: 
     # Each answer shows the title, as each user now holds it.
     assert {r["title"] for r in results} == {"Brand new"}
     assert {store.get("User", r["id"])["title"] for r in results} == {"Brand new"}
+
+
+def test_parallel_updates_read_ahead_one_new_title(
+    store: GlpiStore, rows: Rows, race: Race
+) -> None:
+    """Updates whose requests name one new title read its rows, locked, with each user's
+    parts (the preview): they serialise on the index gap, and the title is created once."""
+    ids = [store.create("User", user(userName=f"titled{i}"))["id"] for i in range(THREADS)]
+    preview = Preview({(None, "title"): ("Fresh title",)})
+    results = race(
+        lambda i: store.update("User", ids[i], replace_with(title="Fresh title"), preview=preview)
+    )
+    assert all(isinstance(r, dict) for r in results), results
+    assert rows.scalar("SELECT COUNT(*) FROM glpi_usertitles WHERE name = 'Fresh title'") == 1
+    assert {store.get("User", i)["title"] for i in ids} == {"Fresh title"}
 
 
 def test_conditional_updates_exactly_one_wins(store: GlpiStore, clock: Clock, race: Race) -> None:

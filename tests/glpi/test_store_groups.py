@@ -431,3 +431,36 @@ def test_group_without_members_reads_no_members(mysql_database: Database, clock:
     )
     assert with_members > 3000
     assert without_members < 30
+
+
+@pytest.mark.mysql
+def test_a_large_groups_member_edit_reads_no_member(mysql_database: Database, clock: Clock) -> None:
+    """A member edit that would answer with a group under the reply limit reads the group's
+    links with its facts only when the group is under it: at 3,000 members, the probe's few
+    index entries, not the links (a small group's edit is answered from them)."""
+    server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
+    store = GlpiStore(mysql_database, server, now=clock)
+    with mysql_database.begin() as connection:
+        connection.execute(
+            tables.users.insert(), [{"name": f"m{i}", "authtype": 1} for i in range(3001)]
+        )
+        ids = [str(i) for i in connection.execute(select(tables.users.c.id)).scalars()]
+    created = store.create("Group", group(displayName="Crowd"))
+    store.change_members(created["id"], MemberChange(add=[{"value": i} for i in ids[:-1]]))
+
+    def session() -> tuple[int, int]:
+        # The pool's one connection: the store's writes ran on it (session counters).
+        with mysql_database.connect() as connection:
+            number = int(connection.execute(text("SELECT CONNECTION_ID()")).scalar_one())
+            return number, _rows_read(connection)
+
+    mysql_database.engine.dispose()  # one connection from here on, whatever ran before
+    number, before = session()
+    reply = MemberReply(limit=100)
+    assert (
+        store.change_members(created["id"], MemberChange(add=[{"value": ids[-1]}]), reply=reply)
+        is None
+    )
+    same, after = session()
+    assert same == number, "the store used another connection than the pool's one"
+    assert after - before < 600  # the probe reads 102 entries, twice; 3,000 links are not read

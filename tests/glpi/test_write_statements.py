@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from glpi_scim.db.database import Database
 from glpi_scim.glpi.store import GlpiStore
 from glpi_scim.scim.errors import PreconditionFailed
-from glpi_scim.scim.store import MemberChange, MemberReply
+from glpi_scim.scim.store import MemberChange, MemberReply, Preview
 
 from .support import group, replace_with, user
 
@@ -163,6 +163,45 @@ def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: 
         ("SELECT", "glpi_usertitles"),  # the new title's id, locked
         # No answer read: the user read above, with what the write changed.
     ]
+
+
+def test_a_title_the_request_names_is_read_with_the_users_parts(
+    store: GlpiStore, database: Database
+) -> None:
+    """A PATCH or PUT that gives a title (the service's preview of the request) reads that
+    title's rows, locked, in the user's parts statement: no lookup of its own, for a title that
+    exists and for a new one, which is created once."""
+    created = store.create("User", user(**person(6)))
+    store.create("User", user(**person(7, title="Director")))  # the new title exists
+    for title in ("Director", "Brand-new title"):
+        with sent(database) as statements:
+            patched = store.update(
+                "User",
+                created["id"],
+                replace_with(title=title),
+                preview=Preview({(None, "title"): (f" {title} ",)}),
+            )
+        assert patched["title"] == title
+        assert patched == store.get("User", created["id"])
+        assert reads(statements) == [
+            ("SELECT", "glpi_users"),  # the user's row, locked
+            # Its parts statement, led by the title's rows (locked), and both users' rights.
+            ("SELECT", "glpi_usertitles"),
+            ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+            ("SELECT", "glpi_plugin_glpiscim_servers"),  # the protected accounts
+            ("SELECT", "(no table)"),
+        ]
+    assert ("INSERT", "glpi_usertitles") in writes(statements)  # the new one, with history
+    # A preview the mutation does not follow (a later operation's value) looks its name up.
+    with sent(database) as statements:
+        patched = store.update(
+            "User",
+            created["id"],
+            replace_with(title="Engineer"),
+            preview=Preview({(None, "title"): ("Director",)}),
+        )
+    assert patched["title"] == "Engineer"
+    assert reads(statements)[-1] == ("SELECT", "glpi_usertitles")
 
 
 def test_a_delete_reads_no_answer(store: GlpiStore, database: Database) -> None:
@@ -355,11 +394,10 @@ def test_a_member_edit_with_if_match_reads_the_version_with_its_facts(
     assert answer is not None and [m["value"] for m in answer["members"]] == ids
     assert reads(statements) == [
         ("SELECT", "glpi_groups"),
-        ("SELECT", "glpi_profiles_users"),  # the shared fingerprint values too
+        # The shared fingerprint values, and the links of a group under the reply limit.
+        ("SELECT", "glpi_profiles_users"),
         ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
-        # The answer: the locked row with what the edit wrote, and one statement for its
-        # version's values (first: the shared ones) and its members.
-        ("SELECT", "glpi_groups"),
+        # No answer's read: the locked row, the facts and what the edit's INSERTs returned.
     ]
     assert answer == store.get("Group", team["id"])
     with pytest.raises(PreconditionFailed):
@@ -423,8 +461,8 @@ def test_a_groups_put_answers_from_what_it_read_and_wrote(
     store: GlpiStore, database: Database
 ) -> None:
     """A PUT of a group's members: its answer (version and members) comes from its locked row,
-    its facts and what its writes returned; only a removal of the group's newest link needs
-    the answer's read (the link below it is not known)."""
+    its facts (every link, hidden users' too) and what its writes returned, a removal of the
+    group's newest link included."""
     a, b, c = (store.create("User", user(userName=f"put-{k}"))["id"] for k in "abc")
     team = store.create("Group", group(displayName="Put", members=[{"value": a}]))
     store.change_members(team["id"], MemberChange(add=[{"value": b}]))  # b: the newest link
@@ -447,7 +485,51 @@ def test_a_groups_put_answers_from_what_it_read_and_wrote(
         answer = put(b)  # c, the newest link, removed
     assert [m["value"] for m in answer["members"]] == [b]
     assert answer == store.get("Group", team["id"])
-    assert reads(statements)[-1] == ("SELECT", "glpi_groups")  # the answer's read
+    assert reads(statements) == [
+        ("SELECT", "glpi_groups"),
+        ("SELECT", "glpi_profiles_users"),
+        ("SELECT", "glpi_users"),
+    ]
+
+
+def test_a_small_groups_member_edit_answers_from_its_facts(
+    store: GlpiStore, database: Database
+) -> None:
+    """A member edit of a group under the reply limit reads the group's links with its facts
+    and answers without reading it again: its version is a GET's even when the edit removes
+    the newest link and a hidden member's link is the next one."""
+    a, b, hidden, newest = (
+        store.create("User", user(userName=f"small-{k}"))["id"] for k in range(4)
+    )
+    team = store.create("Group", group(displayName="Small", members=[{"value": a}]))
+    reply = MemberReply(limit=10)
+    for member in (b, hidden, newest):
+        store.change_members(team["id"], MemberChange(add=[{"value": member}]), reply=reply)
+    store.delete("User", hidden)  # to GLPI's trash: its link stays, hidden from SCIM
+    before = store.get("Group", team["id"])
+    assert [m["value"] for m in before["members"]] == [a, b, newest]
+    with sent(database) as statements:
+        answer = store.change_members(team["id"], MemberChange(remove=[newest]), reply=reply)
+    assert answer is not None and [m["value"] for m in answer["members"]] == [a, b]
+    assert answer == store.get("Group", team["id"])
+    assert answer["meta"]["version"] != before["meta"]["version"]
+    assert reads(statements) == [
+        ("SELECT", "glpi_groups"),  # locked
+        ("SELECT", "glpi_profiles_users"),  # the rights, the user removed, the links
+        ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
+    ]
+    with sent(database) as statements:
+        answer = store.change_members(
+            team["id"], MemberChange(add=[{"value": newest}], remove=[a]), reply=reply
+        )
+    assert answer is not None and [m["value"] for m in answer["members"]] == [b, newest]
+    assert answer == store.get("Group", team["id"])
+    assert len(reads(statements)) == 3
+    with sent(database) as statements:  # a replace: the list read with the facts
+        answer = store.change_members(team["id"], MemberChange(replace=[{"value": a}]), reply=reply)
+    assert answer is not None and [m["value"] for m in answer["members"]] == [a]
+    assert answer == store.get("Group", team["id"])
+    assert len(reads(statements)) == 4  # and the users added, with their links
 
 
 def test_a_database_without_returning_reads_a_groups_answer(

@@ -433,10 +433,7 @@ class GroupWriter(Writer):
         to_add_ids = [i for i in wanted if i not in current_set]
         label = history.with_id(encoded_name, group_id)
         if to_remove:
-            memberships.remove(
-                self.connection, group_id, label, to_remove, self.log, logged=self.group_log_ids
-            )
-            self.removed.extend(to_remove)
+            self._remove(group_id, label, to_remove)
         if to_add_ids:
             # The users added and their links (hidden members' among them), in one statement.
             found = group_facts.read(
@@ -449,56 +446,69 @@ class GroupWriter(Writer):
                 wanted=Wanted(adding=to_add_ids, rights=False),
             )
             members = memberships.named_members(to_add_ids, found.addable)
-            new = [m for m in members if m.id not in found.present]
-            self.added.update((member.id, member) for member in new)
-            memberships.add(self.connection, group_id, label, new, self.log, links=self.added_links)
+            self._add(group_id, label, [m for m in members if m.id not in found.present])
         return bool(to_remove or to_add_ids)
 
     def rebuilt(self, row: Row[Any], found: GroupFacts, logged: Sequence[int]) -> Rebuilt | None:
-        """After `apply` to the LOCKED_GROUP `row` given `found`'s members (read with their
-        links) and version's shared values: the group's version values and members now, from
-        what it read and wrote, `logged` the group's history rows the flush added. None where
-        that is not known: a database that does not return what it inserts, or a removal of
-        the group's newest link (the next one is not read)."""
-        shared, links = found.shared_fingerprint, self.added_links
-        if links is None or shared is None or found.members is None or found.member_links is None:
+        """After a change of the LOCKED_GROUP `row` given `found`'s members and links and the
+        version's shared values: the group's version values and members now, from what it
+        read and wrote, `logged` the group's history rows the flush added. None where that is
+        not known: a database that does not return what it inserts, or facts read without
+        the group's links (a large group's member edit)."""
+        shared, added = found.shared_fingerprint, self.added_links
+        links, members = found.links, found.members
+        if added is None or shared is None or members is None or links is None:
             return None
         labels = memberships.FINGERPRINT_LABELS
-        highest_link = int(row._mapping[labels[0]] or 0)
         removed = set(self.removed)
-        if any(found.member_links[user_id] == highest_link for user_id in removed):
-            return None
+        kept_links = [link for user_id, link in links.items() if user_id not in removed]
         highest_log = int(row._mapping[labels[1]] or 0)
         own = {
-            labels[0]: max([highest_link, *links.values()]),
+            labels[0]: max([*kept_links, *added.values()], default=0),
             labels[1]: max([highest_log, *self.group_log_ids, *logged]),
         }
-        kept = [member for member in found.members if member[0] not in removed]
-        added = sorted(links, key=links.__getitem__)
-        names = [(user_id, self.added[user_id].formatted_name) for user_id in added]
+        kept = [member for member in members if member[0] not in removed]
+        new = sorted(added, key=added.__getitem__)
+        names = [(user_id, self.added[user_id].formatted_name) for user_id in new]
         return Rebuilt(own, shared, kept + names)
+
+    def links_after(self, found: GroupFacts) -> int | None:
+        """The group's links after the change, hidden users' included, from `found`'s links
+        and those written; None when not known."""
+        if found.links is None or self.added_links is None:
+            return None
+        return len(found.links.keys() - set(self.removed)) + len(self.added_links)
 
     def change_members(self, row: Row[Any], change: MemberChange, facts: GroupFacts) -> bool:
         """Apply a membership edit without reading the whole member list (except to replace
-        it): `facts` (group_facts.py) tells which of the users named are members and which may
-        be added. Sets `links_delta`: links added minus removed (None after a replace)."""
+        it, where `facts` holds it when asked): `facts` (group_facts.py) tells which of the
+        users named are members and which may be added. Sets `links_delta`: links added minus
+        removed (None after a replace), and what `rebuilt` answers from."""
         group_id = row.id
         label = history.with_id(row.name or "", group_id)
         changed = False
+        if self.connection.dialect.insert_returning:
+            self.added_links = {}
+        current = None if facts.members is None else [member for member, _ in facts.members]
         # A replace or a removal of all members changes the links `facts` describe: what
         # follows it reads them again.
         rebuilt = change.replace is not None or change.remove_all
         if change.replace is not None:
-            changed = self._set_members(group_id, row.name or "", member_ids(list(change.replace)))
+            wanted = member_ids(list(change.replace))
+            changed = self._set_members(group_id, row.name or "", wanted, current)
         elif change.remove_all:
-            current = memberships.visible_member_ids(
-                self.connection, self.server.id, group_id, self.scope
-            )
+            if current is None:
+                current = memberships.visible_member_ids(
+                    self.connection, self.server.id, group_id, self.scope
+                )
             if current:
-                memberships.remove(self.connection, group_id, label, current, self.log)
+                self._remove(group_id, label, current)
                 changed = True
         delta = 0
         removing = removed_ids(change.remove)
+        adding = member_ids(list(change.add))
+        if rebuilt and (removing or adding):
+            self.added_links = None  # edits past a rebuild: the answer reads the group again
         if removing:
             # A user outside the server's scope does not exist to it: no change.
             if rebuilt:
@@ -509,9 +519,8 @@ class GroupWriter(Writer):
                 present = {i for i, in_scope in facts.present.items() if in_scope}
             gone = [i for i in dict.fromkeys(removing) if i in present]
             if gone:
-                memberships.remove(self.connection, group_id, label, gone, self.log)
+                self._remove(group_id, label, gone)
                 changed, delta = True, delta - len(gone)
-        adding = member_ids(list(change.add))
         if adding:
             if rebuilt:
                 members = memberships.resolve_users(
@@ -523,12 +532,22 @@ class GroupWriter(Writer):
                 present = set(facts.present)
             new = [m for m in members if m.id not in present]
             if new:
-                memberships.add(self.connection, group_id, label, new, self.log)
+                self._add(group_id, label, new)
                 changed, delta = True, delta + len(new)
         self.links_delta = None if rebuilt else delta
         if changed:
             self.touch(group_id)
         return changed
+
+    def _remove(self, group_id: int, label: str, user_ids: Sequence[int]) -> None:
+        memberships.remove(
+            self.connection, group_id, label, user_ids, self.log, logged=self.group_log_ids
+        )
+        self.removed.extend(user_ids)
+
+    def _add(self, group_id: int, label: str, members: Sequence[memberships.Member]) -> None:
+        self.added.update((member.id, member) for member in members)
+        memberships.add(self.connection, group_id, label, members, self.log, links=self.added_links)
 
     def _save_row(self, row: Row[Any], values: GroupValues) -> bool:
         """The tool's row of the group, as the LOCKED_GROUP `row` read it, made to hold

@@ -9,7 +9,7 @@ group's from its locked row, what it wrote and one statement for its version and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.group_facts import GroupFacts, Wanted
 from glpi_scim.glpi.groups import LOCKED_GROUP, GroupReader, GroupWriter, Rebuilt
 from glpi_scim.glpi.policy import Action, Policy, ProtectedAccountsCache, authorizations_of
+from glpi_scim.glpi.user_parts import DropdownName, dropdown_names
 from glpi_scim.glpi.users import UserReader, UserWriter
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.metrics import GUARD_TRIPS
@@ -36,6 +37,7 @@ from glpi_scim.scim.store import (
     MemberReply,
     Mutation,
     Page,
+    Preview,
     Resource,
 )
 from glpi_scim.scim.values import etag_matches
@@ -136,14 +138,19 @@ class GlpiStore:
         )
 
     def _begin_user_write(
-        self, connection: Connection, notes: list[str], user_id: int
+        self,
+        connection: Connection,
+        notes: list[str],
+        user_id: int,
+        dropdowns: Sequence[DropdownName] = (),
     ) -> _UserWrite:
         """The start of a PATCH, PUT or DELETE of a user: the user read first, locked, with its
         owner and parts (NotFound outside the server's scope; concurrent writes queue here),
         then the write's history, policy (given both users' rights read with the parts) and
-        writer (given the row and e-mail rows to compare with)."""
+        writer (given the row and e-mail rows to compare with, and the rows of the
+        `dropdowns` names its request gave)."""
         reader = UserReader(connection, self.server, self.sqlite)
-        current, row = reader.locked(user_id, self.server.users_id_applied)
+        current, row = reader.locked(user_id, self.server.users_id_applied, dropdowns)
         now = self._moment()
         log = self._history(connection, now)
         policy = self._policy(connection, now, log, notes)
@@ -156,6 +163,7 @@ class GlpiStore:
         writer.policy = policy
         writer.seen = row  # the write compares with it, and answers from it
         writer.seen_emails = parts.email_rows[user_id]
+        writer.dropdown_ahead = parts.dropdown_rows
         return _UserWrite(reader, current, row, log, policy, writer)
 
     def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:
@@ -353,10 +361,11 @@ class GlpiStore:
         mutate: Mutation,
         *,
         if_match: str | None = None,
+        preview: Preview | None = None,
     ) -> Resource:
         item_id = _item_id(resource_type, resource_id)
         if resource_type == USER:
-            return self._update_user(item_id, mutate, if_match)
+            return self._update_user(item_id, mutate, if_match, dropdown_names(preview))
         if resource_type != GROUP:
             raise NotFound(f"unknown resource type {resource_type}")
 
@@ -380,9 +389,15 @@ class GlpiStore:
 
         return self._run_checked(work)
 
-    def _update_user(self, item_id: int, mutate: Mutation, if_match: str | None) -> Resource:
+    def _update_user(
+        self,
+        item_id: int,
+        mutate: Mutation,
+        if_match: str | None,
+        dropdowns: Sequence[DropdownName],
+    ) -> Resource:
         def work(connection: Connection, notes: list[str]) -> Resource:
-            write = self._begin_user_write(connection, notes, item_id)
+            write = self._begin_user_write(connection, notes, item_id, dropdowns)
             row = write.row
             _check_version(write.current, if_match)
             user_values = mapping.split_user(mutate(write.current))
@@ -413,6 +428,7 @@ class GlpiStore:
             row, reader = self._lock_group(connection, item_id)
             simple = change.replace is None and not change.remove_all
             removing = mapping.removed_ids(change.remove) if simple else []
+            answers = reply is not None and reply.limit != 0  # the group may be sent back
             # Past this many links before the edit, the group has more than the limit after.
             bound = None
             if reply is not None and reply.limit and simple:
@@ -421,7 +437,10 @@ class GlpiStore:
                 adding=mapping.member_ids(list(change.add)) if simple else [],
                 removing=removing,
                 count_up_to=bound,
-                shared=if_match is not None,
+                shared=if_match is not None or answers,
+                # A replace needs the list; an answer lists it, of a small group only.
+                members=not simple or (answers and bound is None),
+                members_if_small=answers,
             )
             found = self._group_facts(connection, reader, item_id, wanted)
             if if_match is not None:
@@ -430,16 +449,21 @@ class GlpiStore:
                 _check_version(current, if_match)
             writer = self._begin_group_write(connection, notes, row, found, purge=False)
             writer.change_members(row, change, found)
-            writer.log.flush(connection)
-            if reply is None or reply.limit == 0:
+            logged = writer.log.flush(connection, ids_of=(history.GROUP, item_id))
+            if reply is None or not answers:
                 return None
+            known = writer.rebuilt(row, found, logged)
             if reply.limit is not None:
                 members = _members_after(found, writer.links_delta, bound)
+                if members is None:
+                    members = writer.links_after(found)
                 if members is None:
                     members = reader.count_members(item_id, reply.limit + 1)
                 if not reply.wants(members):
                     return None
-            return self._group_answer(connection, reader, row._mapping, writer.after, reply.skip)
+            return self._group_answer(
+                connection, reader, row._mapping, writer.after, reply.skip, known=known
+            )
 
         return self._run_checked(work)
 

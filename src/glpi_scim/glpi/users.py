@@ -12,22 +12,17 @@ flagged dynamic, history rows.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
     Connection,
     Row,
     and_,
     bindparam,
     delete,
-    literal,
-    null,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.sql import Select
@@ -49,9 +44,10 @@ from glpi_scim.glpi.paging import (
     page_statement,
     read_page,
 )
-from glpi_scim.glpi.policy import AuthorizationRow, Policy, packed_authorization_rows
+from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
+from glpi_scim.glpi.user_parts import DropdownName, UserParts, read_parts
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -177,114 +173,6 @@ def _locked_user() -> Select[Any]:
 
 
 LOCKED_USER = _locked_user()
-# A user's multi-valued parts, for one user or a whole page, in one statement: its e-mails
-# (kind 0: row id, address, is_default, is_dynamic: a write compares with these rows) and its
-# group memberships (kind 1: link id, group name, group id). The memberships
-# give the groups and the version fingerprint (count and highest link id) alike, so the same
-# statement serves a read that skips `groups`.
-_EMAIL_PART, _GROUP_PART, _RIGHTS_PART = 0, 1, 2
-
-
-def _user_parts(
-    owners: Callable[[ColumnElement[int]], ColumnElement[bool]],
-    *,
-    with_rights: bool = False,
-) -> CompoundSelect[Any]:
-    """The parts statement; `with_rights`, a write's: the user's and the applied user's
-    (`actor`) authorizations too (kind 2: policy.AuthorizationRow's columns), which GLPI's
-    rules compare, in the same statement."""
-    pad = [null(), null(), null()] if with_rights else []
-    members = [
-        select(
-            EMAILS.c.users_id.label("owner"),
-            literal(_EMAIL_PART).label("kind"),
-            EMAILS.c.id.label("row_id"),
-            EMAILS.c.email.label("text"),
-            EMAILS.c.is_default.label("number"),
-            EMAILS.c.is_dynamic.label("flag"),
-            *pad,
-        ).where(owners(EMAILS.c.users_id)),
-        select(
-            LINKS.c.users_id,
-            literal(_GROUP_PART),
-            LINKS.c.id,
-            tables.groups.c.name,
-            tables.groups.c.id,
-            literal(0),
-            *pad,
-        )
-        .join(tables.groups, tables.groups.c.id == LINKS.c.groups_id)
-        .where(owners(LINKS.c.users_id)),
-    ]
-    if with_rights:
-        rows = packed_authorization_rows(
-            lambda user: user.in_([bindparam("id"), bindparam("actor")])
-        ).subquery("scim_rights")
-        members.append(
-            select(
-                rows.c.users_id,
-                literal(_RIGHTS_PART),
-                rows.c.profiles_id,
-                rows.c.name,
-                rows.c.entities_id,
-                rows.c.is_recursive,
-                rows.c.interface,
-                rows.c.right_name,
-                rows.c.rights,
-            )
-        )
-    return union_all(*members).order_by("owner", "kind", "row_id")
-
-
-USER_PARTS = _user_parts(lambda owner: owner.in_(_IDS))
-# One user's (a GET, a write's answer): a plain parameter, which SQLAlchemy need not expand.
-ONE_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"))
-# A write's read of the user it changes: with both users' authorizations.
-WRITTEN_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"), with_rights=True)
-
-
-@dataclass
-class UserParts:
-    """A page's e-mails and memberships by user id."""
-
-    emails: dict[int, list[tuple[str, bool]]]
-    groups: dict[int, list[tuple[int, str]]]
-    prints: dict[int, tuple[int, int]]
-    # The glpi_useremails rows as stored, for a write to compare with.
-    email_rows: dict[int, list[EmailRow]]
-    # A write's read (`actor` given): the user's and the applied user's authorizations.
-    authorizations: list[AuthorizationRow] = field(default_factory=list)
-
-
-def read_parts(connection: Connection, ids: Sequence[int], actor: int | None = None) -> UserParts:
-    parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {}, {i: [] for i in ids})
-    if actor is not None and len(ids) == 1:
-        statements: Iterable[Any] = [
-            connection.execute(WRITTEN_USER_PARTS, {"id": ids[0], "actor": actor})
-        ]
-    elif len(ids) == 1:
-        statements = [connection.execute(ONE_USER_PARTS, {"id": ids[0]})]
-    else:
-        statements = (
-            connection.execute(USER_PARTS, {"ids": list(chunk)})
-            for chunk in memberships.chunks(ids)
-        )
-    for result in statements:
-        for owner, kind, row_id, text, number, flag, *rights in result:
-            if kind == _RIGHTS_PART:
-                parts.authorizations.append(
-                    AuthorizationRow(owner, row_id, number, flag, text, *rights)
-                )
-                continue
-            if kind == _EMAIL_PART:
-                parts.email_rows[owner].append(EmailRow(row_id, text, bool(number), bool(flag)))
-                if text:
-                    parts.emails[owner].append((glpi_text.decode(text), bool(number)))
-                continue
-            parts.groups[owner].append((number, glpi_text.decode(text or "")))
-            count, highest = parts.prints.get(owner, (0, 0))
-            parts.prints[owner] = (count + 1, max(highest, row_id))
-    return parts
 
 
 class UserReader:
@@ -320,11 +208,14 @@ class UserReader:
             raise NotFound(f"User {user_id} not found")
         return self.render([row], skip)[0], row
 
-    def locked(self, user_id: int, actor: int) -> tuple[Resource, Row[Any]]:
+    def locked(
+        self, user_id: int, actor: int, dropdowns: Sequence[DropdownName] = ()
+    ) -> tuple[Resource, Row[Any]]:
         """As `current(user_id)`, for a write: the user's row is locked until commit by the
         same statement, which also reads its owner (LOCKED_USER), and `self.parts` also holds
-        the user's and the applied user's (`actor`) authorizations. The row is both the
-        glpi_users row the write compares with and what `answer` starts from."""
+        the user's and the applied user's (`actor`) authorizations and the rows of the
+        `dropdowns` names (user_parts.py). The row is both the glpi_users row the write
+        compares with and what `answer` starts from."""
         everywhere = self.server.entities_id == ROOT_ENTITY
         # A recursive server's scope needs the entity tree: read after the lock, below.
         deferred = not everywhere and self.server.is_recursive
@@ -340,7 +231,7 @@ class UserReader:
             row = row if self.connection.execute(found).first() else None
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return self.render([row], frozenset(), actor)[0], row
+        return self.render([row], frozenset(), actor, dropdowns)[0], row
 
     def answer(self, seen: Row[Any], written: Written) -> Resource:
         """The user as `locked` read it (`seen`, with `self.parts`) with what the write
@@ -397,9 +288,14 @@ class UserReader:
         return total, self.render(rows, skip)
 
     def render(
-        self, rows: Sequence[Row[Any]], skip: frozenset[str], actor: int | None = None
+        self,
+        rows: Sequence[Row[Any]],
+        skip: frozenset[str],
+        actor: int | None = None,
+        dropdowns: Sequence[DropdownName] = (),
     ) -> list[Resource]:
-        parts = self.parts = read_parts(self.connection, [row.id for row in rows], actor)
+        ids = [row.id for row in rows]
+        parts = self.parts = read_parts(self.connection, ids, actor, dropdowns)
         groups = None if "groups" in skip else parts.groups
         return [
             user_resource(self._record(row, parts.emails[row.id], groups, parts.prints))
@@ -458,6 +354,8 @@ class UserWriter(Writer):
     # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
     seen_emails: list[EmailRow] | None = None
+    # Set by the store: the rows of the dropdown names the request gave, read with the user.
+    dropdown_ahead: dict[DropdownName, list[tuple[int, str]]] | None = None
     # Set by `apply`: what it wrote; by a create that added a row: that row.
     written: Written | None = None
     inserted: Inserted | None = None
@@ -496,7 +394,7 @@ class UserWriter(Writer):
         return row
 
     def context(self, user_id: int, values: UserValues, *, new: bool = False) -> WriteContext:
-        return WriteContext(
+        context = WriteContext(
             self.connection,
             self.log,
             self.now,
@@ -508,6 +406,12 @@ class UserWriter(Writer):
             self._seen(user_id),
             self.seen_emails if self._seen(user_id) is not None else None,
         )
+        if self.dropdown_ahead and self._seen(user_id) is not None:
+            context.dropdown_ahead = {
+                (registry.DROPDOWNS[position].label, name): rows
+                for (position, name), rows in self.dropdown_ahead.items()
+            }
+        return context
 
     def _seen(self, user_id: int) -> Mapping[str, Any] | None:
         seen = self.seen

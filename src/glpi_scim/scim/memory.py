@@ -33,6 +33,7 @@ from glpi_scim.scim.store import (
     MemberReply,
     Mutation,
     Page,
+    Preview,
     Resource,
 )
 from glpi_scim.scim.values import etag_matches, fold, format_datetime, get_ci, parse_datetime
@@ -93,7 +94,9 @@ class InMemoryStore:
         mutate: Mutation,
         *,
         if_match: str | None = None,
+        preview: Preview | None = None,
     ) -> Resource:
+        del preview  # nothing to read ahead in memory
         with self._lock:
             rt = self._type(resource_type)
             stored = self._stored(rt, resource_id)

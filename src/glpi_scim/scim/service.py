@@ -21,6 +21,7 @@ from glpi_scim.scim.documents import list_response, with_urls
 from glpi_scim.scim.errors import Forbidden, NotFound, NotModified
 from glpi_scim.scim.filter import restrict
 from glpi_scim.scim.patch import apply_operations, member_change, parse_patch
+from glpi_scim.scim.preview import of_operations, of_resource
 from glpi_scim.scim.projection import Projection, projection_for, skipped_attributes
 from glpi_scim.scim.query import (
     parse_list_query,
@@ -151,7 +152,10 @@ class ScimService:
                     new[name] = current[name]
             return new
 
-        updated = self.store.update(rt.name, resource_id, mutate, if_match=if_match)
+        preview = of_resource(new, rt)
+        updated = self.store.update(
+            rt.name, resource_id, mutate, if_match=if_match, preview=preview
+        )
         return self._respond(200, rt, updated, projection, base_url)
 
     def patch(
@@ -192,7 +196,10 @@ class ScimService:
                 value_limits=self.settings.value_limits,
             )
 
-        updated = self.store.update(rt.name, resource_id, mutate, if_match=if_match)
+        preview = of_operations(operations, rt)
+        updated = self.store.update(
+            rt.name, resource_id, mutate, if_match=if_match, preview=preview
+        )
         return self._respond(200, rt, updated, projection, base_url)
 
     def _member_reply(self, skip: frozenset[str], projected: bool) -> MemberReply | None:

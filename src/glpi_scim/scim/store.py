@@ -46,6 +46,24 @@ class Page:
     resources: list[Resource] = field(default_factory=list)
 
 
+# An attribute as a Preview names it: its extension's URN lower-cased (None: the core
+# schema's), its name lower-cased.
+PreviewKey = tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The texts a PUT or PATCH gives singular top-level attributes, known from the request
+    before the current resource is read (preview.py): a store may read ahead what they name
+    (GLPI's dropdown rows of a title) in the statement that reads the resource. Only a hint:
+    the mutation's result decides what is written."""
+
+    texts: dict[PreviewKey, tuple[str, ...]] = field(default_factory=dict)
+
+    def of(self, key: PreviewKey) -> tuple[str, ...]:
+        return self.texts.get(key, ())
+
+
 @dataclass(frozen=True)
 class MemberChange:
     """A membership edit that a store applies without loading the whole member list.
@@ -100,8 +118,10 @@ class ResourceStore(Protocol):
         mutate: Mutation,
         *,
         if_match: str | None = None,
+        preview: Preview | None = None,
     ) -> Resource:
         """Read the current resource, apply `mutate` and write the difference, atomically.
+        `preview`: what the request's values are likely to name (a hint, never a value).
 
         `if_match` is compared with the current version inside the same transaction
         (PreconditionFailed when it differs), so that of concurrent conditional updates exactly

@@ -70,6 +70,11 @@ class WriteContext:
     # A create's: the rows of each dropdown its values name, read locked with the rest of what
     # it reads (creation.py), by the dropdown's label; a dropdown absent here reads its own.
     dropdown_rows: Mapping[str, Sequence[tuple[int, str]]] = field(default_factory=dict)
+    # An update's: the rows of the dropdown names its request gave, read locked with the user
+    # (user_parts.py), by the dropdown's label and the stored name; another name reads its own.
+    dropdown_ahead: Mapping[tuple[str, str], Sequence[tuple[int, str]]] = field(
+        default_factory=dict
+    )
 
 
 class UserAttribute(Protocol):

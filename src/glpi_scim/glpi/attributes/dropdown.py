@@ -52,6 +52,11 @@ class Dropdown(Declared):
         return (self.key,)
 
     @property
+    def preview_key(self) -> tuple[str | None, str]:
+        """The attribute as a scim.store.Preview names it."""
+        return (self.container.lower() if self.container else None, self.attribute.lower())
+
+    @property
     def label(self) -> str:
         return f"dropdown_{self.attribute.lower()}"
 
@@ -120,7 +125,13 @@ class Dropdown(Declared):
         if not old_id and wanted is None:
             return
         new_id, new_name = dropdowns.find_or_create(
-            connection, self.table, self.itemtype, value, context.log, context.now
+            connection,
+            self.table,
+            self.itemtype,
+            value,
+            context.log,
+            context.now,
+            found=context.dropdown_ahead.get((self.label, wanted)) if wanted else None,
         )
         if new_id == old_id:
             return
