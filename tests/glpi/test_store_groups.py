@@ -463,4 +463,4 @@ def test_a_large_groups_member_edit_reads_no_member(mysql_database: Database, cl
     )
     same, after = session()
     assert same == number, "the store used another connection than the pool's one"
-    assert after - before < 600  # the probe reads 102 entries, twice; 3,000 links are not read
+    assert after - before < 400  # the probe reads 102 entries; 3,000 links are not read

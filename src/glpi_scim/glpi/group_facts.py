@@ -133,7 +133,12 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
                 LINKS.c.users_id.in_(bindparam("named", expanding=True)),
             )
         )
-    if shape.first and shape.counted:
+    if shape.first and shape.counted and shape.members_gated:
+        # The gated links part probes: this part only tells an empty group from a large one
+        # (no links read either way), one index entry instead of a second probe.
+        some = select(LINKS.c.id).where(LINKS.c.groups_id == group_id).exists()
+        parts.append(select(*facts.columns(_COUNT, [case((some, bindparam("bound")), else_=0)])))
+    elif shape.first and shape.counted:
         counted = memberships.bounded_link_count(
             group_id, bindparam("bound"), bindparam("probe_offset")
         )
@@ -256,6 +261,9 @@ def read(
             found.own_fingerprint = (row.n1 or 0, row.n2 or 0)
         elif row.kind == _SHARED:
             found.shared_fingerprint = (row.n1 or 0, row.n2 or 0, row.n3 or 0, row.n4 or 0)
+    gated = wanted.members_if_small and count_up_to is not None
+    if gated and listed:  # the probe let the links through: the group is under the bound
+        found.links_counted = len(listed)
     small = found.links_counted is not None and found.links_counted < (count_up_to or 0)
     if wanted.members or (wanted.members_if_small and small):
         listed.sort()

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, FromClause, Row, case, func, select
 from sqlalchemy.sql import Select
 
+from glpi_scim.db import packed
 from glpi_scim.glpi.sqlfilter import EQUALITY_VALUE, Equality
 from glpi_scim.scim.ast import AttrPath
 
@@ -121,11 +122,18 @@ def run_page(
     statement: PageStatement,
     request: PageRequest,
     parameters: Mapping[str, Any] | None = None,
+    *,
+    packed_rows: bool = False,
 ) -> tuple[int, list[Row[Any]]]:
-    """(total, the page's rows in order) of a page_statement built for `request`."""
+    """(total, the page's rows in order) of a page_statement built for `request`;
+    `packed_rows` for a statement built once (db/packed.py packs each statement once)."""
     if request.count <= 0:
         return _total(connection, statement.total, parameters), []
-    found: Sequence[Row[Any]] = connection.execute(statement.rows, parameters).all()
+    found: Sequence[Any]
+    if packed_rows:
+        found = packed.execute(connection, statement.rows, parameters)
+    else:
+        found = connection.execute(statement.rows, parameters).all()
     if found:
         return int(found[0].page_total), list(found)
     if request.offset == 0:
@@ -144,7 +152,8 @@ def equality_page(
     `built(path, offset, count)`, cached by the caller, with the value bound."""
     request = PageRequest(start_index, count)
     statement = built(equality.path, request.offset, count)
-    return run_page(connection, statement, request, {EQUALITY_VALUE: equality.value})
+    parameters = {EQUALITY_VALUE: equality.value}
+    return run_page(connection, statement, request, parameters, packed_rows=True)
 
 
 def _total(connection: Connection, query: Select[Any], parameters: Mapping[str, Any] | None) -> int:

@@ -28,8 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
-from glpi_scim.db import dml, tables
+from glpi_scim.db import dml, packed, tables
 from glpi_scim.db.collation import sqlite_equal
+from glpi_scim.db.packed import MappedRow
 from glpi_scim.db.transaction import inserted_id
 from glpi_scim.glpi import creation, history, memberships, owners, passwords, verbatim
 from glpi_scim.glpi import text as glpi_text
@@ -102,19 +103,6 @@ READ_COLUMNS = (
 )
 
 
-class _Answered:
-    """A row of the user's SELECT rebuilt from a mapping (UserReader.answer)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._mapping = values
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._mapping[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 @functools.lru_cache(maxsize=64)  # per server: a statement is never changed, only copied
 def _page_select(server_id: int | BindParameter[Any]) -> Select[Any]:
     source = base(server_id)
@@ -175,6 +163,16 @@ def _locked_user() -> Select[Any]:
 LOCKED_USER = _locked_user()
 
 
+@functools.lru_cache(maxsize=64)  # per scope: built once, so that db/packed.py packs it once
+def _one_user_in(scope: Scope) -> Select[Any]:
+    return ONE_USER.where(users_in_scope(scope, U))
+
+
+@functools.lru_cache(maxsize=64)  # per scope, as _one_user_in
+def _locked_user_in(scope: Scope) -> Select[Any]:
+    return LOCKED_USER.where(users_in_scope(scope, U))
+
+
 class UserReader:
     """Users as SCIM resources; a page costs a fixed number of queries whatever its size."""
 
@@ -198,12 +196,10 @@ class UserReader:
         self, user_id: int, *, skip: frozenset[str] = frozenset()
     ) -> tuple[Resource, Row[Any]]:
         """The user as SCIM sees it, and the row it was built from."""
-        statement = ONE_USER
-        if self.scope is not None:
-            statement = ONE_USER.where(users_in_scope(self.scope, U))
-        row = self.connection.execute(
-            statement, {"server_id": self.server.id, "user_id": user_id}
-        ).first()
+        statement = ONE_USER if self.scope is None else _one_user_in(self.scope)
+        parameters = {"server_id": self.server.id, "user_id": user_id}
+        found = packed.execute(self.connection, statement, parameters)
+        row = found[0] if found else None
         if row is None:
             raise NotFound(f"User {user_id} not found")
         return self.render([row], skip)[0], row
@@ -221,14 +217,14 @@ class UserReader:
         deferred = not everywhere and self.server.is_recursive
         statement = LOCKED_USER
         if not everywhere and not deferred:  # the server's one entity: known without a read
-            statement = LOCKED_USER.where(users_in_scope(self.scope, U))
-        row = self.connection.execute(
-            statement, {"server_id": self.server.id, "user_id": user_id}
-        ).first()
+            statement = _locked_user_in(self.scope)
+        parameters = {"server_id": self.server.id, "user_id": user_id}
+        found = packed.execute(self.connection, statement, parameters)
+        row = found[0] if found else None
         if row is not None and deferred:  # the entity tree, read now that the lock is held
             condition = users_in_scope(self.scope, U)
-            found = select(U.c.id).where(U.c.id == user_id, condition)
-            row = row if self.connection.execute(found).first() else None
+            in_scope = select(U.c.id).where(U.c.id == user_id, condition)
+            row = row if self.connection.execute(in_scope).first() else None
         if row is None:
             raise NotFound(f"User {user_id} not found")
         return self.render([row], frozenset(), actor, dropdowns)[0], row
@@ -250,13 +246,13 @@ class UserReader:
                 boss_realname=values["realname"],
                 boss_firstname=values["firstname"],
             )
-        row = _Answered(values)
+        row = MappedRow(values)
         emails = parts.emails[seen.id] if written.emails is None else written.emails
         return user_resource(self._record(cast(Any, row), emails, parts.groups, parts.prints))
 
     def answer_new(self, inserted: Inserted) -> Resource:
         """A user this transaction inserted, as reading it would return it: no groups yet."""
-        row = _Answered(inserted.values)
+        row = MappedRow(inserted.values)
         return user_resource(self._record(cast(Any, row), inserted.emails, {}, {}))
 
     def page(
