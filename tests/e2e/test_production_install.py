@@ -8,10 +8,12 @@ chmod, systemctl) is left out; `systemd-analyze verify` checks the unit files in
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,7 +95,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Install]:
     """Step 1: build the wheel, install it with the gunicorn extra in a fresh virtualenv."""
     install = Install(tmp_path_factory.mktemp("production-install"))
     (install.root / "units").mkdir()
-    outputs = [install.run(line, {}).stdout for line in steps(readme_blocks()[0], "# 1.", "# 2.")]
+    # Test workers that each run part of this module build in the same checkout (its build/
+    # and egg-info folders): one at a time.
+    with open(Path(tempfile.gettempdir()) / "glpi-scim-wheel-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lines = steps(readme_blocks()[0], "# 1.", "# 2.")
+        outputs = [install.run(line, {}).stdout for line in lines]
     assert outputs[-1].strip() == f"glpi-scim, version {__version__}"
     yield install
     shutil.rmtree(install.root, ignore_errors=True)

@@ -8,6 +8,7 @@ written with INSERT ... SELECT.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    DateTime,
+    Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -204,9 +208,32 @@ def _remove_where(
     log_on_group: bool,
     logged: list[int] | None,
 ) -> None:
-    condition = LINKS.c.groups_id == group_id
+    returning = logged is not None and connection.dialect.insert_returning
+    on_users, on_group, links = _removal(chunk is None, log_on_group, returning)
+    parameters: dict[str, Any] = {
+        "group_id": group_id,
+        "log_actor": log.actor,
+        "log_now": log.now,
+        "group_label": group_label[: history.MAX_VALUE],
+    }
     if chunk is not None:
-        condition = and_(condition, LINKS.c.users_id.in_(chunk))
+        parameters["users"] = list(chunk)
+    connection.execute(on_users, parameters)
+    if on_group is not None:
+        result = connection.execute(on_group, parameters)
+        if returning and logged is not None:
+            logged.extend(int(row.id) for row in result)
+    connection.execute(links, parameters)
+
+
+@functools.lru_cache(maxsize=8)  # built once: a member's removal runs on every such edit
+def _removal(all_links: bool, log_on_group: bool, returning: bool) -> tuple[Any, Any, Any]:
+    """The statements of a removal of links (the group's all, or the bound `users`'): the
+    history on the users, on the group (None: not logged there; RETURNING its ids), the
+    DELETE."""
+    condition = LINKS.c.groups_id == bindparam("group_id")
+    if not all_links:
+        condition = and_(condition, LINKS.c.users_id.in_(bindparam("users", expanding=True)))
     logs = tables.logs
     columns = [
         logs.c.itemtype,
@@ -219,32 +246,34 @@ def _remove_where(
         logs.c.old_value,
         logs.c.new_value,
     ]
+    actor = bindparam("log_actor", type_=String())
+    now = bindparam("log_now", type_=DateTime())
     on_users = select(
         literal(history.USER),
         LINKS.c.users_id,
         literal(history.GROUP),
         literal(history.DELETE_RELATION),
-        literal(log.actor),
-        literal(log.now),
+        actor,
+        now,
         literal(0),
-        literal(group_label[: history.MAX_VALUE]),
+        bindparam("group_label", type_=String()),
         literal(""),
     ).where(condition)
-    connection.execute(logs.insert().from_select(columns, on_users))
+    on_group = None
     if log_on_group:
         member_name = func.substr(
             formatted_user_name(USERS).concat(" (").concat(cast(USERS.c.id, String)).concat(")"),
             1,
             history.MAX_VALUE,
         )
-        on_group = (
+        named = (
             select(
                 literal(history.GROUP),
-                literal(group_id),
+                bindparam("group_id", type_=Integer()),
                 literal(history.USER),
                 literal(history.DELETE_RELATION),
-                literal(log.actor),
-                literal(log.now),
+                actor,
+                now,
                 literal(0),
                 member_name,
                 literal(""),
@@ -252,12 +281,14 @@ def _remove_where(
             .select_from(LINKS.join(USERS, USERS.c.id == LINKS.c.users_id))
             .where(condition)
         )
-        inserted = logs.insert().from_select(columns, on_group)
-        if logged is not None and connection.dialect.insert_returning:
-            logged.extend(int(row.id) for row in connection.execute(inserted.returning(logs.c.id)))
-        else:
-            connection.execute(inserted)
-    connection.execute(delete(LINKS).where(condition))
+        on_group = logs.insert().from_select(columns, named)
+        if returning:
+            on_group = on_group.returning(logs.c.id)
+    return (
+        logs.insert().from_select(columns, on_users),
+        on_group,
+        delete(LINKS).where(condition),
+    )
 
 
 def remove_user_everywhere(

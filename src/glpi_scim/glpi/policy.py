@@ -23,9 +23,11 @@ these checks pass: the store calls them first in the write's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
@@ -176,10 +178,16 @@ def packed_authorization_rows(users: Callable[[ColumnElement[int]], ColumnElemen
     )
 
 
-def unpack_rights(packed: str | None) -> dict[str, int]:
-    """The rights a packed row's `right_name` holds (packed_authorization_rows)."""
+def unpack_rights(packed: str | None) -> Mapping[str, int]:
+    """The rights a packed row's `right_name` holds (packed_authorization_rows); read only."""
     if not packed:
         return {}
+    return _unpacked(packed)
+
+
+# By the text: a profile's rights seldom change, and every write reads them.
+@functools.lru_cache(maxsize=64)
+def _unpacked(packed: str) -> Mapping[str, int]:
     if len(packed) >= PACKED_RIGHTS_MAX:
         raise RuntimeError("a profile's rights were cut short by the database's GROUP_CONCAT")
     found: dict[str, int] = {}
@@ -188,7 +196,7 @@ def unpack_rights(packed: str | None) -> dict[str, int]:
         if not name or not bits.lstrip("-").isdigit():
             raise RuntimeError(f"unreadable packed right {pair!r}")
         found[name] = int(bits)
-    return found
+    return MappingProxyType(found)
 
 
 # Built once: these run on every write, and compiling them cost more than running them.
