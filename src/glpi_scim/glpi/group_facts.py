@@ -17,8 +17,9 @@ is locked (the store's `_lock_group`), the change needs:
   (memberships.fingerprint_columns), read after the lock, as the version of a GET would;
 - for that rebuild, and for a member edit that answers with the group: every link of the
   group, with whether this server sees its user (a GET lists those, in link order); a member
-  edit reads them only when the group is under the count's bound, which the same probe tells,
-  so a large group reads no member at all.
+  edit reads them, and the version's shared values, only when the group is under the count's
+  bound, which a probe of the links' index tells before anything else is read, so a large
+  group's edit reads no member and no version.
 
 Once the change is written, its answer is the locked row with what the change wrote, what was
 read here, and the ids its INSERTs returned (groups.py's GroupWriter.rebuilt). Where those are
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, select
+from sqlalchemy import ColumnElement, Connection, bindparam, case, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -135,9 +136,12 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
         )
     if shape.first and shape.counted and shape.members_gated:
         # The gated links part probes: this part only tells an empty group from a large one
-        # (no links read either way), one index entry instead of a second probe.
+        # (no links read either way), one index entry instead of a second probe, and carries
+        # the version's shared values for a small group's answer.
         some = select(LINKS.c.id).where(LINKS.c.groups_id == group_id).exists()
-        parts.append(select(*facts.columns(_COUNT, [case((some, bindparam("bound")), else_=0)])))
+        large_or_empty = case((some, bindparam("bound")), else_=0)
+        shared = [] if shape.shared else memberships.shared_fingerprint_values(shape.server_id)
+        parts.append(select(*facts.columns(_COUNT, [large_or_empty, *shared])))
     elif shape.first and shape.counted:
         counted = memberships.bounded_link_count(
             group_id, bindparam("bound"), bindparam("probe_offset")
@@ -169,8 +173,14 @@ def _links_part(shape: _Shape, group_id: BindParameter[int]) -> Select[Any]:
         .where(LINKS.c.groups_id == group_id)
     )
     if shape.members_gated:
-        part = part.where(memberships.link_probe(group_id, bindparam("probe_offset")).is_(None))
+        part = part.where(_small_group(group_id))
     return part
+
+
+def _small_group(group_id: BindParameter[int]) -> ColumnElement[bool]:
+    """The group has fewer links than the count's bound (its probe finds none past them)."""
+    probe: ColumnElement[int] = memberships.link_probe(group_id, bindparam("probe_offset"))
+    return probe.is_(None)
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,8 @@ class Wanted:
     count_up_to: int | None = None  # count the links no further than this
     shared: bool = False  # the version's shared values
     members: bool = False  # the members the server sees
-    members_if_small: bool = False  # the same, only for a group under `count_up_to` links
+    # The same, only for a group under `count_up_to` links, with the version's shared values.
+    members_if_small: bool = False
     own: bool = False  # the group's own fingerprint values (an answer)
     rights: bool = True  # the applied user's `group` rights
     new_name: str | None = None  # a create's: the name's holders, locked
@@ -253,6 +264,8 @@ def read(
             found.present[row.n1] = bool(row.n2)
         elif row.kind == _COUNT:
             found.links_counted = row.n1
+            if row.n2 is not None:  # the version's shared values, carried along (a count)
+                found.shared_fingerprint = (row.n2, row.n3 or 0, row.n4 or 0, row.n5 or 0)
         elif row.kind == _NAMED:
             found.name_holders.append(row.n1)
         elif row.kind == _EXTERNAL:

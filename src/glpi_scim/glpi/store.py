@@ -437,8 +437,10 @@ class GlpiStore:
                 adding=mapping.member_ids(list(change.add)) if simple else [],
                 removing=removing,
                 count_up_to=bound,
-                shared=if_match is not None or answers,
-                # A replace needs the list; an answer lists it, of a small group only.
+                # The version's shared values: for If-Match, and for an answer (with the
+                # links of a group under the bound only, where the edit counts them).
+                shared=if_match is not None or (answers and bound is None),
+                # A replace needs the list; an answer lists it.
                 members=not simple or (answers and bound is None),
                 members_if_small=answers,
             )
