@@ -405,18 +405,27 @@ def _rows_read(connection: Connection) -> int:
     return sum(int(value) for _name, value in status)
 
 
-@pytest.mark.mysql
-def test_group_without_members_reads_no_members(mysql_database: Database, clock: Clock) -> None:
-    """GET /Groups/{id}?excludedAttributes=members costs the same for 3 or 3,000 members."""
+def _crowd(
+    database: Database, clock: Clock, users: int, members: int
+) -> tuple[IdentityServer, GlpiStore, list[str], str]:
+    """A store, `users` users inserted directly, and a group of the first `members` of them."""
     server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
-    store = GlpiStore(mysql_database, server, now=clock)
-    with mysql_database.begin() as connection:
+    store = GlpiStore(database, server, now=clock)
+    with database.begin() as connection:
         connection.execute(
-            tables.users.insert(), [{"name": f"u{i}", "authtype": 1} for i in range(3000)]
+            tables.users.insert(), [{"name": f"u{i}", "authtype": 1} for i in range(users)]
         )
         ids = [str(i) for i in connection.execute(select(tables.users.c.id)).scalars()]
     created = store.create("Group", group(displayName="Everyone"))
-    store.change_members(created["id"], MemberChange(add=[{"value": i} for i in ids]))
+    store.change_members(created["id"], MemberChange(add=[{"value": i} for i in ids[:members]]))
+    return server, store, ids, created["id"]
+
+
+@pytest.mark.mysql
+def test_group_without_members_reads_no_members(mysql_database: Database, clock: Clock) -> None:
+    """GET /Groups/{id}?excludedAttributes=members costs the same for 3 or 3,000 members."""
+    server, _store, ids, group_id = _crowd(mysql_database, clock, 3000, 3000)
+    created = {"id": group_id}
     with mysql_database.connect() as connection:
         before = _rows_read(connection)
         skipped = GroupReader(connection, server, False).one(
@@ -438,15 +447,7 @@ def test_a_large_groups_member_edit_reads_no_member(mysql_database: Database, cl
     """A member edit that would answer with a group under the reply limit reads the group's
     links with its facts only when the group is under it: at 3,000 members, the probe's few
     index entries, not the links (a small group's edit is answered from them)."""
-    server = IdentityServer(id=1, name="idp", users_id_applied=APPLIED)
-    store = GlpiStore(mysql_database, server, now=clock)
-    with mysql_database.begin() as connection:
-        connection.execute(
-            tables.users.insert(), [{"name": f"m{i}", "authtype": 1} for i in range(3001)]
-        )
-        ids = [str(i) for i in connection.execute(select(tables.users.c.id)).scalars()]
-    created = store.create("Group", group(displayName="Crowd"))
-    store.change_members(created["id"], MemberChange(add=[{"value": i} for i in ids[:-1]]))
+    _server, store, ids, group_id = _crowd(mysql_database, clock, 3001, 3000)
 
     def session() -> tuple[int, int]:
         # The pool's one connection: the store's writes ran on it (session counters).
@@ -457,10 +458,8 @@ def test_a_large_groups_member_edit_reads_no_member(mysql_database: Database, cl
     mysql_database.engine.dispose()  # one connection from here on, whatever ran before
     number, before = session()
     reply = MemberReply(limit=100)
-    assert (
-        store.change_members(created["id"], MemberChange(add=[{"value": ids[-1]}]), reply=reply)
-        is None
-    )
+    added = MemberChange(add=[{"value": ids[-1]}])
+    assert store.change_members(group_id, added, reply=reply) is None
     same, after = session()
     assert same == number, "the store used another connection than the pool's one"
     assert after - before < 400  # the probe reads 102 entries; 3,000 links are not read

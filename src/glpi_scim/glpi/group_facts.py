@@ -162,25 +162,23 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
 def _links_part(shape: _Shape, group_id: BindParameter[int]) -> Select[Any]:
     """Every link of the group: its user, its id, whether the server sees the user (hidden
     users' links count in the version's highest link), the user's formatted name. Gated, none
-    when the count's probe finds the group large: MariaDB evaluates the uncorrelated probe
-    before reading a link (1,000 index entries read at 50,000 links, as the count alone)."""
+    when the count's probe finds the group large (1,000 index entries read at 50,000 links,
+    as the count alone)."""
     visible = memberships.visible_users_condition(shape.server_id, scope=shape.scope)
     shown = case((visible, 1), else_=0)
     display = formatted_user_name(USERS)
-    part = (
+    group: ColumnElement[Any] = group_id
+    if shape.members_gated:
+        # The group's id when it is small, else NULL, which no link's groups_id equals: both
+        # databases evaluate the probe once and look the index up with its result (SQLite would
+        # scan the group's links with `AND probe IS NULL`, testing it on each).
+        probe = memberships.link_probe(group_id, bindparam("probe_offset"))
+        group = case((probe.is_(None), group_id))
+    return (
         select(*facts.columns(_MEMBER, [LINKS.c.users_id, LINKS.c.id, shown], [display]))
         .select_from(LINKS.outerjoin(USERS, USERS.c.id == LINKS.c.users_id))
-        .where(LINKS.c.groups_id == group_id)
+        .where(LINKS.c.groups_id == group)
     )
-    if shape.members_gated:
-        part = part.where(_small_group(group_id))
-    return part
-
-
-def _small_group(group_id: BindParameter[int]) -> ColumnElement[bool]:
-    """The group has fewer links than the count's bound (its probe finds none past them)."""
-    probe: ColumnElement[int] = memberships.link_probe(group_id, bindparam("probe_offset"))
-    return probe.is_(None)
 
 
 @dataclass(frozen=True)
