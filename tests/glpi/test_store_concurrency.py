@@ -49,6 +49,7 @@ def test_parallel_creates_share_a_new_title(store: GlpiStore, rows: Rows, race: 
     assert {store.get("User", r["id"])["title"] for r in results} == {"Brand new"}
 
 
+@pytest.mark.no_answer_check  # the title another update committed meanwhile is in the answer
 def test_parallel_updates_read_ahead_one_new_title(
     store: GlpiStore, rows: Rows, race: Race
 ) -> None:
