@@ -167,7 +167,15 @@ def test_follow_stops_quietly_on_ctrl_c(
 ) -> None:
     run_json("server", "add", "live", "--applied-user", "glpi")
     command = [sys.executable, "-m", "glpi_scim", "--database", database.url, "logs", "tail", "-f"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as a terminal sends it: a test run started in the background (a shell without
+        # job control) ignores SIGINT, and its children would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         assert process.stderr is not None
         stderr = Lines(process.stderr)
