@@ -135,6 +135,19 @@ def test_a_create_writes_glpis_rows_once_each(store: GlpiStore, database: Databa
     ]
 
 
+def test_a_create_with_a_new_title_reads_its_facts_only(
+    store: GlpiStore, database: Database
+) -> None:
+    """The facts statement searched the new title, locked, and found none: the title is
+    created without a lookup of its own."""
+    store.create("User", user(**person(8)))  # the applied user's name is read from here on
+    with sent(database) as statements:
+        created = store.create("User", user(**person(9, title="A title nobody holds")))
+    assert created["title"] == "A title nobody holds"
+    assert reads(statements) == [("SELECT", "glpi_users"), ("SELECT", "glpi_users")]
+    assert ("INSERT", "glpi_usertitles") in writes(statements)
+
+
 def test_a_patch_reads_the_user_once_before_writing(store: GlpiStore, database: Database) -> None:
     created = store.create("User", user(**person(2)))
     store.create("User", user(**person(3, title="Manager")))  # the new title exists

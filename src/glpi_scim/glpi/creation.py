@@ -38,6 +38,7 @@ from glpi_scim.db.collation import collation_key, sqlite_equal_key
 from glpi_scim.glpi import facts, verbatim
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
+from glpi_scim.glpi.attributes.dropdown import stored_name
 from glpi_scim.glpi.mapping import UserValues
 from glpi_scim.glpi.policy import USER_RIGHT, Authorizations, authorizations_of
 from glpi_scim.glpi.verbatim import ExternalIdHolder
@@ -64,8 +65,9 @@ class LoginHolder:
 class NewUserFacts:
     holders: list[LoginHolder] = field(default_factory=list)
     external_holders: list[ExternalIdHolder] = field(default_factory=list)
-    # By dropdown label: the rows named as the create's value, lowest id first.
-    dropdowns: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # By dropdown label and the name as stored: the rows named as the create's value, lowest
+    # id first (none: a new name).
+    dropdowns: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
     actor: Authorizations = field(default_factory=Authorizations)
     # The new user's profile (id 0: none) with its name and the server entity's name.
     profile: tuple[int, str, str] = (0, "", "")
@@ -177,17 +179,14 @@ def read(
 ) -> NewUserFacts:
     """Every fact a create of `values` needs before writing, in one statement."""
     texts = {"login": glpi_text.encode(values.login)}
-    dropdowns = []
+    names: dict[int, str] = {}  # by position in registry.DROPDOWNS: the name as stored
     for position, declared in enumerate(registry.DROPDOWNS):
-        name = (values.values[declared.name] or "").strip()
-        if name:
-            dropdowns.append(position)
-            texts[f"dropdown_{position}"] = glpi_text.encode(name)
+        name = stored_name(values.values[declared.name])
+        if name is not None:
+            names[position] = texts[f"dropdown_{position}"] = name
     if sqlite:
         texts = {name: collation_key(text) for name, text in texts.items()}
-    shape = _Shape(
-        sqlite, values.external_id is not None, tuple(dropdowns), bool(server.profiles_id)
-    )
+    shape = _Shape(sqlite, values.external_id is not None, tuple(names), bool(server.profiles_id))
     parameters: dict[str, Any] = {
         "server_id": server.id,
         "external_id": values.external_id,
@@ -197,17 +196,21 @@ def read(
         **texts,
     }
     rows = [facts.Row.of(row) for row in connection.execute(_statement(shape), parameters)]
-    return _facts(rows, server.users_id_applied)
+    return _facts(rows, server.users_id_applied, names)
 
 
-def _facts(rows: Sequence[facts.Row], actor: int) -> NewUserFacts:
+def _facts(rows: Sequence[facts.Row], actor: int, names: dict[int, str]) -> NewUserFacts:
     found = NewUserFacts(holders=login_holders_of(rows))
+    # Every name searched: one without rows is new, and needs no lookup of its own.
+    keys = {
+        position: (registry.DROPDOWNS[position].label, name) for position, name in names.items()
+    }
+    found.dropdowns = {key: [] for key in keys.values()}
     for row in rows:
         if row.kind == _EXTERNAL:
             found.external_holders.append(ExternalIdHolder(row.n1, row.n2, row.t1, bool(row.n3)))
         elif row.kind == _DROPDOWN:
-            label = registry.DROPDOWNS[row.n1].label
-            found.dropdowns.setdefault(label, []).append((row.n2, row.t1 or ""))
+            found.dropdowns[keys[row.n1]].append((row.n2, row.t1 or ""))
         elif row.kind == _PROFILE and row.n1 is not None:
             found.profile = (row.n1, row.t1 or "", row.t2 or "")
     for named in found.dropdowns.values():

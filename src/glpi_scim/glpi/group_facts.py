@@ -162,8 +162,8 @@ def _statement(shape: _Shape, sqlite: bool) -> Any:
 def _links_part(shape: _Shape, group_id: BindParameter[int]) -> Select[Any]:
     """Every link of the group: its user, its id, whether the server sees the user (hidden
     users' links count in the version's highest link), the user's formatted name. Gated, none
-    when the count's probe finds the group large (1,000 index entries read at 50,000 links,
-    as the count alone)."""
+    when its probe finds the group large (1,000 index entries read at 50,000 links, as the
+    count alone reads)."""
     visible = memberships.visible_users_condition(shape.server_id, scope=shape.scope)
     shown = case((visible, 1), else_=0)
     display = formatted_user_name(USERS)

@@ -163,7 +163,7 @@ class GlpiStore:
         writer.policy = policy
         writer.seen = row  # the write compares with it, and answers from it
         writer.seen_emails = parts.email_rows[user_id]
-        writer.dropdown_ahead = parts.dropdown_rows
+        writer.dropdown_rows = parts.dropdown_rows
         return _UserWrite(reader, current, row, log, policy, writer)
 
     def _run_checked(self, work: Callable[[Connection, list[str]], T]) -> T:

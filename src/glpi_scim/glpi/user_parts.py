@@ -36,6 +36,7 @@ from glpi_scim.glpi import memberships
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
 from glpi_scim.glpi.attributes.base import EmailRow
+from glpi_scim.glpi.attributes.dropdown import stored_name
 from glpi_scim.glpi.policy import AuthorizationRow, packed_authorization_rows
 from glpi_scim.scim.store import Preview
 
@@ -153,9 +154,9 @@ def dropdown_names(preview: Preview | None) -> tuple[DropdownName, ...]:
     names: list[DropdownName] = []
     for position, declared in enumerate(registry.DROPDOWNS):
         for text in preview.of(declared.preview_key):
-            name = (position, glpi_text.encode(text.strip()))
-            if name[1] and name not in names:
-                names.append(name)
+            stored = stored_name(text)
+            if stored is not None and (position, stored) not in names:
+                names.append((position, stored))
     return tuple(names[:MAX_DROPDOWN_NAMES])
 
 
@@ -170,8 +171,9 @@ class UserParts:
     email_rows: dict[int, list[EmailRow]]
     # A write's read (`actor` given): the user's and the applied user's authorizations.
     authorizations: list[AuthorizationRow] = field(default_factory=list)
-    # A write's: the rows of each dropdown name read ahead (none: no such row), lowest id first.
-    dropdown_rows: dict[DropdownName, list[tuple[int, str]]] = field(default_factory=dict)
+    # A write's: the rows of each dropdown name read ahead (none: no such row), lowest id
+    # first, by the dropdown's label and the name as stored (WriteContext.dropdown_rows).
+    dropdown_rows: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def read_parts(
@@ -187,9 +189,10 @@ def read_parts(
         sqlite = connection.dialect.name == "sqlite"
         statement = written_user_parts(tuple(position for position, _ in dropdowns), sqlite)
         parameters: dict[str, Any] = {"id": ids[0], "actor": actor}
+        keys = [(registry.DROPDOWNS[position].label, name) for position, name in dropdowns]
         for index, (_, name) in enumerate(dropdowns):
             parameters[f"dropdown_{index}"] = collation_key(name) if sqlite else name
-            parts.dropdown_rows[dropdowns[index]] = []
+            parts.dropdown_rows[keys[index]] = []
         statements: Iterable[Any] = [connection.execute(statement, parameters)]
     elif len(ids) == 1:
         statements = [connection.execute(ONE_USER_PARTS, {"id": ids[0]})]
@@ -206,7 +209,7 @@ def read_parts(
                 )
                 continue
             if kind == _DROPDOWN_PART:
-                parts.dropdown_rows[dropdowns[int(number)]].append((row_id, text or ""))
+                parts.dropdown_rows[keys[int(number)]].append((row_id, text or ""))
                 continue
             if kind == _EMAIL_PART:
                 parts.email_rows[owner].append(EmailRow(row_id, text, bool(number), bool(flag)))

@@ -350,8 +350,9 @@ class UserWriter(Writer):
     # and its e-mail rows from the parts read with it.
     seen: Row[Any] | None = None
     seen_emails: list[EmailRow] | None = None
-    # Set by the store: the rows of the dropdown names the request gave, read with the user.
-    dropdown_ahead: dict[DropdownName, list[tuple[int, str]]] | None = None
+    # Set by the store: the rows of the dropdown names the request gave, read with the user
+    # (WriteContext.dropdown_rows).
+    dropdown_rows: Mapping[tuple[str, str], Sequence[tuple[int, str]]] | None = None
     # Set by `apply`: what it wrote; by a create that added a row: that row.
     written: Written | None = None
     inserted: Inserted | None = None
@@ -402,11 +403,8 @@ class UserWriter(Writer):
             self._seen(user_id),
             self.seen_emails if self._seen(user_id) is not None else None,
         )
-        if self.dropdown_ahead and self._seen(user_id) is not None:
-            context.dropdown_ahead = {
-                (registry.DROPDOWNS[position].label, name): rows
-                for (position, name), rows in self.dropdown_ahead.items()
-            }
+        if self.dropdown_rows and self._seen(user_id) is not None:
+            context.dropdown_rows = self.dropdown_rows
         return context
 
     def _seen(self, user_id: int) -> Mapping[str, Any] | None:

@@ -67,14 +67,11 @@ class WriteContext:
     after: dict[str, Any] = field(default_factory=dict)
     # The e-mails (address, default) as the write left them, in row order; None: unchanged.
     emails_after: list[tuple[str, bool]] | None = None
-    # A create's: the rows of each dropdown its values name, read locked with the rest of what
-    # it reads (creation.py), by the dropdown's label; a dropdown absent here reads its own.
-    dropdown_rows: Mapping[str, Sequence[tuple[int, str]]] = field(default_factory=dict)
-    # An update's: the rows of the dropdown names its request gave, read locked with the user
-    # (user_parts.py), by the dropdown's label and the stored name; another name reads its own.
-    dropdown_ahead: Mapping[tuple[str, str], Sequence[tuple[int, str]]] = field(
-        default_factory=dict
-    )
+    # The rows of each dropdown name the write read ahead, locked, lowest id first (none: no
+    # such row), by the dropdown's label and the name as stored: a create's with its facts
+    # (creation.py), an update's with the user's parts (user_parts.py). A name absent here
+    # is looked up on its own.
+    dropdown_rows: Mapping[tuple[str, str], Sequence[tuple[int, str]]] = field(default_factory=dict)
 
 
 class UserAttribute(Protocol):

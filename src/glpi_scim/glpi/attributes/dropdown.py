@@ -23,6 +23,13 @@ from glpi_scim.glpi.validation import check_length
 from glpi_scim.scim.errors import InvalidValue
 
 
+def stored_name(value: str | None) -> str | None:
+    """A dropdown name as dropdowns.find_or_create stores it: trimmed, encoded (None: no
+    name)."""
+    name = (value or "").strip()
+    return glpi_text.encode(name) if name else None
+
+
 @dataclass(frozen=True)
 class Dropdown(Declared):
     """`attribute` (a User string; of the extension `container` if given) <-> glpi_users.`column`
@@ -104,7 +111,7 @@ class Dropdown(Declared):
             value,
             context.log,
             context.now,
-            found=context.dropdown_rows.get(self.label),
+            found=self._read_ahead(context, value),
         )
         context.after[self.label] = name
         return {self.column: found}
@@ -118,7 +125,7 @@ class Dropdown(Declared):
             old_name = context.seen[self.label] if old_id else None
         else:
             old_name = dropdowns.names(connection, self.table, {old_id}).get(old_id)
-        wanted = glpi_text.encode(value.strip()) if value and value.strip() else None
+        wanted = stored_name(value)
         unchanged = old_name is not None and wanted is not None
         if old_id and unchanged and collation_key(old_name or "") == collation_key(wanted or ""):
             return
@@ -131,7 +138,7 @@ class Dropdown(Declared):
             value,
             context.log,
             context.now,
-            found=context.dropdown_ahead.get((self.label, wanted)) if wanted else None,
+            found=self._read_ahead(context, value),
         )
         if new_id == old_id:
             return
@@ -144,6 +151,13 @@ class Dropdown(Declared):
             history.dropdown_value(old_name, old_id),
             history.dropdown_value(new_name, new_id),
         )
+
+    def _read_ahead(
+        self, context: WriteContext, value: str | None
+    ) -> Sequence[tuple[int, str]] | None:
+        """The rows of `value` the write read ahead (WriteContext.dropdown_rows), if it did."""
+        name = stored_name(value)
+        return None if name is None else context.dropdown_rows.get((self.label, name))
 
     # -- filtering
 
