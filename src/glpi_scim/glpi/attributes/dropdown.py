@@ -104,15 +104,7 @@ class Dropdown(Declared):
         return text.strip() or None
 
     def insert(self, context: WriteContext, value: str | None) -> dict[str, Any]:
-        found, name = dropdowns.find_or_create(
-            context.connection,
-            self.table,
-            self.itemtype,
-            value,
-            context.log,
-            context.now,
-            found=self._read_ahead(context, value),
-        )
+        found, name = self._find_or_create(context, value)
         context.after[self.label] = name
         return {self.column: found}
 
@@ -131,15 +123,7 @@ class Dropdown(Declared):
             return
         if not old_id and wanted is None:
             return
-        new_id, new_name = dropdowns.find_or_create(
-            connection,
-            self.table,
-            self.itemtype,
-            value,
-            context.log,
-            context.now,
-            found=self._read_ahead(context, value),
-        )
+        new_id, new_name = self._find_or_create(context, value)
         if new_id == old_id:
             return
         changes[self.column] = new_id
@@ -152,12 +136,20 @@ class Dropdown(Declared):
             history.dropdown_value(new_name, new_id),
         )
 
-    def _read_ahead(
-        self, context: WriteContext, value: str | None
-    ) -> Sequence[tuple[int, str]] | None:
-        """The rows of `value` the write read ahead (WriteContext.dropdown_rows), if it did."""
+    def _find_or_create(self, context: WriteContext, value: str | None) -> tuple[int, str | None]:
+        """dropdowns.find_or_create, given the rows of `value` the write read ahead
+        (WriteContext.dropdown_rows), if it did."""
         name = stored_name(value)
-        return None if name is None else context.dropdown_rows.get((self.label, name))
+        ahead = None if name is None else context.dropdown_rows.get((self.label, name))
+        return dropdowns.find_or_create(
+            context.connection,
+            self.table,
+            self.itemtype,
+            value,
+            context.log,
+            context.now,
+            found=ahead,
+        )
 
     # -- filtering
 
