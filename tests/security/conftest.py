@@ -89,3 +89,7 @@ def serve(
         server.close()
         server.task_dispatcher.shutdown()
         context.log_writer.close()
+        if context.retention is not None:
+            context.retention.wait()
+        # The counts go to this test's database, not to the next test's.
+        context.stats.close()

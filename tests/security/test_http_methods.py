@@ -3,7 +3,9 @@ application served by waitress."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -99,6 +101,24 @@ def test_allow_list_and_spoofed_forwarded_for(
     # The client prepended an allowed address; the proxy appended the real one.
     forged = {"X-Forwarded-For": "203.0.113.5, 198.51.100.20"}
     assert requests.get(url, auth=auth, headers=forged, timeout=10).status_code == 403
+
+
+def test_guesses_sent_at_once_are_each_counted(live: LiveServer, database: Database) -> None:
+    """Ten wrong passwords arriving together (the shape of a guessing attack) meet on one new
+    counter: each is a 401, none is lost, and the right password is then refused with 429."""
+    server = create_server(database, "entra", method="basic", username="entra", password="pw")
+    url = live.scim_url(server.id)
+    together = threading.Barrier(10)
+
+    def guess(n: int) -> int:
+        together.wait(timeout=10)
+        return requests.get(url, auth=HTTPBasicAuth("entra", f"guess{n}"), timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(guess, range(10)))
+    assert statuses == [401] * 10
+    blocked = requests.get(url, auth=HTTPBasicAuth("entra", "pw"), timeout=10)
+    assert blocked.status_code == 429, blocked.text
 
 
 def test_repeated_failures_get_429_with_retry_after(live: LiveServer, database: Database) -> None:

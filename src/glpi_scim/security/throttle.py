@@ -21,13 +21,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, case, delete, or_, select, update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db, utcnow
 from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
 from glpi_scim.scim.errors import ScimError
 
 logger = logging.getLogger("glpi_scim.security")
@@ -110,62 +113,67 @@ class Throttle:
             raise TooManyFailures(retry_after, source=source)
         return True
 
-    def _record(self, server_id: int, ip: str) -> None:
-        self.recent.add(server_id, ip)
+    def _record(self, server_id: int, key: str) -> None:
+        self.recent.add(server_id, key)
         now = self.clock()
-        window_opened_after = to_db(now - self.policy.window)
-        row_filter = (FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == ip)
-        in_window = FAILURES.c.window_start > window_opened_after
-        count = (
-            update(FAILURES)
-            .where(*row_filter)
-            .values(
-                failures=case((in_window, FAILURES.c.failures + 1), else_=1),
-                window_start=case((in_window, FAILURES.c.window_start), else_=to_db(now)),
-            )
-        )
-        with self.database.begin() as connection:
-            if connection.execute(count).rowcount == 0:
-                try:
-                    with connection.begin_nested():
-                        connection.execute(
-                            insert(FAILURES).values(
-                                servers_id=server_id,
-                                client_ip=ip,
-                                failures=1,
-                                window_start=to_db(now),
-                            )
-                        )
-                except IntegrityError:  # another instance inserted it meanwhile
-                    connection.execute(count)
-            failures = connection.execute(
+        row_filter = (FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key)
+
+        def work(connection: Connection) -> int | None:
+            connection.execute(self._count(server_id, key, now))
+            failures: int = connection.execute(
                 select(FAILURES.c.failures).where(*row_filter)
             ).scalar_one()
-            if failures >= self.policy.max_failures:
-                connection.execute(
-                    update(FAILURES)
-                    .where(*row_filter)
-                    .values(
-                        failures=0,
-                        window_start=to_db(now),
-                        blocked_until=to_db(now + self.policy.block),
-                    )
-                )
-                logger.warning(
-                    "server %s: %s blocked for %d s after %d authentication failures",
-                    server_id,
-                    ip,
-                    self.policy.block.total_seconds(),
-                    failures,
-                )
-
-    def _clear(self, server_id: int, key: str) -> None:
-        with self.database.begin() as connection:
+            if failures < self.policy.max_failures:
+                return None
             connection.execute(
-                delete(FAILURES).where(
-                    FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key
+                update(FAILURES)
+                .where(*row_filter)
+                .values(
+                    failures=0,
+                    window_start=to_db(now),
+                    blocked_until=to_db(now + self.policy.block),
                 )
             )
+            return failures
+
+        # Parallel failures from one address are the attack this counts: they meet on the
+        # row's unique key, and a deadlock runs the transaction again rather than failing.
+        blocked_after = Transactions(self.database).run(work)
+        if blocked_after is not None:
+            logger.warning(
+                "server %s: %s blocked for %d s after %d authentication failures",
+                server_id,
+                key,
+                self.policy.block.total_seconds(),
+                blocked_after,
+            )
+
+    def _count(self, server_id: int, key: str, now: datetime) -> Any:
+        """One more failure on the counter: a new counter at 1, or one whose window has
+        passed started again."""
+        row = {"servers_id": server_id, "client_ip": key, "failures": 1, "window_start": to_db(now)}
+        in_window = FAILURES.c.window_start > to_db(now - self.policy.window)
+        counted = [
+            # MariaDB evaluates SET left to right: the count reads the window before it moves.
+            ("failures", case((in_window, FAILURES.c.failures + 1), else_=1)),
+            ("window_start", case((in_window, FAILURES.c.window_start), else_=to_db(now))),
+        ]
+        if self.database.is_sqlite:
+            return (
+                sqlite_insert(FAILURES)
+                .values(row)
+                .on_conflict_do_update(
+                    index_elements=[FAILURES.c.servers_id, FAILURES.c.client_ip],
+                    set_=dict(counted),
+                )
+            )
+        return mysql_insert(FAILURES).values(row).on_duplicate_key_update(counted)
+
+    def _clear(self, server_id: int, key: str) -> None:
+        cleared = delete(FAILURES).where(
+            FAILURES.c.servers_id == server_id, FAILURES.c.client_ip == key
+        )
+        Transactions(self.database).run(lambda connection: connection.execute(cleared))
         self.recent.discard(server_id, key)
 
 

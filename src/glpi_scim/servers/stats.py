@@ -3,14 +3,16 @@
 The web layer calls `RequestStats.record` once per request: an update of a dict in memory,
 no database round trip. A background thread adds what each process counted to the
 `glpi_plugin_glpiscim_serverstats` table every `flush_seconds` and at exit, one row per
-server and 5-minute period; each process adds its own counts to the same rows (UPDATE ... +
-n, INSERT when the row is new), so any number of processes may serve and the figures add up.
+server and 5-minute period; each process adds its own counts to the same rows (an INSERT
+that adds to the row when it exists), so any number of processes may serve and the figures
+add up.
 `StatsRepository.summary` reads them back for `glpi-scim server status`.
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -18,20 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Connection,
-    and_,
-    case,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, ColumnElement, Connection, and_, case, delete, func, or_, select
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db
@@ -48,6 +39,8 @@ KEEP = timedelta(days=35)
 MAX_DETAIL_CHARS = 1000
 # A status at or above this counts as an error (the IdP got no answer it could use).
 ERROR_STATUS = 400
+# Seconds between the last tries of the flush at exit: the database may be failing over.
+FINAL_FLUSH_PAUSES = (0.5, 1.0, 2.0)
 
 
 def period_start(moment: datetime) -> datetime:
@@ -123,62 +116,17 @@ class StatsRepository:
         self.database = database
 
     def add(self, counts: dict[Key, PeriodCounts]) -> None:
-        """Add a process's counts to the stored ones, in one transaction. Processes that add
-        to the same new period at once can deadlock on MariaDB (both UPDATE nothing, then both
-        INSERT): the transaction is run again, as every write of the tool is."""
+        """Add a process's counts to the stored ones, in one transaction: one upsert per
+        period, so that processes adding to the same new period at once meet on the unique
+        key rather than on gap locks. A deadlock InnoDB still reports rolls the whole
+        transaction back, and it runs again, as every write of the tool does."""
+        statement = _add_statement(self.database.is_sqlite)
 
         def work(connection: Connection) -> None:
-            for (server_id, start), period in counts.items():
-                self._add_period(connection, server_id, start, period)
+            for (server_id, start), period in sorted(counts.items()):
+                connection.execute(statement, _row(server_id, start, period))
 
         Transactions(self.database).run(work)
-
-    def _add_period(
-        self, connection: Connection, server_id: int, start: datetime, period: PeriodCounts
-    ) -> None:
-        if self._update(connection, server_id, start, period):
-            return
-        try:
-            with connection.begin_nested():
-                connection.execute(insert(STATS).values(_row(server_id, start, period)))
-        except IntegrityError:
-            # Another process inserted the period first: add to its row.
-            self._update(connection, server_id, start, period)
-
-    def _update(
-        self, connection: Connection, server_id: int, start: datetime, period: PeriodCounts
-    ) -> bool:
-        c = STATS.c
-        newer_error = (
-            and_(or_(c.date_last_error.is_(None), c.date_last_error <= to_db(period.last_error)))
-            if period.last_error is not None
-            else None
-        )
-        assignments: list[tuple[Column[Any], Any]] = [
-            (c.requests, c.requests + period.requests),
-            (c.errors, c.errors + period.errors),
-            (c.date_last_request, _greatest(c.date_last_request, period.last_request)),
-            (c.date_last_success, _greatest(c.date_last_success, period.last_success)),
-        ]
-        if newer_error is not None:
-            # Status and detail first: MariaDB evaluates SET left to right (see tables.py).
-            assignments += [
-                (
-                    c.last_error_status,
-                    case((newer_error, period.last_error_status), else_=c.last_error_status),
-                ),
-                (
-                    c.last_error_detail,
-                    case((newer_error, period.last_error_detail), else_=c.last_error_detail),
-                ),
-                (c.date_last_error, _greatest(c.date_last_error, period.last_error)),
-            ]
-        result = connection.execute(
-            update(STATS)
-            .where(STATS.c.servers_id == server_id, STATS.c.period_start == to_db(start))
-            .ordered_values(*assignments)
-        )
-        return bool(result.rowcount)
 
     def purge(self, before: datetime) -> int:
         with self.database.begin() as connection:
@@ -227,11 +175,48 @@ class StatsRepository:
         )
 
 
-def _greatest(column: Column[Any], value: datetime | None) -> ColumnElement[Any]:
-    if value is None:
-        return column
-    stored = to_db(value)
-    return case((or_(column.is_(None), column < stored), stored), else_=column)
+@functools.cache
+def _add_statement(sqlite: bool) -> Any:
+    """INSERT of a period's row that, where the row exists, adds to it instead: counts
+    summed, each date the later one, the last error the one of the later date."""
+    if sqlite:
+        lite = sqlite_insert(STATS)
+        return lite.on_conflict_do_update(
+            index_elements=[STATS.c.servers_id, STATS.c.period_start],
+            set_=dict(_added(lite.excluded)),
+        )
+    maria = mysql_insert(STATS)
+    # MariaDB evaluates the SET list left to right, each term seeing the ones before it: the
+    # error's status and detail come before its date changes (see tables.py).
+    return maria.on_duplicate_key_update(_added(maria.inserted))
+
+
+def _added(new: Any) -> list[tuple[str, ColumnElement[Any]]]:
+    c = STATS.c
+    newer_error = and_(
+        new.date_last_error.is_not(None),
+        or_(c.date_last_error.is_(None), c.date_last_error <= new.date_last_error),
+    )
+    return [
+        ("requests", c.requests + new.requests),
+        ("errors", c.errors + new.errors),
+        ("date_last_request", _later_of(c.date_last_request, new.date_last_request)),
+        ("date_last_success", _later_of(c.date_last_success, new.date_last_success)),
+        (
+            "last_error_status",
+            case((newer_error, new.last_error_status), else_=c.last_error_status),
+        ),
+        (
+            "last_error_detail",
+            case((newer_error, new.last_error_detail), else_=c.last_error_detail),
+        ),
+        ("date_last_error", _later_of(c.date_last_error, new.date_last_error)),
+    ]
+
+
+def _later_of(stored: Column[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The later of two dates, either of which may be NULL."""
+    return case((or_(stored.is_(None), stored < new), new), else_=stored)
 
 
 def _row(server_id: int, start: datetime, period: PeriodCounts) -> dict[str, object]:
@@ -308,7 +293,14 @@ class RequestStats:
             return
         self._wake.set()
         thread.join(self.flush_seconds + 10)
-        self.flush()
+        for pause in FINAL_FLUSH_PAUSES:
+            if self.flush():
+                return
+            time.sleep(pause)
+        if not self.flush():
+            with self._lock:
+                lost = sum(period.requests for period in self._pending.values())
+            log.error("%d counted requests could not be written before exit", lost)
 
     def _forget(self) -> None:
         # The parent's counts are the parent's to write.
