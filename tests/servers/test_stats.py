@@ -31,7 +31,9 @@ def test_writers_adding_to_a_new_period_at_once_lose_no_count(database: Database
         key = (server_id, period_start(now))
         together = threading.Barrier(WRITERS)
 
-        def add(n: int) -> None:
+        def add(
+            n: int, key: tuple[int, datetime] = key, together: threading.Barrier = together
+        ) -> None:
             counts = counted(10, error_at=now - timedelta(seconds=WRITERS - n))
             together.wait(timeout=10)
             repository.add({key: counts})
