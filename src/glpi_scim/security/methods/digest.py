@@ -28,12 +28,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, insert, select, update
 
 from glpi_scim.db import tables
 from glpi_scim.db.clock import to_db, utcnow
 from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import (
     DEFAULT_DIGEST_ALGORITHMS,
@@ -283,7 +283,10 @@ class DigestVerifier:
             )
 
     def _advance_count(self, server_id: int, nonce: str, count: int, issued: datetime) -> bool:
-        """Record `count` as the nonce's highest; False when it is not above the last one."""
+        """Record `count` as the nonce's highest; False when it is not above the last one.
+
+        One transaction, run again on a deadlock or a duplicate key: a client's parallel
+        connections use nonces for the first time at once, and their rows' index gaps meet."""
         table = tables.digest_nonces
         nonce_hash = token_digest(nonce)
         raise_count = (
@@ -291,30 +294,28 @@ class DigestVerifier:
             .where(table.c.nonce_hash == nonce_hash, table.c.last_nc < count)
             .values(last_nc=count)
         )
-        with self.database.begin() as connection:
+        # A locking read: it sees the row another connection committed after this UPDATE.
+        stored = select(table.c.last_nc).where(table.c.nonce_hash == nonce_hash).with_for_update()
+
+        def work(connection: Connection) -> bool:
             if connection.execute(raise_count).rowcount == 1:
                 return True
-            known = select(table.c.id).where(table.c.nonce_hash == nonce_hash)
-            if connection.execute(known).first() is not None:
-                return False
-        try:
-            with self.database.begin() as connection:
-                # A nonce's first use: the moment to drop the rows of nonces that have expired.
-                connection.execute(
-                    delete(table).where(table.c.date_expiration < to_db(self.clock()))
+            last = connection.execute(stored).scalar_one_or_none()
+            if last is not None:
+                return bool(last < count and connection.execute(raise_count).rowcount == 1)
+            # A nonce's first use: the moment to drop the rows of nonces that have expired.
+            connection.execute(delete(table).where(table.c.date_expiration < to_db(self.clock())))
+            connection.execute(
+                insert(table).values(
+                    servers_id=server_id,
+                    nonce_hash=nonce_hash,
+                    last_nc=count,
+                    date_expiration=to_db(issued + self.nonce_life),
                 )
-                connection.execute(
-                    insert(table).values(
-                        servers_id=server_id,
-                        nonce_hash=nonce_hash,
-                        last_nc=count,
-                        date_expiration=to_db(issued + self.nonce_life),
-                    )
-                )
+            )
             return True
-        except IntegrityError:  # another instance recorded the same nonce just now
-            with self.database.begin() as connection:
-                return bool(connection.execute(raise_count).rowcount == 1)
+
+        return Transactions(self.database).run(work)
 
 
 def _challenge(algorithm: str, nonce: str, stale: bool) -> str:
