@@ -201,8 +201,9 @@ def glpi_scim_target(name: str, database: Database) -> Target:
         f"/scim/v2/{server.id}",
         headers,
         count_round_trips=round_trip_counter(app.context.database),
-        # Its pooled connections hold metadata locks that would block DROP DATABASE.
-        close=app.context.database.dispose,
+        # Its counts are written and its pooled connections (whose metadata locks would block
+        # DROP DATABASE) closed before the database is dropped.
+        close=app.context.close,
     )
 
 
