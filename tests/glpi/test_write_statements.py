@@ -417,22 +417,28 @@ def test_a_member_edit_with_if_match_reads_the_version_with_its_facts(
         store.change_members(team["id"], MemberChange(remove=[ids[1]]), if_match=version)
 
 
-def test_a_group_create_reads_its_facts_once_and_its_version_once(
+def test_a_group_create_reads_its_facts_once_and_answers_from_them(
     store: GlpiStore, database: Database
 ) -> None:
-    member = store.create("User", user(userName="first-member"))["id"]
-    body = group(displayName="Fresh", externalId="ext-fresh", members=[{"value": member}])
+    """A group's create reads one statement of facts (its version's shared values included)
+    and answers from it and what its INSERTs returned: a GET's members, in link order, and a
+    GET's version."""
+    first, second, third = (
+        store.create("User", user(userName=f"member-{k}"))["id"] for k in range(3)
+    )
+    store.delete("User", store.create("User", user(userName="trashed"))["id"])
+    named = [{"value": member} for member in (second, first, third)]
+    body = group(displayName="Fresh", externalId="ext-fresh", members=named)
     with sent(database) as statements:
         created = store.create("Group", body)
-    assert created["members"][0]["value"] == member
+    assert [m["value"] for m in created["members"]] == [second, first, third]
     assert reads(statements) == [
         # One statement (group_facts.py), the name's holders first: them and the externalId's
-        # holder, locked; the applied user's group rights; the member named.
+        # holder, locked; the applied user's group rights; the members named; the version's
+        # shared values.
         ("SELECT", "glpi_groups"),
         ("SELECT", "glpi_users"),  # the applied user's name (this store caches none)
-        # The answer: what was written, and one statement for its version's values and its
-        # members.
-        ("SELECT", "glpi_groups"),
+        # No answer's read: its members are the ones added, its version from what it wrote.
     ]
     assert writes(statements) == [
         ("INSERT", "glpi_groups"),
@@ -442,6 +448,19 @@ def test_a_group_create_reads_its_facts_once_and_its_version_once(
         ("INSERT", "glpi_logs"),
     ]
     assert created == store.get("Group", created["id"])
+    empty = store.create("Group", group(displayName="Empty"))
+    assert empty == store.get("Group", empty["id"])
+
+
+def test_a_database_without_returning_reads_a_new_groups_answer(
+    store: GlpiStore, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database.engine.dialect, "insert_returning", False)
+    member = store.create("User", user(userName="plain-member"))["id"]
+    with sent(database) as statements:
+        created = store.create("Group", group(displayName="Plain", members=[{"value": member}]))
+    assert created == store.get("Group", created["id"])
+    assert reads(statements)[-1] == ("SELECT", "glpi_groups")  # the answer's read
 
 
 def test_a_group_rename_writes_its_row_once(store: GlpiStore, database: Database) -> None:

@@ -328,9 +328,9 @@ class GroupWriter(Writer):
         )
         group_id = inserted_id(result)
         self.log.created(history.GROUP, group_id)
-        memberships.add(
-            self.connection, group_id, history.with_id(encoded, group_id), members, self.log
-        )
+        if self.connection.dialect.insert_returning:
+            self.added_links = {}
+        self._add(group_id, history.with_id(encoded, group_id), members)
         verbatim.save(
             self.connection,
             self.server.id,
@@ -471,6 +471,20 @@ class GroupWriter(Writer):
         new = sorted(added, key=added.__getitem__)
         names = [(user_id, self.added[user_id].formatted_name) for user_id in new]
         return Rebuilt(own, shared, kept + names)
+
+    def created(self, found: GroupFacts, logged: Sequence[int]) -> Rebuilt | None:
+        """After `create`: the new group's version values and members, from the links the
+        INSERT returned, `logged` (the group's history rows the flush returned) and the
+        version's shared values `found` read; None where the database returns nothing."""
+        shared, added = found.shared_fingerprint, self.added_links
+        if added is None or shared is None:
+            return None
+        labels = memberships.FINGERPRINT_LABELS
+        own = {labels[0]: max(added.values(), default=0), labels[1]: max(logged, default=0)}
+        new = sorted(added, key=added.__getitem__)
+        return Rebuilt(
+            own, shared, [(user_id, self.added[user_id].formatted_name) for user_id in new]
+        )
 
     def links_after(self, found: GroupFacts) -> int | None:
         """The group's links after the change, hidden users' included, from `found`'s links

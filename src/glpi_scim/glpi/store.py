@@ -335,10 +335,13 @@ class GlpiStore:
 
             def create_group(connection: Connection, notes: list[str]) -> Resource:
                 reader = GroupReader(connection, self.server, self.sqlite)
+                # The version's shared values, read ahead: the answer needs them, and the
+                # members are the ones this create adds.
                 wanted = Wanted(
                     adding=group_values.member_ids,
                     new_name=group_values.name,
                     external_id=group_values.external_id,
+                    shared=True,
                 )
                 found = self._group_facts(connection, reader, 0, wanted)
                 now = self._moment()
@@ -347,9 +350,12 @@ class GlpiStore:
                 policy.check_create_group(found.actor)
                 writer = GroupWriter(connection, self.server, now, log, self.sqlite)
                 writer.policy = policy
-                writer.create(group_values, found)
-                log.flush(connection)
-                return self._group_answer(connection, reader, {}, writer.after, frozenset())
+                group_id = writer.create(group_values, found)
+                logged = log.flush(connection, ids_of=(history.GROUP, group_id))
+                known = writer.created(found, logged)
+                return self._group_answer(
+                    connection, reader, {}, writer.after, frozenset(), known=known
+                )
 
             return self._run_checked(create_group)
         raise NotFound(f"unknown resource type {resource_type}")
