@@ -9,13 +9,20 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import func, select
 
+from glpi_scim.db import tables
 from glpi_scim.db.database import Database
 from glpi_scim.security.methods.digest import DigestVerifier
+from glpi_scim.security.oauth2 import OAuthPolicy, ScimRequestValidator
+from glpi_scim.security.oauth_clients import OAuthClientRepository
 from glpi_scim.security.throttle import Throttle, ThrottlePolicy, TooManyFailures
+
+from .support import create_server
 
 WRITERS = 4
 ROUNDS = 10
@@ -62,3 +69,34 @@ def test_digest_nonces_first_used_at_once(database: Database) -> None:
         # One nonce and count sent on every connection (a replay): exactly one is accepted.
         shared = at_once(functools.partial(shared_nonce, round_))
         assert sorted(shared) == [False] * (WRITERS - 1) + [True]
+
+
+def test_tokens_saved_at_once_are_each_saved(database: Database) -> None:
+    """An IdP's workers asking for client-credentials tokens together: every token is
+    stored (each save also drops the expired ones, a range the others' rows meet)."""
+    server = create_server(database, "okta", method="oauth2")
+    client = (
+        OAuthClientRepository(database)
+        .register(server.id, grant_types=["client_credentials"])
+        .client
+    )
+    past = datetime.now(timezone.utc) - timedelta(days=1)
+    expired = ScimRequestValidator(database, server, OAuthPolicy(), clock=lambda: past)
+    validator = ScimRequestValidator(database, server, OAuthPolicy())
+    request = SimpleNamespace(client=client, user=None, scopes=None)
+    for n in range(WRITERS):
+        expired.save_bearer_token({"access_token": f"old-{n}", "expires_in": 60}, request)
+
+    def save(round_: int, n: int) -> None:
+        token = {"access_token": f"token-{round_}-{n}", "expires_in": 3600}
+        validator.save_bearer_token(token, request)
+
+    for round_ in range(NONCE_ROUNDS):
+        at_once(functools.partial(save, round_))
+    with database.begin() as connection:
+        stored = connection.execute(
+            select(func.count())
+            .select_from(tables.oauth_tokens)
+            .where(tables.oauth_tokens.c.servers_id == server.id)
+        ).scalar()
+    assert stored == NONCE_ROUNDS * WRITERS  # the expired ones dropped, none of the new lost

@@ -37,11 +37,12 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
     AuthorizationCodeGrant,
     code_challenge_method_s256,
 )
-from sqlalchemy import delete, insert, literal, or_, select, update
+from sqlalchemy import Connection, delete, insert, literal, or_, select, update
 
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db, utcnow
 from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions
 from glpi_scim.identity.models import IdentityServer
 from glpi_scim.security.credentials import token_digest, verify_secret
 from glpi_scim.security.glpi_login import grantor_may_grant
@@ -210,7 +211,10 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
         self, client_id: str, code: dict[str, Any], request: Any, *args: Any, **kwargs: Any
     ) -> None:
         now = self.clock()
-        with self.database.begin() as connection:
+
+        # Run again on a deadlock: the expired rows' range and the new row's gap meet when
+        # codes are saved at once.
+        def work(connection: Connection) -> None:
             # Old codes go when new ones come: kept an hour past expiry to recognise replays.
             connection.execute(
                 delete(CODES).where(CODES.c.date_expiration < to_db(now - timedelta(hours=1)))
@@ -231,6 +235,8 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
                     is_used=0,
                 )
             )
+
+        Transactions(self.database).run(work)
 
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
@@ -310,7 +316,10 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
         now = self.clock()
         grant = getattr(request, "glpiscim_grant", None)
         refresh = token.get("refresh_token")
-        with self.database.begin() as connection:
+
+        # Run again on a deadlock: an IdP's workers may ask for tokens at once, and the
+        # expired tokens' range and the new rows' gaps meet.
+        def work(connection: Connection) -> None:
             connection.execute(
                 delete(TOKENS).where(
                     TOKENS.c.servers_id == self.server.id,
@@ -339,6 +348,8 @@ class ScimRequestValidator(RequestValidator):  # type: ignore[misc]
                     date_grant=to_db(grant.date_grant or now) if grant is not None else to_db(now),
                 )
             )
+
+        Transactions(self.database).run(work)
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
