@@ -8,6 +8,10 @@ statement serves a read that skips `groups`.
 A write's statement also carries both users' authorizations (kind 2), which GLPI's rules
 compare, and the rows of the dropdown names its request gives (kind 3, locked: scim.preview),
 which a title's change would otherwise look up in a statement of its own.
+
+A GET on MariaDB reads the user's row in the same statement (kind 4, packed as one JSON array,
+db/packed.py): one round trip fewer. SQLite has no round trips to save, and would need the
+row's columns as text.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from glpi_scim.db import tables
 from glpi_scim.db.collation import collation_key, sqlite_equal_key
+from glpi_scim.db.packed import PackedSelect, pack
 from glpi_scim.glpi import memberships
 from glpi_scim.glpi import text as glpi_text
 from glpi_scim.glpi.attributes import registry
@@ -43,7 +48,7 @@ from glpi_scim.scim.store import Preview
 EMAILS = tables.useremails
 LINKS = tables.groups_users
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-_EMAIL_PART, _GROUP_PART, _RIGHTS_PART, _DROPDOWN_PART = 0, 1, 2, 3
+_EMAIL_PART, _GROUP_PART, _RIGHTS_PART, _DROPDOWN_PART, _USER_PART = 0, 1, 2, 3, 4
 # Names read ahead per write at most: a request naming more looks the others up itself.
 MAX_DROPDOWN_NAMES = 4
 
@@ -54,10 +59,12 @@ def _user_parts(
     with_rights: bool = False,
     dropdowns: tuple[int, ...] = (),
     sqlite: bool = False,
+    user_row: Select[Any] | None = None,
 ) -> CompoundSelect[Any]:
     """The parts statement; `with_rights`, a write's: the user's and the applied user's
     (`actor`) authorizations too (policy.AuthorizationRow's columns); `dropdowns`, the
-    registry.DROPDOWNS position of each name read ahead (parameter `dropdown_<i>`)."""
+    registry.DROPDOWNS position of each name read ahead (parameter `dropdown_<i>`);
+    `user_row`, a GET's: the user's row packed (`packed_user_part`)."""
     pad = [null(), null(), null()] if with_rights else []
     members = [
         select(
@@ -98,6 +105,8 @@ def _user_parts(
                 rows.c.rights,
             )
         )
+    if user_row is not None:
+        members.append(user_row)
     locked: list[Any] = [
         _dropdown_part(index, position, pad, sqlite) for index, position in enumerate(dropdowns)
     ]
@@ -131,6 +140,19 @@ def _dropdown_part(index: int, position: int, pad: list[Any], sqlite: bool) -> S
 USER_PARTS = _user_parts(lambda owner: owner.in_(_IDS))
 # One user's (a GET, a write's answer): a plain parameter, which SQLAlchemy need not expand.
 ONE_USER_PARTS = _user_parts(lambda owner: owner == bindparam("id"))
+
+
+@functools.lru_cache(maxsize=64)  # per statement of the user's row: built once, its values bound
+def one_user_with_parts(one_user: Select[Any]) -> tuple[CompoundSelect[Any], PackedSelect]:
+    """A GET's one statement on MariaDB: the parts of user `id`, and `one_user`'s row (the
+    user, if the server sees it) packed as a part of its own; and how to unpack that row."""
+    packed = pack(one_user)
+    owner = one_user.selected_columns["id"]
+    row = packed.statement.with_only_columns(
+        owner, literal(_USER_PART), null(), packed.statement.selected_columns[0], null(), null()
+    )
+    statement = _user_parts(lambda owner: owner == bindparam("id"), user_row=row)
+    return statement, packed
 
 
 @functools.lru_cache(maxsize=64)  # per dropdowns read ahead: their names are bound
@@ -174,6 +196,8 @@ class UserParts:
     # A write's: the rows of each dropdown name read ahead (none: no such row), lowest id
     # first, by the dropdown's label and the name as stored (WriteContext.dropdown_rows).
     dropdown_rows: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
+    # A GET's on MariaDB (one_user_with_parts): the user's packed row, None if not visible.
+    user_row: str | None = None
 
 
 def read_parts(
@@ -185,6 +209,7 @@ def read_parts(
     """The parts of the users `ids`; with `actor` (a write of one user): both users' rights
     and the rows of the `dropdowns` names."""
     parts = UserParts({i: [] for i in ids}, {i: [] for i in ids}, {}, {i: [] for i in ids})
+    keys: list[tuple[str, str]] = []
     if actor is not None and len(ids) == 1:
         sqlite = connection.dialect.name == "sqlite"
         statement = written_user_parts(tuple(position for position, _ in dropdowns), sqlite)
@@ -201,8 +226,29 @@ def read_parts(
             connection.execute(USER_PARTS, {"ids": list(chunk)})
             for chunk in memberships.chunks(ids)
         )
+    _collect(parts, statements, keys)
+    return parts
+
+
+def read_user_with_parts(
+    connection: Connection, one_user: Select[Any], parameters: dict[str, Any]
+) -> tuple[Any | None, UserParts]:
+    """MariaDB: the row `one_user` reads for user `parameters["user_id"]` (None: not
+    visible), with its parts, in one statement."""
+    user_id = parameters["user_id"]
+    statement, packed = one_user_with_parts(one_user)
+    parts = UserParts({user_id: []}, {user_id: []}, {}, {user_id: []})
+    _collect(parts, [connection.execute(statement, {**parameters, "id": user_id})], [])
+    return (None if parts.user_row is None else packed.row(parts.user_row)), parts
+
+
+def _collect(parts: UserParts, statements: Iterable[Any], keys: Sequence[tuple[str, str]]) -> None:
+    """The parts statements' rows into `parts`."""
     for result in statements:
         for owner, kind, row_id, text, number, flag, *rights in result:
+            if kind == _USER_PART:
+                parts.user_row = text
+                continue
             if kind == _RIGHTS_PART:
                 parts.authorizations.append(
                     AuthorizationRow(owner, row_id, number, flag, text, *rights)
@@ -212,11 +258,12 @@ def read_parts(
                 parts.dropdown_rows[keys[int(number)]].append((row_id, text or ""))
                 continue
             if kind == _EMAIL_PART:
-                parts.email_rows[owner].append(EmailRow(row_id, text, bool(number), bool(flag)))
+                email = EmailRow(int(row_id), text, bool(number), bool(flag))
+                parts.email_rows[owner].append(email)
                 if text:
                     parts.emails[owner].append((glpi_text.decode(text), bool(number)))
                 continue
-            parts.groups[owner].append((number, glpi_text.decode(text or "")))
+            # int(): beside the user's row (NULLs), MariaDB may type the column DECIMAL.
+            parts.groups[owner].append((int(number), glpi_text.decode(text or "")))
             count, highest = parts.prints.get(owner, (0, 0))
-            parts.prints[owner] = (count + 1, max(highest, row_id))
-    return parts
+            parts.prints[owner] = (count + 1, max(highest, int(row_id)))

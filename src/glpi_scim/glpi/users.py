@@ -48,7 +48,12 @@ from glpi_scim.glpi.paging import (
 from glpi_scim.glpi.policy import Policy
 from glpi_scim.glpi.scope import ROOT_ENTITY, Scope, server_scope, users_in_scope
 from glpi_scim.glpi.sqlfilter import Frame, SqlFilter
-from glpi_scim.glpi.user_parts import DropdownName, UserParts, read_parts
+from glpi_scim.glpi.user_parts import (
+    DropdownName,
+    UserParts,
+    read_parts,
+    read_user_with_parts,
+)
 from glpi_scim.glpi.writer import Writer
 from glpi_scim.identity.models import AUTHTYPE_DB_GLPI, IdentityServer
 from glpi_scim.scim.ast import AttrPath, Filter
@@ -198,11 +203,14 @@ class UserReader:
         """The user as SCIM sees it, and the row it was built from."""
         statement = ONE_USER if self.scope is None else _one_user_in(self.scope)
         parameters = {"server_id": self.server.id, "user_id": user_id}
-        found = packed.execute(self.connection, statement, parameters)
-        row = found[0] if found else None
+        if self.sqlite:
+            found = packed.execute(self.connection, statement, parameters)
+            row, parts = (found[0] if found else None), None
+        else:  # the row with its parts: one round trip
+            row, parts = read_user_with_parts(self.connection, statement, parameters)
         if row is None:
             raise NotFound(f"User {user_id} not found")
-        return self.render([row], skip)[0], row
+        return self.render([row], skip, parts=parts)[0], row
 
     def locked(
         self, user_id: int, actor: int, dropdowns: Sequence[DropdownName] = ()
@@ -289,9 +297,14 @@ class UserReader:
         skip: frozenset[str],
         actor: int | None = None,
         dropdowns: Sequence[DropdownName] = (),
+        *,
+        parts: UserParts | None = None,
     ) -> list[Resource]:
+        """`rows` as SCIM resources, their parts read unless given (`parts`)."""
         ids = [row.id for row in rows]
-        parts = self.parts = read_parts(self.connection, ids, actor, dropdowns)
+        if parts is None:
+            parts = read_parts(self.connection, ids, actor, dropdowns)
+        self.parts = parts
         groups = None if "groups" in skip else parts.groups
         return [
             user_resource(self._record(row, parts.emails[row.id], groups, parts.prints))
