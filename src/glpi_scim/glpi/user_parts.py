@@ -64,7 +64,7 @@ def _user_parts(
     """The parts statement; `with_rights`, a write's: the user's and the applied user's
     (`actor`) authorizations too (policy.AuthorizationRow's columns); `dropdowns`, the
     registry.DROPDOWNS position of each name read ahead (parameter `dropdown_<i>`);
-    `user_row`, a GET's: the user's row packed (`packed_user_part`)."""
+    `user_row`, a GET's: the user's row packed (`one_user_with_parts`)."""
     pad = [null(), null(), null()] if with_rights else []
     members = [
         select(
@@ -147,9 +147,9 @@ def one_user_with_parts(one_user: Select[Any]) -> tuple[CompoundSelect[Any], Pac
     """A GET's one statement on MariaDB: the parts of user `id`, and `one_user`'s row (the
     user, if the server sees it) packed as a part of its own; and how to unpack that row."""
     packed = pack(one_user)
-    owner = one_user.selected_columns["id"]
+    user_id = one_user.selected_columns["id"]
     row = packed.statement.with_only_columns(
-        owner, literal(_USER_PART), null(), packed.statement.selected_columns[0], null(), null()
+        user_id, literal(_USER_PART), null(), packed.statement.selected_columns[0], null(), null()
     )
     statement = _user_parts(lambda owner: owner == bindparam("id"), user_row=row)
     return statement, packed
