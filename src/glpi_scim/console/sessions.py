@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from glpi_scim.db import tables
 from glpi_scim.db.clock import from_db, to_db, utcnow
 from glpi_scim.db.database import Database
+from glpi_scim.db.transaction import Transactions, inserted_id
 from glpi_scim.security.credentials import derive_key, token_digest
 
 SESSIONS = tables.console_sessions
@@ -95,7 +96,9 @@ class SessionStore:
     def create(self, users_id: int, login: str, client_ip: str | None) -> ConsoleSession:
         session_id = secrets.token_urlsafe(32)
         now = utcnow()
-        with self.database.begin() as connection:
+
+        # Run again on a deadlock: sign-ins at once meet on the expired rows' range.
+        def work(connection: Connection) -> int:
             self._purge_expired(connection, now)
             result = connection.execute(
                 insert(SESSIONS).values(
@@ -107,9 +110,10 @@ class SessionStore:
                     date_last_use=to_db(now),
                 )
             )
-            primary_key = result.inserted_primary_key
-            assert primary_key is not None
-        return ConsoleSession(int(primary_key[0]), session_id, users_id, login, client_ip, now, now)
+            return inserted_id(result)
+
+        row_id = Transactions(self.database).run(work)
+        return ConsoleSession(row_id, session_id, users_id, login, client_ip, now, now)
 
     def find(self, cookie: str | None, *, now: datetime | None = None) -> ConsoleSession | None:
         """The live session a cookie opens, its last use moved on; None when the cookie is
