@@ -9,10 +9,10 @@ profiles. A statement without values, executed with the row as its parameters, i
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Table, bindparam, update
+from sqlalchemy import ColumnElement, Connection, CursorResult, Table, bindparam, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert, Update
@@ -43,13 +43,27 @@ def update_row(
 @functools.cache
 def upsert(table: Table, sqlite: bool, keys: tuple[str, ...], updated: tuple[str, ...]) -> Any:
     """An INSERT that, where a row with the same unique `keys` exists, sets its `updated`
-    columns to the values given instead (SQLite: ON CONFLICT on `keys`; MariaDB: ON DUPLICATE
-    KEY, on whichever unique key the row meets)."""
+    columns to the values given instead."""
+    return upsert_merging(
+        table, sqlite, keys, lambda new: [(column, new[column]) for column in updated]
+    )
+
+
+def upsert_merging(
+    table: Table,
+    sqlite: bool,
+    keys: tuple[str, ...],
+    merged: Callable[[Any], Sequence[tuple[str, ColumnElement[Any]]]],
+) -> Any:
+    """An INSERT that, where a row with the same unique `keys` exists, sets `merged(new)` on
+    it instead: (column, expression) pairs over the row's columns and `new`, the values
+    given (SQLite: ON CONFLICT on `keys`, `new` its `excluded`; MariaDB: ON DUPLICATE KEY, on
+    whichever unique key the row meets, `new` its VALUES(), the pairs set left to right, each
+    seeing the ones before it)."""
     if sqlite:
         lite = sqlite_insert(table)
         return lite.on_conflict_do_update(
-            index_elements=[table.c[key] for key in keys],
-            set_={column: lite.excluded[column] for column in updated},
+            index_elements=[table.c[key] for key in keys], set_=dict(merged(lite.excluded))
         )
     maria = mysql_insert(table)
-    return maria.on_duplicate_key_update({column: maria.inserted[column] for column in updated})
+    return maria.on_duplicate_key_update(list(merged(maria.inserted)))

@@ -455,14 +455,31 @@ class GroupWriter(Writer):
         read and wrote, `logged` the group's history rows the flush added. None where that is
         not known: a database that does not return what it inserts, or facts read without
         the group's links (a large group's member edit)."""
-        shared, added = found.shared_fingerprint, self.added_links
-        links, members = found.links, found.members
-        if added is None or shared is None or members is None or links is None:
+        if found.members is None or found.links is None:
+            return None
+        highest_log = int(row._mapping[memberships.FINGERPRINT_LABELS[1]] or 0)
+        return self._now(found.shared_fingerprint, found.links, found.members, highest_log, logged)
+
+    def created(self, found: GroupFacts, logged: Sequence[int]) -> Rebuilt | None:
+        """As `rebuilt`, after `create`: a new group had no links, members or history."""
+        return self._now(found.shared_fingerprint, {}, [], 0, logged)
+
+    def _now(
+        self,
+        shared: tuple[int, ...] | None,
+        links: Mapping[int, int],
+        members: Sequence[tuple[int, str]],
+        highest_log: int,
+        logged: Sequence[int],
+    ) -> Rebuilt | None:
+        """The version values and members after this change, from those before it (`links`
+        by user, `members` in link order, `highest_log`) and what it wrote."""
+        added = self.added_links
+        if added is None or shared is None:
             return None
         labels = memberships.FINGERPRINT_LABELS
         removed = set(self.removed)
         kept_links = [link for user_id, link in links.items() if user_id not in removed]
-        highest_log = int(row._mapping[labels[1]] or 0)
         own = {
             labels[0]: max([*kept_links, *added.values()], default=0),
             labels[1]: max([highest_log, *self.group_log_ids, *logged]),
@@ -471,20 +488,6 @@ class GroupWriter(Writer):
         new = sorted(added, key=added.__getitem__)
         names = [(user_id, self.added[user_id].formatted_name) for user_id in new]
         return Rebuilt(own, shared, kept + names)
-
-    def created(self, found: GroupFacts, logged: Sequence[int]) -> Rebuilt | None:
-        """After `create`: the new group's version values and members, from the links the
-        INSERT returned, `logged` (the group's history rows the flush returned) and the
-        version's shared values `found` read; None where the database returns nothing."""
-        shared, added = found.shared_fingerprint, self.added_links
-        if added is None or shared is None:
-            return None
-        labels = memberships.FINGERPRINT_LABELS
-        own = {labels[0]: max(added.values(), default=0), labels[1]: max(logged, default=0)}
-        new = sorted(added, key=added.__getitem__)
-        return Rebuilt(
-            own, shared, [(user_id, self.added[user_id].formatted_name) for user_id in new]
-        )
 
     def links_after(self, found: GroupFacts) -> int | None:
         """The group's links after the change, hidden users' included, from `found`'s links

@@ -196,8 +196,6 @@ class UserParts:
     # A write's: the rows of each dropdown name read ahead (none: no such row), lowest id
     # first, by the dropdown's label and the name as stored (WriteContext.dropdown_rows).
     dropdown_rows: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
-    # A GET's on MariaDB (one_user_with_parts): the user's packed row, None if not visible.
-    user_row: str | None = None
 
 
 def read_parts(
@@ -238,16 +236,19 @@ def read_user_with_parts(
     user_id = parameters["user_id"]
     statement, packed = one_user_with_parts(one_user)
     parts = UserParts({user_id: []}, {user_id: []}, {}, {user_id: []})
-    _collect(parts, [connection.execute(statement, {**parameters, "id": user_id})], [])
-    return (None if parts.user_row is None else packed.row(parts.user_row)), parts
+    row = _collect(parts, [connection.execute(statement, {**parameters, "id": user_id})], [])
+    return (None if row is None else packed.row(row)), parts
 
 
-def _collect(parts: UserParts, statements: Iterable[Any], keys: Sequence[tuple[str, str]]) -> None:
-    """The parts statements' rows into `parts`."""
+def _collect(
+    parts: UserParts, statements: Iterable[Any], keys: Sequence[tuple[str, str]]
+) -> str | None:
+    """The parts statements' rows into `parts`; the user's packed row, if one was read."""
+    user_row = None
     for result in statements:
         for owner, kind, row_id, text, number, flag, *rights in result:
             if kind == _USER_PART:
-                parts.user_row = text
+                user_row = text
                 continue
             if kind == _RIGHTS_PART:
                 parts.authorizations.append(
@@ -267,3 +268,4 @@ def _collect(parts: UserParts, statements: Iterable[Any], keys: Sequence[tuple[s
             parts.groups[owner].append((int(number), glpi_text.decode(text or "")))
             count, highest = parts.prints.get(owner, (0, 0))
             parts.prints[owner] = (count + 1, max(highest, int(row_id)))
+    return user_row

@@ -24,10 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, or_, select, update
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.db.clock import from_db, to_db, utcnow
 from glpi_scim.db.database import Database
 from glpi_scim.db.transaction import Transactions
@@ -154,20 +152,14 @@ class Throttle:
         row = {"servers_id": server_id, "client_ip": key, "failures": 1, "window_start": to_db(now)}
         in_window = FAILURES.c.window_start > to_db(now - self.policy.window)
         counted = [
-            # MariaDB evaluates SET left to right: the count reads the window before it moves.
+            # MariaDB sets left to right: the count reads the window before it moves.
             ("failures", case((in_window, FAILURES.c.failures + 1), else_=1)),
             ("window_start", case((in_window, FAILURES.c.window_start), else_=to_db(now))),
         ]
-        if self.database.is_sqlite:
-            return (
-                sqlite_insert(FAILURES)
-                .values(row)
-                .on_conflict_do_update(
-                    index_elements=[FAILURES.c.servers_id, FAILURES.c.client_ip],
-                    set_=dict(counted),
-                )
-            )
-        return mysql_insert(FAILURES).values(row).on_duplicate_key_update(counted)
+        upsert = dml.upsert_merging(
+            FAILURES, self.database.is_sqlite, ("servers_id", "client_ip"), lambda _: counted
+        )
+        return upsert.values(row)
 
     def _clear(self, server_id: int, key: str) -> None:
         cleared = delete(FAILURES).where(

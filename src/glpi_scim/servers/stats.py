@@ -21,10 +21,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, and_, case, delete, func, or_, select
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from glpi_scim.db import tables
+from glpi_scim.db import dml, tables
 from glpi_scim.db.clock import from_db, to_db
 from glpi_scim.db.database import Database
 from glpi_scim.db.transaction import Transactions
@@ -178,17 +176,9 @@ class StatsRepository:
 @functools.cache
 def _add_statement(sqlite: bool) -> Any:
     """INSERT of a period's row that, where the row exists, adds to it instead: counts
-    summed, each date the later one, the last error the one of the later date."""
-    if sqlite:
-        lite = sqlite_insert(STATS)
-        return lite.on_conflict_do_update(
-            index_elements=[STATS.c.servers_id, STATS.c.period_start],
-            set_=dict(_added(lite.excluded)),
-        )
-    maria = mysql_insert(STATS)
-    # MariaDB evaluates the SET list left to right, each term seeing the ones before it: the
-    # error's status and detail come before its date changes (see tables.py).
-    return maria.on_duplicate_key_update(_added(maria.inserted))
+    summed, each date the later one, the last error the one of the later date (its status
+    and detail set before its date: dml.upsert_merging)."""
+    return dml.upsert_merging(STATS, sqlite, ("servers_id", "period_start"), _added)
 
 
 def _added(new: Any) -> list[tuple[str, ColumnElement[Any]]]:
